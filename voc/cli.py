@@ -1,0 +1,291 @@
+"""voc's command line. Each command is a few lines over the Python API; a VocError
+becomes one line on stderr and exit code 2, never a traceback."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from voc.errors import VocError
+
+app = typer.Typer(help="Voice of the Customer analytics: themes, sentiment, touchpoints and score drivers.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+train_app = typer.Typer(help="Train voc's models on your own labeled feedback.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Work with touchpoint taxonomies.", no_args_is_help=True)
+app.add_typer(train_app, name="train")
+app.add_typer(taxonomy_app, name="taxonomy")
+
+err = Console(stderr=True)
+out = Console()
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logger = logging.getLogger("voc")
+    logger.handlers.clear()
+    logger.addHandler(RichHandler(console=err, show_path=False, show_time=False, markup=False))
+    logger.setLevel(level)
+    logger.propagate = False
+
+
+def _run(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except VocError as exc:
+        err.print(f"[bold red]error[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        raise typer.Exit(130) from None
+
+
+def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, channel_col: str | None,
+             segment_col: list[str] | None, score: list[str] | None, mapping_file: Path | None):  # type: ignore[no-untyped-def]
+    from voc.io.mapping import ColumnMapping, ScoreSpec
+
+    m = ColumnMapping.from_file(mapping_file) if mapping_file else ColumnMapping()
+    if text_col:
+        m.text = text_col
+    m.id = id_col or m.id
+    m.date = date_col or m.date
+    m.channel = channel_col or m.channel
+    if segment_col:
+        m.segments = list(segment_col)
+    if score:
+        m.scores = [ScoreSpec.parse(s) for s in score]
+    return m
+
+
+class _Progress:
+    """A rich progress bar for the embedding pass (the long step); off when not a TTY."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.enabled = err.is_terminal
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeRemainingColumn(), console=err, transient=True, disable=not self.enabled)
+        self.task: Any = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != "embed" or not self.enabled:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("encoding sentences", total=total)
+        self.bar.update(self.task, completed=done)
+
+    def __enter__(self) -> "_Progress":
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _summary(analysis: Any, out_dir: Path) -> None:
+    c = analysis.run["counts"]
+    out.print(f"read {c['rows_read']:,} rows: {c['accepted']:,} accepted, {c['rejected']:,} rejected"
+              + (f" (see {out_dir / 'rejects.csv'})" if c["rejected"] else ""))
+    out.print(f"{c['documents']:,} documents, {c['sentences']:,} sentences, {c['themes']} themes "
+              f"in {analysis.run['timings_s']['total']:.1f}s")
+    if (out_dir / "report.html").exists():
+        out.print(f"report: {out_dir / 'report.html'}")
+    out.print(f"outputs: {out_dir}")
+
+
+TextCol = Annotated[Optional[str], typer.Option("--text-col", help="Column with the feedback text (auto-detected if omitted).")]
+IdCol = Annotated[Optional[str], typer.Option("--id-col", help="Column with a unique id per row.")]
+DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column with the date of the feedback.")]
+ChannelCol = Annotated[Optional[str], typer.Option("--channel-col", help="Column with the channel/source.")]
+SegmentCol = Annotated[Optional[list[str]], typer.Option("--segment-col", help="Segment column (repeatable).")]
+Score = Annotated[Optional[list[str]], typer.Option(
+    "--score", help="KIND=COLUMN with KIND in nps, csat, ces, stars, or custom=COLUMN:LOW:HIGH[:lower] (repeatable).")]
+MappingFile = Annotated[Optional[Path], typer.Option("--mapping", help="YAML/JSON file with the column mapping.")]
+ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Pipeline config YAML (merged over the default).")]
+Set = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: section.key=value (repeatable).")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
+
+
+@app.command()
+def analyze(
+    input: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, JSON, Parquet or Excel file.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-out"),
+    text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
+    segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None, config: ConfigFile = None,
+    set_: Set = None,
+    touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
+    themes: Annotated[Optional[Path], typer.Option("--themes", help="Curated themes YAML (matched first).")] = None,
+    no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not redact personal data (not recommended).")] = False,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
+    delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="Force a CSV delimiter.")] = None,
+    verbose: Verbose = False, quiet: Quiet = False,
+) -> None:
+    """Analyze a feedback file: sentiment, themes, touchpoints, drivers, report and a saved model."""
+    _setup_logging(verbose, quiet)
+
+    def go() -> None:
+        from voc.io import read_feedback
+        from voc.pipeline import Analyzer
+
+        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping)
+        overrides = list(set_ or [])
+        if touchpoints:
+            overrides.append(f"touchpoints.taxonomy={touchpoints}")
+        if themes:
+            overrides.append(f"themes.curated={themes}")
+        if no_redact:
+            overrides.append("clean.redact_pii=false")
+        sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
+        ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg)
+        if ingest.stats.get("text_column") and not text_col:
+            m.text = ingest.stats["text_column"]
+        analyzer = Analyzer(config, mapping=m, overrides=overrides)
+        with _Progress() as progress:
+            analyzer.progress = progress
+            analysis = analyzer.fit_transform(ingest)
+        analysis.write(out_dir, analyzer=analyzer)
+        _summary(analysis, out_dir)
+
+    _run(go)
+
+
+@app.command()
+def score(
+    input: Annotated[Path, typer.Argument(help="New feedback to score against a saved model.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="Saved model directory (e.g. voc-out/model).")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-scored"),
+    text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
+    segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None,
+    verbose: Verbose = False, quiet: Quiet = False,
+) -> None:
+    """Score new feedback with a saved model: same themes and ids, sentiment, touchpoints."""
+    _setup_logging(verbose, quiet)
+
+    def go() -> None:
+        import voc
+        from voc.io import read_feedback
+
+        given = any([text_col, id_col, date_col, channel_col, segment_col, score, mapping])
+        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping) if given else None
+        analyzer = voc.load(model, mapping=m)
+        ingest = read_feedback(input, analyzer.mapping)
+        with _Progress() as progress:
+            analyzer.progress = progress
+            analysis = analyzer.transform(ingest)
+        analysis.write(out_dir, analyzer=None)
+        _summary(analysis, out_dir)
+
+    _run(go)
+
+
+@app.command()
+def report(
+    output_dir: Annotated[Path, typer.Argument(help="A directory written by `voc analyze` or `voc score`.")],
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the HTML (default: DIR/report.html).")] = None,
+) -> None:
+    """Rebuild report.html from an output directory."""
+
+    def go() -> None:
+        from voc.outputs import load_analysis
+        from voc.report import write_report
+
+        analysis = load_analysis(output_dir)
+        path = write_report(analysis, out or output_dir / "report.html")
+        out_console = Console()
+        out_console.print(f"report: {path}")
+
+    _run(go)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-demo"),
+    n: Annotated[int, typer.Option("--n", help="Number of generated feedback rows.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Generate the bundled sample feedback and analyze it end to end."""
+    _setup_logging(False, quiet)
+
+    def go() -> None:
+        from voc.datasets import make_feedback
+        from voc.io.mapping import ColumnMapping, ScoreSpec
+        from voc.pipeline import Analyzer
+
+        out_dir.mkdir(parents=True, exist_ok=True)
+        frame = make_feedback(n=n, random_state=seed)
+        sample = out_dir / "sample_feedback.csv"
+        frame.to_csv(sample, index=False)
+        m = ColumnMapping(text="text", id="id", date="date", channel="channel", segments=["segment"],
+                          scores=[ScoreSpec("nps", "nps"), ScoreSpec("stars", "stars"), ScoreSpec("csat", "csat")])
+        from voc.io import read_feedback
+
+        analyzer = Analyzer(mapping=m)
+        with _Progress() as progress:
+            analyzer.progress = progress
+            analysis = analyzer.fit_transform(read_feedback(sample, m))
+        analysis.write(out_dir, analyzer=analyzer)
+        out.print(f"sample input: {sample}")
+        _summary(analysis, out_dir)
+
+    _run(go)
+
+
+@train_app.command("sentiment")
+def train_sentiment(
+    data: Annotated[Path, typer.Option("--data", help="Labeled CSV.")],
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    label_col: Annotated[str, typer.Option("--label-col", help="negative/neutral/positive, -1/0/1, or 1-5 ratings.")] = "label",
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the trained model.")] = Path("sentiment-model"),
+    verbose: Verbose = False,
+) -> None:
+    """Train a sentiment model on your own labeled feedback (use it with --set sentiment.model=DIR)."""
+    _setup_logging(verbose, False)
+
+    def go() -> None:
+        from voc.sentiment.train import train_from_csv
+
+        metrics = train_from_csv(data, text_col, label_col, out_dir)
+        out.print(f"model written to {out_dir}")
+        for k, v in metrics.items():
+            out.print(f"  {k}: {v}")
+
+    _run(go)
+
+
+@taxonomy_app.command("check")
+def taxonomy_check(file: Annotated[Path, typer.Argument(help="Touchpoint taxonomy YAML.")]) -> None:
+    """Validate a taxonomy file: duplicate names, empty descriptions, clashing keywords."""
+
+    def go() -> None:
+        from voc.touchpoints.taxonomy import check_taxonomy
+
+        problems = check_taxonomy(file)
+        if problems:
+            for p in problems:
+                err.print(f"{file}: {p}", highlight=False)
+            raise typer.Exit(1)
+        out.print(f"{file}: ok")
+
+    _run(go)
+
+
+def main() -> None:
+    try:
+        app()
+    except VocError as exc:  # pragma: no cover - commands catch their own
+        err.print(f"error {exc}", highlight=False)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""Every error voc raises, in one place, with a code (after spaCy's errors.py).
+
+The CLI turns a :class:`VocError` into one line and a non-zero exit; anything else
+is a bug. Messages say what is wrong, where (file, line, column) and what to do.
+"""
+
+from __future__ import annotations
+
+
+class VocError(Exception):
+    """Base class: an error the user can act on. ``code`` is stable across releases."""
+
+    code = "E000"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class InputFileNotFound(VocError):
+    code = "E001"
+
+
+class UnreadableInput(VocError):
+    """The file exists but cannot be parsed in its declared or detected format."""
+
+    code = "E002"
+
+
+class EmptyInput(VocError):
+    code = "E003"
+
+
+class UnknownColumn(VocError):
+    code = "E004"
+
+    def __init__(self, column: str, available: list[str], role: str = "column", path: str | None = None) -> None:
+        where = f" in {path}" if path else ""
+        shown = ", ".join(repr(c) for c in available[:40]) or "(none)"
+        more = f" (+{len(available) - 40} more)" if len(available) > 40 else ""
+        super().__init__(
+            f"{role} {column!r} not found{where}. Columns that exist: {shown}{more}. "
+            f"Pass the right name with --{role.split()[0]}-col or in the column mapping."
+        )
+        self.column = column
+        self.available = available
+
+
+class ConfigError(VocError):
+    """A config, mapping or taxonomy file is invalid."""
+
+    code = "E005"
+
+
+class NotFittedError(VocError):
+    code = "E006"
+
+
+class ModelLoadError(VocError):
+    """A saved model directory or a packaged model cannot be loaded."""
+
+    code = "E007"
+
+
+class UnsupportedFormat(VocError):
+    code = "E008"
+
+
+class StoreError(VocError):
+    code = "E009"
+
+
+class PipelineError(VocError):
+    """The stage chain is inconsistent (a stage needs a column nothing provides)."""
+
+    code = "E010"

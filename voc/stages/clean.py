@@ -1,0 +1,80 @@
+"""clean: strip markup and control characters, normalise whitespace, redact PII.
+
+Runs first so that no model, output or log ever sees raw personal data.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import unicodedata
+from typing import ClassVar
+
+import pandas as pd
+
+from voc.stages.base import Corpus, Stage
+
+log = logging.getLogger("voc")
+
+_TAG = re.compile(r"<\s*(script|style)[^>]*>.*?<\s*/\s*\1\s*>|<!--.*?-->|<[^<>]{1,500}>", re.S | re.I)
+_BLOCK = re.compile(r"<\s*(br|/p|p|/div|li|/li|tr)\b[^>]*>", re.I)
+_CTRL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+_SPACE = re.compile(r"[ \t\u00a0\u2000-\u200a\u3000]+")
+_NEWLINES = re.compile(r"\s*\n\s*")
+
+
+def clean_text(text: str) -> str:
+    """Plain text from a feedback field: HTML removed (block tags become line breaks so
+    sentences do not run together), entities decoded, whitespace collapsed."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFC", text)
+    if "<" in t:
+        t = _BLOCK.sub("\n", t)
+        t = _TAG.sub(" ", t)
+    if "&" in t:
+        t = html.unescape(t)
+    t = _CTRL.sub("", t).replace("\r\n", "\n").replace("\r", "\n")
+    t = _SPACE.sub(" ", t)
+    t = _NEWLINES.sub("\n", t)
+    return t.strip()
+
+
+class CleanStage(Stage):
+    name = "clean"
+    requires: ClassVar[tuple[str, ...]] = ("docs.text",)
+    assigns: ClassVar[tuple[str, ...]] = ("docs.text", "docs.text_original")
+
+    def __init__(self, redact_pii: bool = True, pii_kinds: tuple[str, ...] | list[str] | None = None,
+                 max_chars: int = 5000) -> None:
+        self.redact_pii = redact_pii
+        self.pii_kinds = pii_kinds
+        self.max_chars = max_chars
+
+    def transform(self, corpus: Corpus) -> Corpus:
+        docs = corpus.docs.copy()
+        raw = docs["text"].astype("string").fillna("")
+        counts: dict[str, int] = {}
+        if self.redact_pii:
+            from voc.pii import Redactor
+
+            redactor = Redactor(kinds=tuple(self.pii_kinds)) if self.pii_kinds else Redactor()
+            # Redact the original as well: it is kept for display and must not leak.
+            raw, counts = redactor.redact_series(raw)
+        cleaned = raw.map(clean_text).astype("string")
+        too_long = cleaned.str.len() > self.max_chars
+        n_trunc = int(too_long.sum())
+        if n_trunc:
+            log.warning("%d text(s) longer than %d characters were truncated (clean.max_chars)", n_trunc,
+                        self.max_chars)
+            cleaned = cleaned.where(~too_long, cleaned.str.slice(0, self.max_chars))
+        docs["text_original"] = raw.astype("string")
+        docs["text"] = cleaned
+        corpus.docs = docs
+        corpus.meta["clean"] = {
+            "pii_redacted": {k: int(v) for k, v in counts.items()},
+            "truncated": n_trunc,
+            "empty_after_clean": int((cleaned.str.len() == 0).sum()),
+        }
+        return corpus

