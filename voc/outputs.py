@@ -29,6 +29,13 @@ SENTENCE_COLUMNS = ["doc_id", "sentence_id", "sentence_index", "text", "sentimen
                     "touchpoint_score", "effort"]
 
 
+def default_mode(directory: bool = False) -> int:
+    """Permissions a plain ``open()``/``mkdir()`` would give (temp files default to 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return (0o777 if directory else 0o666) & ~umask
+
+
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` then rename ``tmp`` over ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -37,6 +44,7 @@ def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(tmp_name)
     try:
         write(tmp)
+        os.chmod(tmp, default_mode())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

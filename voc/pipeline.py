@@ -156,20 +156,22 @@ class Analyzer:
         return sorted(have)
 
     # --- running ------------------------------------------------------------------
-    def _ingest(self, data: pd.DataFrame | IngestResult | str | Path) -> IngestResult:
+    def _ingest(self, data: pd.DataFrame | IngestResult | str | Path, fit: bool) -> IngestResult:
+        # new feedback scored against a saved model may lack the fit data's date/score columns
+        missing = "error" if fit else "ignore"
         if isinstance(data, IngestResult):
             return data
         if isinstance(data, (str, Path)):
-            return read_feedback(data, self.mapping)
+            return read_feedback(data, self.mapping, missing_optional=missing)
         if isinstance(data, pd.DataFrame):
-            return frame_to_feedback(data, self.mapping)
+            return frame_to_feedback(data, self.mapping, missing_optional=missing)
         raise TypeError(f"expected a DataFrame, an IngestResult or a path, got {type(data).__name__}")
 
     def _run(self, data: pd.DataFrame | IngestResult | str | Path, fit: bool) -> Analysis:
         stages = self._build()
         if not fit and not self.fitted_:
             raise NotFittedError("this Analyzer is not fitted: call fit_transform() or voc.load(model_dir) first")
-        ingest = self._ingest(data)
+        ingest = self._ingest(data, fit)
         corpus = Corpus(docs=ingest.frame.reset_index(drop=True).copy())
         corpus.meta["scores"] = list(self.mapping.scores) if self.mapping else []
         corpus.meta["segments"] = list(self.mapping.segments) if self.mapping else []
@@ -242,6 +244,9 @@ class Analyzer:
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        from voc.outputs import default_mode
+
+        os.chmod(tmp, default_mode(directory=True))
         try:
             meta = {"format": MODEL_FORMAT, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "versions": versions(), "stages": list(self.stages_)}

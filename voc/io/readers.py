@@ -536,8 +536,9 @@ _READERS: dict[str, Callable[[_Source, int | None], Iterator[_Chunk]]] = {
 
 # -- public API -----------------------------------------------------------------------
 
-def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None) -> Iterator[IngestResult]:
-    validator = Validator(mapping, src.name, str(src.path))
+def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
+             missing_optional: str = "error") -> Iterator[IngestResult]:
+    validator = Validator(mapping, src.name, str(src.path), missing_optional)
     rows_read = 0
     for i, (frame, lines, rejects, counts) in enumerate(_READERS[src.fmt](src, chunksize)):
         result = validator.run(frame, lines, rejects)
@@ -554,15 +555,16 @@ def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None)
 
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,
                   encoding: str | None = None, delimiter: str | None = None,
-                  sheet: str | int | None = None) -> IngestResult:
+                  sheet: str | int | None = None, missing_optional: str = "error") -> IngestResult:
     """Read a feedback file into accepted rows and rejects (``accepted + rejected == rows_read``).
 
     Format comes from the extension unless ``format`` is given; encoding and delimiter
     are detected unless given. Raises :class:`~voc.errors.VocError` subclasses for
-    missing, unsupported, unreadable or empty files and for unknown columns.
+    missing, unsupported, unreadable or empty files and for unknown columns (with
+    ``missing_optional="ignore"``, only for a missing text column).
     """
     src = _open_source(path, format, encoding, delimiter, sheet)
-    result = IngestResult.combine(list(_results(src, mapping, None)))
+    result = IngestResult.combine(list(_results(src, mapping, None, missing_optional)))
     s = result.stats
     log.info("%s: %d rows read, %d accepted, %d rejected", src.name, s["rows_read"], s["accepted"], s["rejected"])
     return result
@@ -570,7 +572,7 @@ def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, for
 
 def iter_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, chunksize: int = 50_000,
                   format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-                  sheet: str | int | None = None) -> Iterator[IngestResult]:
+                  sheet: str | int | None = None, missing_optional: str = "error") -> Iterator[IngestResult]:
     """Like :func:`read_feedback` in chunks of about ``chunksize`` rows, for files larger
     than memory. Line numbers stay global, and duplicate ids/texts are checked across
     chunks, so ``IngestResult.combine(list(iter_feedback(...)))`` equals ``read_feedback``.
@@ -578,4 +580,4 @@ def iter_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, chu
     if chunksize < 1:
         raise ConfigError(f"chunksize must be at least 1, got {chunksize}")
     src = _open_source(path, format, encoding, delimiter, sheet)
-    return _results(src, mapping, chunksize)
+    return _results(src, mapping, chunksize, missing_optional)

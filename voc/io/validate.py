@@ -233,8 +233,10 @@ class Validator:
     """Validates rows chunk after chunk, keeping what must hold across the whole file:
     the resolved columns, the ids seen so far and hashes of the texts seen so far."""
 
-    def __init__(self, mapping: ColumnMapping | None, source: str, path: str | None = None) -> None:
+    def __init__(self, mapping: ColumnMapping | None, source: str, path: str | None = None,
+                 missing_optional: str = "error") -> None:
         self.mapping = mapping or ColumnMapping()
+        self.missing_optional = missing_optional
         self.auto_text = mapping is None or self.mapping.text == "text"
         self.source = Path(str(source)).name
         self.where = path or self.source
@@ -254,15 +256,27 @@ class Validator:
             return folded[0]
         raise UnknownColumn(name, [str(c) for c in available], role=role, path=self.where)
 
+    def _optional(self, name: str, role: str, available: list[str]) -> str | None:
+        """Like ``_find``; with ``missing_optional="ignore"`` (scoring new feedback against a
+        saved model) an absent optional column is logged and treated as not mapped."""
+        try:
+            return self._find(name, role, available)
+        except UnknownColumn:
+            if self.missing_optional != "ignore":
+                raise
+            log.warning("%s: no %s %r; scoring without it", self.source, role, name)
+            return None
+
     def _resolve(self, raw: pd.DataFrame) -> None:
         m, cols = self.mapping, list(raw.columns)
+        opt = self._optional
         resolved: dict[str, Any] = {
-            "id": self._find(m.id, "id column", cols) if m.id else None,
-            "date": self._find(m.date, "date column", cols) if m.date else None,
-            "channel": self._find(m.channel, "channel column", cols) if m.channel else None,
-            "segments": [(s, self._find(s, "segment column", cols)) for s in m.segments],
-            "scores": [(sp, self._find(sp.column, "score column", cols)) for sp in m.scores],
-            "keep": [(k, self._find(k, "keep column", cols)) for k in m.keep],
+            "id": opt(m.id, "id column", cols) if m.id else None,
+            "date": opt(m.date, "date column", cols) if m.date else None,
+            "channel": opt(m.channel, "channel column", cols) if m.channel else None,
+            "segments": [(s, c) for s in m.segments if (c := opt(s, "segment column", cols))],
+            "scores": [(sp, c) for sp in m.scores if (c := opt(sp.column, "score column", cols))],
+            "keep": [(k, c) for k in m.keep if (c := opt(k, "keep column", cols))],
         }
         if not self.auto_text or m.text in cols:
             self.text_col = self._find(m.text, "text column", cols)
@@ -323,7 +337,7 @@ class Validator:
         if self.columns is None and len(raw.columns) == 0:
             # no columns to resolve against yet (a chunk of only malformed JSON lines): validate an
             # empty frame with the mapping's columns and resolve on a later chunk
-            probe = Validator(self.mapping, self.source, self.where)
+            probe = Validator(self.mapping, self.source, self.where, self.missing_optional)
             probe.text_col = self.mapping.text
             return probe.run(pd.DataFrame(columns=self.mapping.input_columns(), dtype=object), lines_arr, pre_rejects)
         if self.columns is None:
@@ -468,17 +482,20 @@ def _label_text(s: pd.Series) -> pd.Series:
     return txt
 
 
-def validate(raw: pd.DataFrame, mapping: ColumnMapping | None, lines: Any, source: str) -> IngestResult:
+def validate(raw: pd.DataFrame, mapping: ColumnMapping | None, lines: Any, source: str,
+             missing_optional: str = "error") -> IngestResult:
     """Validate a DataFrame already in memory. ``lines`` gives each row's position in the
     source (e.g. ``df.index + 2`` for a CSV read with pandas: header is line 1)."""
-    result = Validator(mapping, source).run(raw, lines)
+    result = Validator(mapping, source, missing_optional=missing_optional).run(raw, lines)
     result.stats.update({"format": "dataframe", "path": None, "encoding": None, "delimiter": None,
                          "blank_lines": 0, "nul_bytes": 0})
     return result
 
 
-def frame_to_feedback(df: pd.DataFrame, mapping: ColumnMapping | None = None) -> IngestResult:
-    """Validate a DataFrame passed from Python; ``line`` is the 1-based row position."""
+def frame_to_feedback(df: pd.DataFrame, mapping: ColumnMapping | None = None, *,
+                      missing_optional: str = "error") -> IngestResult:
+    """Validate a DataFrame passed from Python; ``line`` is the 1-based row position.
+    ``missing_optional="ignore"`` lets mapped columns other than text be absent."""
     if len(df) == 0:
         raise EmptyInput("the DataFrame has no rows: nothing to analyse")
-    return validate(df, mapping, np.arange(1, len(df) + 1), "<dataframe>")
+    return validate(df, mapping, np.arange(1, len(df) + 1), "<dataframe>", missing_optional)

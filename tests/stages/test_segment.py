@@ -1,0 +1,36 @@
+import pandas as pd
+import pytest
+
+from voc.stages.base import Corpus
+from voc.stages.segment import SegmentStage, split_clauses
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Love the dress but the zip broke", ["Love the dress", "but the zip broke"]),
+    ("Great but pricey", ["Great but pricey"]),  # too short to split
+    ("The food was great; the service, however, was slow", ["The food was great", "the service, however, was slow"]),
+    ("I love it, although it runs small", ["I love it", "although it runs small"]),
+    ("Nothing to split here at all", ["Nothing to split here at all"]),
+])
+def test_split_clauses(sentence, expected):
+    assert split_clauses(sentence) == expected
+
+
+def test_segment_stage_sentences_and_clauses():
+    docs = pd.DataFrame({"doc_id": ["d1", "d2", "d3"],
+                         "text": ["Delivery took two weeks. Love the product but the box was crushed!", "", "ok"]})
+    corpus = SegmentStage().transform(Corpus(docs=docs))
+    s = corpus.sentences
+    assert s[s.doc_id == "d1"]["text"].tolist() == ["Delivery took two weeks.", "Love the product",
+                                                   "but the box was crushed!"]
+    assert s[s.doc_id == "d1"]["sentence_id"].tolist() == [0, 1, 2]
+    assert s[s.doc_id == "d1"]["sentence_index"].tolist() == [0, 1, 1]
+    assert "d2" not in set(s.doc_id)  # empty text: no sentences, but the document stays
+    assert s[s.doc_id == "d3"]["text"].tolist() == ["ok"]
+    assert corpus.meta["segment"]["docs_without_text"] == 1
+
+
+def test_segment_stage_without_clause_split():
+    docs = pd.DataFrame({"doc_id": ["d1"], "text": ["Love the product but the box was crushed"]})
+    corpus = SegmentStage(split_clauses=False).transform(Corpus(docs=docs))
+    assert corpus.sentences["text"].tolist() == ["Love the product but the box was crushed"]
