@@ -23,24 +23,18 @@ LABELS = np.array(["negative", "neutral", "positive"])
 FEATURE = "sentiment_proba"
 
 
-def load_sentiment_model(name: str) -> tuple[Any, str]:
-    """Return (model, description). ``name`` is a folder under models/, a path, or
-    ``lexicon``. Never silent about falling back."""
-    from voc.sentiment.lexicon import LexiconSentiment
+def resolve_sentiment_model(name: str) -> tuple[Any, str]:
+    """(model, description) for ``name``: a folder under models/, a path, or ``lexicon``.
+    Falling back to the lexicon is logged as a warning by the loader, never silent."""
+    from voc.sentiment import LexiconSentiment, SentimentModel, load_sentiment_model
 
     if name == "lexicon":
         return LexiconSentiment(), "lexicon (VADER baseline, by configuration)"
     path = Path(name) if Path(name).is_dir() else resource_path("models", name)
-    try:
-        from voc.sentiment.model import SentimentModel
-
-        model = SentimentModel.from_disk(path)
+    model = load_sentiment_model(path)
+    if isinstance(model, SentimentModel):
         return model, f"trained ({path.name})"
-    except Exception as exc:  # noqa: BLE001 - any failure means: fall back, loudly
-        log.warning("SENTIMENT MODEL NOT LOADED (%s: %s); falling back to the VADER lexicon baseline, "
-                    "which misreads complaint wording. Reinstall voc or pass --set sentiment.model=PATH.",
-                    path, exc)
-        return LexiconSentiment(), f"lexicon fallback (could not load {path.name}: {type(exc).__name__})"
+    return model, f"lexicon fallback (could not load {path.name})"
 
 
 def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series) -> pd.DataFrame:
@@ -101,7 +95,7 @@ class SentimentStage(Stage):
 
     def load(self) -> "SentimentStage":
         if self.model_ is None:
-            self.model_, self.description_ = load_sentiment_model(self.model)
+            self.model_, self.description_ = resolve_sentiment_model(self.model)
         return self
 
     def head(self) -> Any | None:
@@ -132,3 +126,17 @@ class SentimentStage(Stage):
         corpus.meta["sentiment"] = {"model": self.description_,
                                     "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict()}
         return corpus
+
+    def to_disk(self, path: Path) -> None:
+        """Copy the trained model into the saved model (small), so a model directory is
+        self-contained even when it was trained on a user's own data."""
+        super().to_disk(path)
+        self.load()
+        if hasattr(self.model_, "branch_layer") and hasattr(self.model_, "to_disk"):
+            self.model_.to_disk(path / "model")
+
+    def from_disk(self, path: Path) -> "SentimentStage":
+        if (path / "model").is_dir():
+            self.model = str(path / "model")
+            self.model_ = None
+        return self

