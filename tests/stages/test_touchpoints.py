@@ -1,0 +1,326 @@
+"""Touchpoints stage: taxonomy validation, zero-/few-shot tagging, custom taxonomies,
+effort flags and the saved state. The real encoder runs once per module on a few dozen
+short texts, so these stay fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc.errors import ConfigError, NotFittedError
+from voc.stages.base import Corpus
+from voc.stages.touchpoints import TouchpointStage
+from voc.touchpoints import check_taxonomy, effort_kinds, load_taxonomy, match_effort
+from voc.touchpoints.keywords import keyword_variants
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Hand-written effort cases; benchmarks/touchpoints.py reports precision/recall on them.
+EFFORT_POSITIVE = [
+    "I called customer service five times and got transferred every time.",
+    "I had to call three times before anyone listened.",
+    "I was on hold for 45 minutes.",
+    "Waited over an hour on the phone to speak to someone.",
+    "They transferred me between departments and nobody could help.",
+    "I kept getting passed around from one team to another.",
+    "I've emailed them three times and still haven't heard back.",
+    "Still waiting for a reply to my complaint.",
+    "I had to chase them for weeks to get my refund.",
+    "I had to explain my problem again to every new agent.",
+    "This is the fourth time I've contacted you about this.",
+    "Every time I call I get a different answer.",
+    "I had to go back to the store twice to get it fixed.",
+    "What a hassle to get a simple refund.",
+    "It took weeks of back and forth to get the order corrected.",
+    "Spent two hours in the queue at the airport.",
+    "I've sent multiple emails and nobody gets back to me.",
+    "Had to jump through hoops to cancel my subscription.",
+    "Never got a call back even though they promised one.",
+    "I kept calling and they kept saying it was on its way.",
+    "I had to repeat my details to three different people.",
+    "The hold times are ridiculous.",
+    "After several attempts I finally got through to a human.",
+    "I had to follow up again and again.",
+    "The waiting time on the hotline was forever.",
+]
+EFFORT_NEGATIVE = [
+    "The customer service agent solved my issue in two minutes.",
+    "Delivery was quick and the parcel arrived the next day.",
+    "I love this dress, I bought it in three colours.",
+    "The waiter was attentive and friendly.",
+    "I transferred money to my savings account with the app.",
+    "The fabric feels cheap.",
+    "Checkout was easy and the discount code worked.",
+    "I wear it every time I go out.",
+    "The refund arrived within three days.",
+    "We waited for the sauce to cool, then ate it all.",
+    "I've ordered from them many times and always been happy.",
+    "The staff were helpful and answered my questions.",
+    "The colour is a bit darker than on the website.",
+    "I returned it and got my money back quickly.",
+    "The app is easy to use.",
+    "I called to change my delivery address and it was done at once.",
+    "Great value for money.",
+    "The food took a while but it was worth the wait.",
+    "Second time ordering and still impressed.",
+    "I've recommended them to several friends.",
+    "The hold on the hem is strong.",
+    "The line at the bakery was short this morning.",
+    "I emailed them once and got an answer within the hour.",
+    "The dress hangs nicely and holds its shape.",
+    "Lots of choice and the search works well.",
+]
+
+# One sentence per default touchpoint, written for these tests (not from any data set).
+ZERO_SHOT_CASES = [
+    ("I saw your advert on TV last night.", "awareness & marketing"),
+    ("The website takes forever to load and the search is useless.", "website & app"),
+    ("My promo code was rejected when I tried to pay.", "purchase & checkout"),
+    ("You charged my card twice for one order.", "pricing & billing"),
+    ("The courier left my parcel at the wrong house.", "delivery"),
+    ("The zip broke the first time I wore it.", "product quality & use"),
+    ("The agent on the phone was rude and hung up on me.", "customer support"),
+    ("I sent the jacket back a month ago and I'm still waiting for my money.", "returns & refunds"),
+    ("I forgot my password and the reset link doesn't work.", "account & login"),
+    ("I've shopped here for years and always recommend you.", "loyalty & renewal"),
+]
+OFF_TOPIC = ["My cat likes sleeping in the sun.", "Happy birthday to my brother!"]
+
+BANK = [
+    {"name": "cards", "description": "debit and credit cards: card payments, declined cards, lost or stolen cards",
+     "keywords": ["credit card", "debit card"]},
+    {"name": "loans", "description": "loans and mortgages: applying, interest rates and repayments",
+     "keywords": ["mortgage", "loan"]},
+    {"name": "branch", "description": "visiting a bank branch: the counter, cashiers, queues and opening hours",
+     "keywords": ["branch"]},
+]
+
+
+def _write(tmp_path: Path, text: str, name: str = "tax.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def encode():
+    """Encode texts with the real packaged encoder, memoised for the module."""
+    from voc.encoder import Encoder
+
+    enc = Encoder()
+    cache: dict[str, np.ndarray] = {}
+
+    def run(texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in cache]
+        if todo:
+            cache.update(zip(todo, enc.encode(todo).embeddings, strict=True))
+        return np.vstack([cache[t] for t in texts])
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def corpus_of(encode):
+    def make(texts: list[str]) -> Corpus:
+        n = len(texts)
+        sents = pd.DataFrame({"doc_id": [i // 2 for i in range(n)], "sentence_id": [i % 2 for i in range(n)],
+                              "text": texts})
+        return Corpus(docs=pd.DataFrame({"doc_id": sorted(set(sents["doc_id"]))}), sentences=sents,
+                      embeddings=encode(texts))
+
+    return make
+
+
+# --- taxonomy validation -------------------------------------------------------------------
+def test_shipped_taxonomies_are_clean() -> None:
+    for path in [REPO / "configs" / "touchpoints.yaml", *sorted((REPO / "configs" / "taxonomies").glob("*.yaml"))]:
+        assert check_taxonomy(path) == [], path
+        assert len(load_taxonomy(path)) >= 3
+
+
+@pytest.mark.parametrize(("yaml_text", "needle"), [
+    ("- {name: a, description: x}\n- {name: A, description: y}\n", "duplicate name"),
+    ("- {name: a, description: ''}\n", "empty description"),
+    ("- {name: a}\n", "empty description"),
+    ("- {description: x}\n", "missing name"),
+    ("- {name: a, description: x, keywords: [Refund]}\n- {name: b, description: y, keywords: ['refund ']}\n",
+     "clashes with entry 1"),
+    ("- {name: a, description: x, stage: checkout}\n", "unknown stage"),
+    ("- {name: a, description: x, keyword: [z]}\n", "did you mean 'keywords'"),
+    ("- {name: none, description: x}\n", "reserved"),
+    ("- {name: a, description: x, examples: just one}\n", "examples must be a list"),
+    ("name: a\n", "expected a non-empty list"),
+    ("- {name: a, description: x\n", "not valid YAML"),
+])
+def test_check_reports_each_problem(tmp_path: Path, yaml_text: str, needle: str) -> None:
+    problems = check_taxonomy(_write(tmp_path, yaml_text))
+    assert any(needle in p for p in problems), problems
+
+
+def test_problem_names_file_line_and_entry(tmp_path: Path) -> None:
+    path = _write(tmp_path, "- name: a\n  description: x\n- name: b\n  description: ''\n")
+    (problem,) = check_taxonomy(path)
+    assert problem.startswith(f"{path}:3: entry 2 ('b')")
+    with pytest.raises(ConfigError, match="empty description"):
+        load_taxonomy(path)
+
+
+def test_touchpoints_key_and_missing_file(tmp_path: Path) -> None:
+    path = _write(tmp_path, "version: 2\ntouchpoints:\n  - {name: a, description: x, stage: purchase}\n")
+    tax = load_taxonomy(path)
+    assert tax.names == ["a"] and tax.touchpoints[0].stage == "purchase" and tax.meta == {"version": 2}
+    assert "not found" in check_taxonomy(tmp_path / "nope.yaml")[0]
+
+
+def test_keyword_variants_inflect_last_word() -> None:
+    assert {"refund", "refunds", "refunded", "refunding"} <= keyword_variants("Refund")
+    assert {"delivery", "deliveries"} <= keyword_variants("delivery")
+    assert "shipping" in keyword_variants("ship") and "feed" not in keyword_variants("fee")
+    assert "discount codes" in keyword_variants("discount code")
+
+
+# --- tagging ------------------------------------------------------------------------------
+def test_not_fitted_is_clear(corpus_of) -> None:
+    with pytest.raises(NotFittedError):
+        TouchpointStage().transform(corpus_of(["hello there"]))
+
+
+def test_zero_shot_default_taxonomy(corpus_of) -> None:
+    texts = [t for t, _ in ZERO_SHOT_CASES] + OFF_TOPIC
+    out = TouchpointStage().fit_transform(corpus_of(texts))
+    s = out.sentences
+    primary = s["touchpoint"].tolist()
+    correct = sum(p == want for p, (_, want) in zip(primary, ZERO_SHOT_CASES))
+    assert correct >= 9, list(zip(primary, [w for _, w in ZERO_SHOT_CASES]))
+    assert primary[-2:] == ["none", "none"]
+    assert all(t == [] for t in s["touchpoints"].iloc[-2:])
+    assert s["touchpoint_score"].between(0, 1).all()
+    for tags, p in zip(s["touchpoints"], primary):
+        assert (tags[0] if tags else "none") == p
+    # documents: sorted distinct union of their sentences' touchpoints
+    first = sorted(set(s["touchpoints"].iloc[0]) | set(s["touchpoints"].iloc[1]))
+    assert out.docs["touchpoints"].iloc[0] == first
+
+
+def test_keywords_decide_when_embeddings_are_unsure(tmp_path: Path, corpus_of) -> None:
+    path = _write(tmp_path, "- {name: alpha, description: first thing, keywords: [zorblat]}\n"
+                            "- {name: beta, description: second thing}\n")
+    texts = ["My zorblats are fine.", "Nothing to see."]
+    corpus = corpus_of(texts)
+    with_kw = TouchpointStage(taxonomy=path).fit(corpus)
+    without = TouchpointStage(taxonomy=path, keywords=False).fit(corpus)
+    assert with_kw.transform(corpus_of(texts)).sentences["touchpoint"].iloc[0] == "alpha"
+    p_with = with_kw.predict_proba(texts, corpus.embeddings)
+    p_without = without.predict_proba(texts, corpus.embeddings)
+    assert p_with[0, 0] > 2 * p_without[0, 0]
+    np.testing.assert_allclose(p_with[1], p_without[1])  # no keyword, no change
+
+
+def test_custom_taxonomy(corpus_of) -> None:
+    texts = ["My credit card was declined at the supermarket.", "The interest rate on my mortgage went up again.",
+             "The branch closes at 3pm and the queue was out the door."]
+    stage = TouchpointStage(taxonomy=REPO / "configs" / "taxonomies" / "bank.yaml")
+    s = stage.fit_transform(corpus_of(texts)).sentences
+    names = set(stage.taxonomy_.names)
+    assert all(t in names | {"none"} for t in s["touchpoint"])
+    from voc.touchpoints.taxonomy import Taxonomy
+
+    s = TouchpointStage(taxonomy=Taxonomy.from_entries(BANK)).fit_transform(corpus_of(texts)).sentences
+    assert s["touchpoint"].tolist() == ["cards", "loans", "branch"]
+
+
+def test_few_shot_beats_zero_shot_on_toy_case(tmp_path: Path, corpus_of) -> None:
+    # Two touchpoints whose descriptions are deliberately vague: zero-shot cannot tell
+    # them apart, a handful of labels can.
+    path = _write(tmp_path, "- {name: kitchen, description: one part of the visit}\n"
+                            "- {name: front of house, description: another part of the visit}\n")
+    train = pd.DataFrame({"text": ["The pasta was overcooked.", "Best pizza in town.", "The soup was cold.",
+                                   "The waiter forgot our drinks.", "Our server was lovely.",
+                                   "The hostess seated us quickly."],
+                          "touchpoint": ["kitchen"] * 3 + ["front of house"] * 3})
+    test = ["The steak was tough and salty.", "Dessert was delicious.", "The bartender was rude.",
+            "Staff were attentive all night."]
+    gold = ["kitchen", "kitchen", "front of house", "front of house"]
+    zero = TouchpointStage(taxonomy=path).fit(corpus_of(test)).transform(corpus_of(test)).sentences
+    few = TouchpointStage(taxonomy=path).fit(corpus_of(test), labeled=train).transform(corpus_of(test)).sentences
+    acc = lambda s: float(np.mean([p == g for p, g in zip(s["touchpoint"], gold)]))  # noqa: E731
+    assert acc(few) == 1.0 and acc(few) > acc(zero)
+
+
+# A corpus big enough (50+ sentences) for fit() to self-train on it.
+SELF_TRAIN_CORPUS = [
+    "Your TV commercial is everywhere.", "I only found you through an influencer on Instagram.",
+    "The newsletter has good deals.", "Too many promotional emails.", "Heard about you from a podcast ad.",
+    "The site is so slow on mobile.", "Search never finds what I type.", "The app crashed twice today.",
+    "Product pages have no size charts.", "Your website is easy to browse.",
+    "The basket emptied itself before I could pay.", "Payment failed three times at checkout.",
+    "Checkout asked for my address twice.", "PayPal wasn't accepted.", "Placing an order was quick.",
+    "Prices went up again.", "Good value for money.", "I was overcharged by ten pounds.",
+    "The invoice had the wrong amount.", "Cheaper than other shops.",
+    "The courier never turned up.", "Shipping took two weeks.", "My package was damaged in transit.",
+    "Delivery was early.", "Tracking says delivered but nothing came.",
+    "The seams came apart after one wash.", "Lovely soft fabric.", "The shoes are too narrow.",
+    "The blender stopped working after a month.", "Great quality, feels expensive.",
+    "The support agent was very kind.", "Nobody answers the phone line.", "Live chat sorted it in minutes.",
+    "The representative was rude to me.", "Customer service never replied to my email.",
+    "The refund took a month.", "Returning the boots was easy.", "They refused my return.",
+    "I'm still waiting for my money back.", "The return label didn't print.",
+    "I can't reset my password.", "My account got locked.", "The verification code never arrives.",
+    "Signing in with Google doesn't work.", "I changed my email address in my account easily.",
+    "I'll shop here again for sure.", "My loyalty points vanished.", "I cancelled my membership.",
+    "I've told all my friends about you.", "Been a customer for years.",
+    "It rained all weekend.", "My sister is visiting tomorrow.", "I like turtles.",
+]
+
+
+def test_self_training_on_a_corpus(tmp_path: Path, corpus_of) -> None:
+    corpus = corpus_of(SELF_TRAIN_CORPUS)
+    stage = TouchpointStage().fit(corpus)
+    assert stage.head_ == "one-vs-rest"
+    cases = [t for t, _ in ZERO_SHOT_CASES]
+    s = stage.transform(corpus_of(cases)).sentences
+    correct = sum(p == want for p, (_, want) in zip(s["touchpoint"], ZERO_SHOT_CASES))
+    assert correct >= 9, list(zip(s["touchpoint"], [w for _, w in ZERO_SHOT_CASES]))
+    stage.to_disk(tmp_path / "st")
+    again = TouchpointStage().from_disk(tmp_path / "st").transform(corpus_of(cases)).sentences
+    pd.testing.assert_frame_equal(s, again)
+
+
+def test_labels_must_name_known_touchpoints(corpus_of) -> None:
+    bad = pd.DataFrame({"text": ["x"], "touchpoint": ["teleportation"]})
+    with pytest.raises(ConfigError, match="teleportation"):
+        TouchpointStage().fit(corpus_of(["x"]), labeled=bad)
+
+
+def test_round_trip(tmp_path: Path, corpus_of) -> None:
+    texts = [t for t, _ in ZERO_SHOT_CASES]
+    labeled = pd.DataFrame({"text": texts[:4], "touchpoint": [w for _, w in ZERO_SHOT_CASES[:4]]})
+    for stage in (TouchpointStage(threshold=0.4), TouchpointStage().fit(corpus_of(texts), labeled=labeled)):
+        if not hasattr(stage, "mode_"):
+            stage.fit(corpus_of(texts))
+        before = stage.transform(corpus_of(texts)).sentences
+        stage.to_disk(tmp_path / stage.mode_)
+        assert not list((tmp_path / stage.mode_).glob("*.pkl"))
+        loaded = TouchpointStage().from_disk(tmp_path / stage.mode_)
+        after = loaded.transform(corpus_of(texts)).sentences
+        assert loaded.threshold == stage.threshold and loaded.mode_ == stage.mode_
+        pd.testing.assert_frame_equal(before, after)
+
+
+# --- effort ---------------------------------------------------------------------------------
+def test_effort_rules_precision_and_recall() -> None:
+    pos, neg = match_effort(EFFORT_POSITIVE), match_effort(EFFORT_NEGATIVE)
+    assert neg.sum() <= 1, [t for t, f in zip(EFFORT_NEGATIVE, neg) if f]
+    assert pos.mean() >= 0.85, [t for t, f in zip(EFFORT_POSITIVE, pos) if not f]
+    assert "transferred" in effort_kinds("They transferred me between three departments.")
+    assert effort_kinds("Great food.") == []
+
+
+def test_effort_columns(corpus_of) -> None:
+    texts = ["I was on hold for an hour.", "Nice shoes.", "Lovely staff.", "Good price."]
+    out = TouchpointStage().fit_transform(corpus_of(texts))
+    assert out.sentences["effort"].tolist() == [True, False, False, False]
+    assert out.docs["effort"].tolist() == [True, False]

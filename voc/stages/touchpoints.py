@@ -1,0 +1,280 @@
+"""Touchpoints: which step of the customer journey each sentence is about, from a
+taxonomy file users edit, plus a customer-effort flag.
+
+Zero-shot (no labels): nearest-prototype cosine between the shared sentence embedding
+and each touchpoint's description and example sentences, plus keyword hits, as a
+softmax over ``touchpoints + [none]``. Few-shot (a few labeled sentences): a softmax
+classifier over the same embeddings, trained on the labels *and* the taxonomy's own
+descriptions/examples, so touchpoints without labels still work. Then, when ``fit`` sees
+a corpus of 50+ sentences, one round of self-training on it: one-vs-rest logistic
+regressions on the corpus's own pseudo-labels, anchored by the prototypes and labels
+(multi-label, and learns how customers phrase each touchpoint). Only the taxonomy texts
+and labeled examples are encoded; corpus sentences reuse the shared pass.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from voc.errors import ConfigError, ModelLoadError, PipelineError
+from voc.stages.base import Corpus, Stage
+from voc.touchpoints import effort as effort_rules
+from voc.touchpoints.keywords import KeywordMatcher
+from voc.touchpoints.model import (
+    decide,
+    few_shot_proba,
+    fit_softmax,
+    initial_proba,
+    ovr_proba,
+    prototype_similarity,
+    self_train,
+    zero_shot_proba,
+)
+from voc.touchpoints.taxonomy import NONE, Taxonomy, default_taxonomy_path, load_taxonomy
+
+log = logging.getLogger("voc")
+
+#: Defaults measured on SemEval-2014 restaurants *train* (see benchmarks/touchpoints.py).
+DEFAULT_THRESHOLD = 0.3
+TEMPERATURE = 0.05          # cosine units per logit unit in zero-shot mode
+FLOOR = 0.15                # zero-shot "none" logit, as a cosine: below this, nothing fits
+KEYWORD_LOGIT = 2.0         # a keyword hit multiplies a touchpoint's odds by e^2
+FEW_SHOT_C = 100.0          # softmax over a handful of labels: little regularisation
+SELF_TRAIN_C = 1.0          # one-vs-rest over thousands of pseudo-labels: more
+ANCHOR_WEIGHT = 20.0        # a prototype or labeled sentence counts as 20 pseudo-labels
+MIN_SELF_TRAIN = 50         # smaller corpora keep the prototype/softmax scorer
+MAX_SELF_TRAIN = 10_000     # pseudo-labeled rows sampled from larger corpora
+
+
+class TouchpointStage(Stage):
+    """Tag sentences with touchpoints (multi-label, "none" allowed) and effort."""
+
+    name = "touchpoints"
+    learns = True
+    requires = ("sentences.text", "embeddings")
+    assigns = ("sentences.touchpoints", "sentences.touchpoint", "sentences.touchpoint_score", "sentences.effort",
+               "docs.touchpoints", "docs.effort")
+
+    def __init__(self, taxonomy: str | Path | Taxonomy | None = None, threshold: float | None = None,
+                 encoder: str | None = None, keywords: bool = True, floor: float = FLOOR,
+                 temperature: float = TEMPERATURE, c: float = FEW_SHOT_C, self_train: bool = True,
+                 effort_similarity: float | None = None, random_state: int | None = 0) -> None:
+        self.taxonomy = taxonomy
+        self.threshold = threshold
+        self.encoder = encoder
+        self.keywords = keywords
+        self.floor = floor
+        self.temperature = temperature
+        self.c = c
+        self.self_train = self_train
+        self.effort_similarity = effort_similarity
+        self.random_state = random_state
+
+    # --- fitting -----------------------------------------------------------------------
+    def fit(self, corpus: Corpus | None = None, labeled: pd.DataFrame | None = None) -> "TouchpointStage":
+        """Zero-shot when ``labeled`` is None; otherwise few-shot from its ``text`` and
+        ``touchpoint`` columns (one row per label; "none" marks off-taxonomy sentences)."""
+        if isinstance(self.taxonomy, Taxonomy):
+            self.taxonomy_ = self.taxonomy
+        else:
+            self.taxonomy_ = load_taxonomy(self.taxonomy if self.taxonomy is not None else default_taxonomy_path())
+        proto_texts, owner = _prototype_texts(self.taxonomy_)
+        extra = list(effort_rules.EXAMPLES) if self.effort_similarity is not None else []
+        label_texts, label_sets = self._labels(labeled) if labeled is not None else ([], [])
+        embedded = self._encode([*proto_texts, *extra, *label_texts], corpus)
+        n_p, n_e = len(proto_texts), len(extra)
+        self.prototypes_ = embedded[:n_p]
+        self.prototype_owner_ = np.asarray(owner, dtype=np.int64)
+        self.effort_prototypes_ = embedded[n_p:n_p + n_e]
+        self.coef_: np.ndarray | None = None
+        self.intercept_: np.ndarray | None = None
+        self.head_ = "prototype"
+        self._matcher = None
+        self._hits_cache: tuple[list[str], np.ndarray] | None = None
+        k = len(self.taxonomy_)
+        anchors = np.vstack([self.prototypes_, embedded[n_p + n_e:]])
+        anchor_sets = [[int(j)] for j in owner] + label_sets
+        if labeled is not None:
+            self.coef_, self.intercept_ = fit_softmax(anchors, anchor_sets, k + 1, self.c, self.random_state)
+            self.head_ = "softmax"
+        n_corpus = 0 if corpus is None or corpus.embeddings is None else len(corpus.embeddings)
+        if self.self_train and n_corpus >= MIN_SELF_TRAIN:
+            assert corpus is not None and corpus.embeddings is not None
+            x = corpus.embeddings
+            texts = corpus.sentences["text"].astype(str).tolist()
+            sim = prototype_similarity(x, self.prototypes_, self.prototype_owner_, k)
+            seed = initial_proba(sim, self._keyword_hits(texts), self.temperature, self.floor, KEYWORD_LOGIT,
+                                 x, self.coef_, self.intercept_)
+            labels = np.zeros((len(anchor_sets), k), dtype=bool)
+            for i, js in enumerate(anchor_sets):
+                labels[i, [j for j in js if j < k]] = True
+            self.coef_, self.intercept_ = self_train(x, seed, anchors, labels, ANCHOR_WEIGHT, SELF_TRAIN_C,
+                                                     MAX_SELF_TRAIN, self.random_state)
+            self.head_ = "one-vs-rest"
+        self.mode_ = "few-shot" if labeled is not None else "zero-shot"
+        log.info("touchpoints: %s, %d touchpoints from %s", self.mode_, len(self.taxonomy_), self.taxonomy_.source)
+        return self
+
+    def _labels(self, labeled: pd.DataFrame) -> tuple[list[str], list[list[int]]]:
+        missing = {"text", "touchpoint"} - set(labeled.columns)
+        if missing:
+            raise ConfigError(f"labeled examples need columns 'text' and 'touchpoint'; missing {sorted(missing)}")
+        index = {n.lower(): j for j, n in enumerate(self.taxonomy_.names)}
+        none = len(index)
+        grouped: dict[str, set[int]] = {}
+        unknown: set[str] = set()
+        for text, tp in zip(labeled["text"].astype(str), labeled["touchpoint"], strict=True):
+            name = NONE if tp is None or (isinstance(tp, float) and np.isnan(tp)) else str(tp).strip().lower()
+            if name != NONE and name not in index:
+                unknown.add(str(tp))
+                continue
+            grouped.setdefault(text, set()).add(index.get(name, none))
+        if unknown:
+            raise ConfigError(f"labeled examples use touchpoints not in {self.taxonomy_.source}: "
+                              f"{', '.join(sorted(unknown)[:10])}; known: {', '.join(self.taxonomy_.names)}")
+        # a sentence with real touchpoints is not also "none"
+        sets = [sorted(s - {none}) if len(s) > 1 else sorted(s) for s in grouped.values()]
+        return list(grouped), sets
+
+    def _encode(self, texts: list[str], corpus: Corpus | None) -> np.ndarray:
+        """Embed taxonomy texts and labels, reusing corpus embeddings for sentences
+        already encoded (labels often come from the corpus itself)."""
+        from voc.encoder import DEFAULT_MODEL, Encoder
+
+        known: dict[str, int] = {}
+        if corpus is not None and corpus.embeddings is not None and "text" in corpus.sentences:
+            known = {t: i for i, t in enumerate(corpus.sentences["text"].astype(str))}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        new = Encoder(self.encoder or DEFAULT_MODEL).encode(todo).embeddings if todo else np.zeros((0, 0))
+        fresh = {t: new[i] for i, t in enumerate(todo)}
+        dim = new.shape[1] if todo else (corpus.embeddings.shape[1] if corpus is not None and corpus.embeddings
+                                         is not None else 0)
+        out = np.zeros((len(texts), dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            out[i] = fresh[t] if t in fresh else corpus.embeddings[known[t]]  # type: ignore[union-attr]
+        return out
+
+    # --- scoring -----------------------------------------------------------------------
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        """(n, k+1) probabilities over the taxonomy's touchpoints and, last, "none"."""
+        self.check_fitted("mode_")
+        if embeddings.shape[1] != self.prototypes_.shape[1]:
+            raise PipelineError(f"touchpoints: sentence embeddings have {embeddings.shape[1]} dimensions but the "
+                                f"taxonomy was encoded with {self.prototypes_.shape[1]}; use the same encoder")
+        hits = self._keyword_hits(texts)
+        if self.head_ == "one-vs-rest" and self.coef_ is not None and self.intercept_ is not None:
+            return ovr_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+        if self.coef_ is not None and self.intercept_ is not None:
+            return few_shot_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+        sim = prototype_similarity(embeddings, self.prototypes_, self.prototype_owner_, len(self.taxonomy_))
+        return zero_shot_proba(sim, hits, self.temperature, self.floor, KEYWORD_LOGIT)
+
+    def _keyword_hits(self, texts: list[str]) -> np.ndarray:
+        if not self.keywords:
+            return np.zeros((len(texts), len(self.taxonomy_)), dtype=bool)
+        # fit_transform tokenizes the same corpus twice otherwise; the comparison is cheap
+        cached = getattr(self, "_hits_cache", None)
+        if cached is not None and cached[0] == texts:
+            return cached[1]
+        if getattr(self, "_matcher", None) is None:
+            self._matcher = KeywordMatcher(self.taxonomy_)
+        hits = self._matcher.match(texts)
+        self._hits_cache = (list(texts), hits)
+        return hits
+
+    def effort_flags(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
+        flags = effort_rules.match_effort(texts)
+        if self.effort_similarity is not None and len(self.effort_prototypes_):
+            flags |= (embeddings @ self.effort_prototypes_.T).max(axis=1) >= self.effort_similarity
+        return flags
+
+    def transform(self, corpus: Corpus) -> Corpus:
+        self.check_fitted("mode_")
+        sents = corpus.sentences.copy()
+        texts = sents["text"].astype(str).tolist()
+        emb = corpus.embeddings if corpus.embeddings is not None else np.zeros((0, self.prototypes_.shape[1]))
+        if len(texts) != len(emb):
+            raise PipelineError(f"touchpoints: {len(texts)} sentences but {len(emb)} embeddings; "
+                                "run the embed stage on the same sentences")
+        names = self.taxonomy_.names
+        threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
+        tags, primary, score = decide(self.predict_proba(texts, emb), threshold) if texts else ([], [], [])
+        sents["touchpoints"] = pd.Series([[names[j] for j in t] for t in tags], index=sents.index, dtype=object)
+        sents["touchpoint"] = [names[j] if j >= 0 else NONE for j in primary]
+        sents["touchpoint_score"] = np.asarray(score, dtype=np.float64)
+        sents["effort"] = self.effort_flags(texts, emb) if texts else np.zeros(0, dtype=bool)
+        docs = corpus.docs.copy()
+        by_doc = sents.groupby("doc_id", sort=False)
+        tp_sets = by_doc["touchpoints"].agg(lambda col: sorted({t for ts in col for t in ts}))
+        effort_any = by_doc["effort"].any()
+        docs["touchpoints"] = pd.Series([tp_sets.get(d, []) for d in docs["doc_id"]], index=docs.index, dtype=object)
+        docs["effort"] = [bool(effort_any.get(d, False)) for d in docs["doc_id"]]
+        corpus.sentences, corpus.docs = sents, docs
+        counts = sents["touchpoint"].value_counts()
+        corpus.meta.setdefault("touchpoints", {}).update({
+            "mode": self.mode_, "head": self.head_, "taxonomy": self.taxonomy_.source, "threshold": threshold,
+            "none_share": float(counts.get(NONE, 0) / max(len(sents), 1)), "effort_sentences": int(sents["effort"].sum()),
+        })
+        return corpus
+
+    # --- persistence ---------------------------------------------------------------------
+    def to_disk(self, path: Path) -> None:
+        self.check_fitted("mode_")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        params = self.get_params()
+        if isinstance(params["taxonomy"], Taxonomy):  # the entries are saved in state.json
+            params["taxonomy"] = params["taxonomy"].source
+        (path / "params.json").write_text(json.dumps(params, indent=2, default=str), encoding="utf-8")
+        state: dict[str, Any] = {"mode": self.mode_, "head": self.head_, "taxonomy_source": self.taxonomy_.source,
+                                 "taxonomy": self.taxonomy_.to_entries()}
+        (path / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+        np.save(path / "prototypes.npy", self.prototypes_)
+        np.save(path / "prototype_owner.npy", self.prototype_owner_)
+        np.save(path / "effort_prototypes.npy", self.effort_prototypes_)
+        if self.coef_ is not None and self.intercept_ is not None:
+            np.save(path / "coef.npy", self.coef_)
+            np.save(path / "intercept.npy", self.intercept_)
+
+    def from_disk(self, path: Path) -> "TouchpointStage":
+        path = Path(path)
+        try:
+            params = json.loads((path / "params.json").read_text(encoding="utf-8"))
+            state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+            prototypes = np.load(path / "prototypes.npy", allow_pickle=False)
+            owner = np.load(path / "prototype_owner.npy", allow_pickle=False)
+            effort_protos = np.load(path / "effort_prototypes.npy", allow_pickle=False)
+            few = (path / "coef.npy").exists()
+            coef = np.load(path / "coef.npy", allow_pickle=False) if few else None
+            intercept = np.load(path / "intercept.npy", allow_pickle=False) if few else None
+        except (OSError, ValueError) as exc:
+            raise ModelLoadError(f"cannot load the touchpoints stage from {path}: {exc}") from exc
+        for key, value in params.items():
+            if key in self.get_params():
+                setattr(self, key, value)
+        self.taxonomy_ = Taxonomy.from_entries(state["taxonomy"], source=state.get("taxonomy_source", str(path)))
+        self.prototypes_, self.prototype_owner_, self.effort_prototypes_ = prototypes, owner, effort_protos
+        self.coef_, self.intercept_ = coef, intercept
+        self.mode_, self.head_ = state["mode"], state["head"]
+        self._matcher = None
+        self._hits_cache = None
+        return self
+
+
+def _prototype_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
+    """One "name: description" text per touchpoint plus each example sentence."""
+    texts: list[str] = []
+    owner: list[int] = []
+    for j, tp in enumerate(taxonomy):
+        texts.append(f"{tp.name}: {tp.description}")
+        owner.append(j)
+        for ex in tp.examples:
+            texts.append(ex)
+            owner.append(j)
+    return texts, owner
