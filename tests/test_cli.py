@@ -97,6 +97,26 @@ def test_analyze_score_report_round_trip(tmp_path, sample_frame):
     assert (out / "report.html").stat().st_size > 10_000
 
 
+def test_refit_with_previous_keeps_theme_ids(tmp_path, sample_frame):
+    """Refitting on next month's data with --previous maps persisting themes to their old ids."""
+    f1, f2 = tmp_path / "m1.csv", tmp_path / "m2.csv"
+    sample_frame.head(120).to_csv(f1, index=False)
+    sample_frame.tail(120).to_csv(f2, index=False)
+    out1, out2 = tmp_path / "m1", tmp_path / "m2"
+    assert runner.invoke(app, ["analyze", str(f1), "--out", str(out1), "--id-col", "id", "-q"]).exit_code == 0
+    result = runner.invoke(app, ["analyze", str(f2), "--out", str(out2), "--id-col", "id", "-q",
+                                 "--previous", str(out1 / "model")])
+    assert result.exit_code == 0, result.output
+    changes = json.loads((out2 / "run.json").read_text())["stages"]["themes"]["changes"]["themes"]
+    old = pd.read_csv(out1 / "themes.csv").set_index("theme_id")["label"]
+    new = pd.read_csv(out2 / "themes.csv").set_index("theme_id")["label"]
+    assert changes["kept"], changes
+    assert set(changes["kept"]) <= set(old.index) & set(new.index)
+    assert not set(changes["new"]) & set(old.index)  # a fresh theme never reuses an old id
+    bad = runner.invoke(app, ["analyze", str(f2), "--out", str(tmp_path / "x"), "-q", "--previous", str(tmp_path)])
+    _one_line_error(bad, "no saved theme stage")
+
+
 def test_module_entry_point_runs_without_traceback(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "voc", "analyze", str(tmp_path / "missing.csv")],
                           capture_output=True, text=True, timeout=120)

@@ -123,6 +123,9 @@ def analyze(
     set_: Set = None,
     touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
     themes: Annotated[Optional[Path], typer.Option("--themes", help="Curated themes YAML (matched first).")] = None,
+    previous: Annotated[Optional[Path], typer.Option(
+        "--previous", help="A saved model (DIR/model) whose theme ids persisting themes keep; run.json says "
+                           "which themes are new, merged or gone.")] = None,
     no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not redact personal data (not recommended).")] = False,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
@@ -142,6 +145,8 @@ def analyze(
             overrides.append(f"touchpoints.taxonomy={touchpoints}")
         if themes:
             overrides.append(f"themes.curated={themes}")
+        if previous:
+            overrides.append(f"themes.reference={previous}")
         if no_redact:
             overrides.append("clean.redact_pii=false")
         sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
@@ -246,6 +251,10 @@ def train_sentiment(
     text_col: Annotated[str, typer.Option("--text-col")] = "text",
     label_col: Annotated[str, typer.Option("--label-col", help="negative/neutral/positive, -1/0/1, or 1-5 ratings.")] = "label",
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write the trained model.")] = Path("sentiment-model"),
+    start_from: Annotated[str, typer.Option(
+        "--from", help="Start from this trained model ('sentiment' = the shipped one, a model directory, "
+                       "or 'none' for the raw encoder layers).")] = "sentiment",
+    epochs: Annotated[int, typer.Option("--epochs", min=1)] = 3,
     verbose: Verbose = False,
 ) -> None:
     """Train a sentiment model on your own labeled feedback (use it with --set sentiment.model=DIR)."""
@@ -254,7 +263,8 @@ def train_sentiment(
     def go() -> None:
         from voc.sentiment.train import train_from_csv
 
-        metrics = train_from_csv(data, text_col, label_col, out_dir)
+        init = None if start_from.lower() == "none" else start_from
+        metrics = train_from_csv(data, text_col, label_col, out_dir, init_from=init, epochs=epochs)
         out.print(f"model written to {out_dir}")
         for k, v in metrics.items():
             out.print(f"  {k}: {v}")

@@ -347,10 +347,17 @@ def _top_n(n_themes: int | None, n_curated: int) -> int | None:
 
 
 def _load_reference(ref: "str | Path | ThemeStage") -> "ThemeStage":
+    """A fitted ThemeStage, its saved folder, or a whole saved model directory."""
     if isinstance(ref, ThemeStage):
         ref.check_fitted("themes_")
         return ref
-    return ThemeStage().from_disk(Path(ref))
+    path = Path(ref)
+    if (path / "meta.json").is_file() and (path / "themes").is_dir():
+        path = path / "themes"
+    if not path.is_dir():
+        raise ModelLoadError(f"previous theme model {str(ref)!r} not found: pass a saved model directory "
+                             "(e.g. voc-out/model) or its themes/ folder")
+    return ThemeStage().from_disk(path)
 
 
 def _versions() -> dict[str, str]:
