@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from voc.errors import ConfigError
+
 from voc.sentiment import DEFAULT_MODEL_DIR, LABELS, LexiconSentiment, SentimentModel, load_sentiment_model, sentiment_score
 from voc.sentiment.train import normalize_labels
 
@@ -167,6 +169,25 @@ def test_fit_from_csv_tiny(tmp_path: Path) -> None:
     assert metrics["n_train"] + metrics["n_test"] == 30
     m = SentimentModel.from_disk(tmp_path / "out")
     np.testing.assert_allclose(m.predict_proba(["fine"]).sum(1), 1.0, atol=1e-5)
+
+
+@needs_model
+def test_training_starts_from_the_shipped_model(model: SentimentModel, tmp_path: Path) -> None:
+    """``--from sentiment`` warm-starts: with a zero learning rate the adapted model must
+    make exactly the shipped model's decisions (from raw MiniLM layers it could not)."""
+    from voc.sentiment.train import train_from_csv
+
+    rows = [("Love it, perfect fit", 5), ("Awful, fell apart", 1), ("It is ok", 3)] * 4
+    f = tmp_path / "r.csv"
+    pd.DataFrame(rows, columns=["review", "stars"]).to_csv(f, index=False)
+    train_from_csv(f, "review", "stars", tmp_path / "warm", init_from="sentiment", epochs=1, batch_size=4,
+                   lr=0.0, head_lr=0.0, calib_fraction=0.0, test_fraction=0.0)
+    warm = SentimentModel.from_disk(tmp_path / "warm")
+    probe = ["The delivery was late and support never answered.", "Fantastic quality, I love it!",
+             "The parcel arrived on Tuesday.", "no problems at all, would buy again"]
+    assert warm.predict(probe) == model.predict(probe)
+    with pytest.raises(ConfigError, match="cannot start from"):
+        train_from_csv(f, "review", "stars", None, init_from="sentiment", branch_layer=5, epochs=1)
 
 
 @needs_shared

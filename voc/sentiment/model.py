@@ -124,7 +124,7 @@ class SentimentModel:
                  batch_size: int = 32, lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.01,
                  dropout: float = 0.1, max_length: int = 128, calib_fraction: float = 0.1,
                  label_smoothing: float = 0.0, class_weight: str | None = None, seed: int = 0,
-                 num_threads: int = 2, fp16: bool = True) -> None:
+                 num_threads: int = 2, fp16: bool = True, init_from: str | None = None) -> None:
         self.encoder = encoder
         self.branch_layer = branch_layer
         self.epochs = epochs
@@ -140,6 +140,7 @@ class SentimentModel:
         self.seed = seed
         self.num_threads = num_threads
         self.fp16 = fp16
+        self.init_from = init_from
 
     # ---- training --------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str], cache: Any = None,

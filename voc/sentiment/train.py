@@ -228,6 +228,8 @@ def fit_model(model: SentimentModel, texts: Sequence[str], labels: Sequence[str]
                    "dropout": float(model.dropout), "n_layers": n_layers}
         net = _build_net(net_cfg)
         init_from_encoder(net, hf, model.branch_layer)
+        if model.init_from:
+            _warm_start(net, net_cfg, model)
         model.net_, model.net_config_ = net, net_cfg
 
         tr, cal = _split(y, model.calib_fraction, rng) if model.calib_fraction > 0 else (np.arange(len(y)), np.array([], int))
@@ -326,6 +328,21 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
         model.to_disk(out_dir)
         metrics["out_dir"] = str(out_dir)
     return metrics
+
+
+def _warm_start(net: Any, net_cfg: dict[str, Any], model: SentimentModel) -> None:
+    """Start from a trained model (e.g. the shipped one) instead of raw MiniLM layers, so a
+    few thousand in-domain labels adapt voc's sentiment rather than replace it."""
+    from voc.stages.sentiment import resolve_sentiment_path
+
+    base = SentimentModel.from_disk(resolve_sentiment_path(str(model.init_from)))
+    same = base.branch_layer == model.branch_layer and all(
+        base.net_config_.get(k) == net_cfg[k] for k in ("hidden_size", "n_layers", "intermediate_size"))
+    if not same:
+        raise ConfigError(f"cannot start from {model.init_from!r}: it branches at layer {base.branch_layer} with "
+                          f"{base.net_config_.get('n_layers')} layers, this model at layer {model.branch_layer}")
+    net.load_state_dict({k: v.float() for k, v in base.net_.state_dict().items()})
+    log.info("sentiment training starts from %s", model.init_from)
 
 
 def _proba_from_cache(model: SentimentModel, cache: HiddenCache, texts: Sequence[str]) -> np.ndarray:

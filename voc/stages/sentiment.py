@@ -23,6 +23,11 @@ LABELS = np.array(["negative", "neutral", "positive"])
 FEATURE = "sentiment_proba"
 
 
+def resolve_sentiment_path(name: str) -> Path:
+    """A model folder: ``name`` itself when it is a directory, else a folder under models/."""
+    return Path(name) if Path(name).is_dir() else resource_path("models", name)
+
+
 def resolve_sentiment_model(name: str) -> tuple[Any, str]:
     """(model, description) for ``name``: a folder under models/, a path, or ``lexicon``.
     Falling back to the lexicon is logged as a warning by the loader, never silent."""
@@ -30,7 +35,7 @@ def resolve_sentiment_model(name: str) -> tuple[Any, str]:
 
     if name == "lexicon":
         return LexiconSentiment(), "lexicon (VADER baseline, by configuration)"
-    path = Path(name) if Path(name).is_dir() else resource_path("models", name)
+    path = resolve_sentiment_path(name)
     model = load_sentiment_model(path)
     if isinstance(model, SentimentModel):
         return model, f"trained ({path.name})"
