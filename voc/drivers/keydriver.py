@@ -179,7 +179,11 @@ def _key_drivers(y: np.ndarray, presence: np.ndarray, sentiment: np.ndarray | No
     if sentiment is not None:
         s = np.asarray(sentiment, dtype=float)[ok]
         s = s[:, keep] if s.ndim == 2 else np.repeat(s[:, None], keep.size, axis=1)
-        centred = s - np.nanmean(np.where(xs[0] > 0, s, np.nan), axis=0)  # centred among mentioners
+        among = np.where(xs[0] > 0, s, np.nan)
+        counts = np.sum(~np.isnan(among), axis=0)
+        # centred among mentioners (a theme no scored row mentions keeps its raw sentiment)
+        means = np.divide(np.nansum(among, axis=0), counts, out=np.zeros(among.shape[1]), where=counts > 0)
+        centred = s - means
         inter = xs[0] * np.nan_to_num(centred)
         var_ok = inter.std(axis=0) > 1e-9
         xs.append(inter[:, var_ok])
