@@ -122,6 +122,9 @@ def analyze(
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None, config: ConfigFile = None,
     set_: Set = None,
     touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
+    touchpoint_labels: Annotated[Optional[Path], typer.Option(
+        "--touchpoint-labels", help="CSV with columns text,touchpoint: a few labeled sentences per touchpoint "
+                                    "(few-shot).")] = None,
     themes: Annotated[Optional[Path], typer.Option("--themes", help="Curated themes YAML (matched first).")] = None,
     previous: Annotated[Optional[Path], typer.Option(
         "--previous", help="A saved model (DIR/model) whose theme ids persisting themes keep; run.json says "
@@ -147,6 +150,8 @@ def analyze(
             overrides.append(f"themes.curated={themes}")
         if previous:
             overrides.append(f"themes.reference={previous}")
+        if touchpoint_labels:
+            overrides.append(f"touchpoints.labels={touchpoint_labels}")
         if no_redact:
             overrides.append("clean.redact_pii=false")
         sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet

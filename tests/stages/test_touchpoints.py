@@ -250,6 +250,24 @@ def test_few_shot_beats_zero_shot_on_toy_case(tmp_path: Path, corpus_of) -> None
     assert acc(few) == 1.0 and acc(few) > acc(zero)
 
 
+def test_labels_file_is_the_same_few_shot_path(tmp_path: Path, corpus_of) -> None:
+    """``touchpoints.labels`` (``voc analyze --touchpoint-labels``) reads a CSV into ``labeled``."""
+    path = _write(tmp_path, "- {name: kitchen, description: one part of the visit}\n"
+                            "- {name: front of house, description: another part of the visit}\n")
+    train = pd.DataFrame({"text": ["The pasta was overcooked.", "Best pizza in town.", "The waiter forgot our drinks.",
+                                   "Our server was lovely."],
+                          "touchpoint": ["kitchen", "kitchen", "front of house", "front of house"]})
+    csv = tmp_path / "labels.csv"
+    train.to_csv(csv, index=False)
+    test = ["The steak was tough and salty.", "The bartender was rude."]
+    direct = TouchpointStage(taxonomy=path).fit(corpus_of(test), labeled=train).transform(corpus_of(test)).sentences
+    stage = TouchpointStage(taxonomy=path, labels=str(csv)).fit(corpus_of(test))
+    assert stage.mode_ == "few-shot"
+    pd.testing.assert_frame_equal(stage.transform(corpus_of(test)).sentences, direct)
+    with pytest.raises(ConfigError, match="not found"):
+        TouchpointStage(taxonomy=path, labels=str(tmp_path / "nope.csv")).fit(corpus_of(test))
+
+
 # A corpus big enough (50+ sentences) for fit() to self-train on it.
 SELF_TRAIN_CORPUS = [
     "Your TV commercial is everywhere.", "I only found you through an influencer on Instagram.",

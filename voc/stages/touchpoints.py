@@ -64,8 +64,10 @@ class TouchpointStage(Stage):
     def __init__(self, taxonomy: str | Path | Taxonomy | None = None, threshold: float | None = None,
                  encoder: str | None = None, keywords: bool = True, floor: float = FLOOR,
                  temperature: float = TEMPERATURE, c: float = FEW_SHOT_C, self_train: bool = True,
-                 effort_similarity: float | None = None, random_state: int | None = 0) -> None:
+                 effort_similarity: float | None = None, random_state: int | None = 0,
+                 labels: str | Path | None = None) -> None:
         self.taxonomy = taxonomy
+        self.labels = labels
         self.threshold = threshold
         self.encoder = encoder
         self.keywords = keywords
@@ -79,7 +81,10 @@ class TouchpointStage(Stage):
     # --- fitting -----------------------------------------------------------------------
     def fit(self, corpus: Corpus | None = None, labeled: pd.DataFrame | None = None) -> "TouchpointStage":
         """Zero-shot when ``labeled`` is None; otherwise few-shot from its ``text`` and
-        ``touchpoint`` columns (one row per label; "none" marks off-taxonomy sentences)."""
+        ``touchpoint`` columns (one row per label; "none" marks off-taxonomy sentences).
+        ``labels`` (a CSV/YAML path with those columns) gives the CLI the same few-shot path."""
+        if labeled is None and self.labels:
+            labeled = _read_labels(Path(self.labels))
         if isinstance(self.taxonomy, Taxonomy):
             self.taxonomy_ = self.taxonomy
         else:
@@ -278,3 +283,19 @@ def _prototype_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:
             texts.append(ex)
             owner.append(j)
     return texts, owner
+
+
+def _read_labels(path: Path) -> pd.DataFrame:
+    """Labeled touchpoint examples from a CSV (columns text, touchpoint) or a YAML list of
+    ``{text, touchpoint}`` entries."""
+    if not path.is_file():
+        raise ConfigError(f"touchpoint labels file {str(path)!r} not found")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        frame = pd.DataFrame(yaml.safe_load(path.read_text(encoding="utf-8")) or [])
+    else:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if frame.empty:
+        raise ConfigError(f"touchpoint labels file {str(path)!r} has no rows")
+    return frame
