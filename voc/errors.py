@@ -77,3 +77,19 @@ class PipelineError(VocError):
     """The stage chain is inconsistent (a stage needs a column nothing provides)."""
 
     code = "E010"
+
+
+class StoreLocked(StoreError):
+    """Another writer holds the store (DuckDB lets one process write a file at a time)."""
+
+    code = "E011"
+
+
+class StoreNotFound(StoreError):
+    code = "E012"
+
+
+class SparkUnavailable(VocError):
+    """The Spark engine was asked for but pyspark or Java is missing."""
+
+    code = "E013"

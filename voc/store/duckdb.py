@@ -1,0 +1,461 @@
+"""The embedded store: one DuckDB file that nightly scoring writes and reports read.
+
+Tables (``voc export`` hands them to other tools):
+
+* ``documents``: the current version of every document, keyed by ``doc_id`` (the input's
+  id, or ``h:`` + a content hash when it has none), with ``version``, ``content_hash``,
+  ``model_fingerprint``, ``run_id``, ``scored_at``, ``source_file``, ``line``, the scored
+  columns (the same as ``documents.parquet``) and the mapped input columns.
+* ``sentences``: the clauses of the current versions (``doc_id``, ``version``, ...).
+* ``documents_history`` / ``sentences_history``: every superseded version, with
+  ``superseded_at`` and ``superseded_by_run``.
+* ``models`` and ``themes``: each model that scored into the store (fingerprint, path,
+  config, mapping) and its themes, keyed by ``(model_fingerprint, theme_id)``.
+* ``runs``: what ran, when, on which input with which model, the counts and how it
+  ended (``running``/``completed``/``failed``/``aborted``); ``rejects``: every rejected
+  input row with its run, source line and reason.
+
+Every batch is written in one transaction, so a crash (even SIGKILL) mid-batch leaves the
+store as it was after the previous batch. DuckDB lets one process write a file at a time;
+a second writer gets :class:`~voc.errors.StoreLocked` naming the store and the holder.
+Only DuckDB's built-in Parquet/CSV support is used: no extension is ever installed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from voc.errors import StoreError, StoreLocked, StoreNotFound
+
+log = logging.getLogger("voc")
+
+SCHEMA_VERSION = 1
+#: Columns the store adds in front of the scored document columns.
+DOC_META = ["doc_id", "version", "content_hash", "model_fingerprint", "run_id", "scored_at", "source_file",
+            "line"]
+#: List columns and their element types (DuckDB cannot infer a type from empty lists).
+LIST_TYPES = {"theme_ids": pa.int64(), "theme_labels": pa.string(), "touchpoints": pa.string(),
+              "keywords": pa.string(), "examples": pa.string()}
+#: Columns never stored: model inputs that carry no information once scored.
+DROP = ("duplicate_text",)
+THEME_COLUMNS = ["theme_id", "label", "keywords", "size", "examples", "parent_id", "curated", "level"]
+RUN_COUNTS = ["rows_read", "accepted", "rejected", "new", "rescored", "unchanged", "duplicates", "sentences", "chunks"]
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS voc_meta (key VARCHAR, value VARCHAR)",
+    """CREATE TABLE IF NOT EXISTS models (model_fingerprint VARCHAR, model_path VARCHAR, created VARCHAR,
+        registered_at TIMESTAMP, first_run BIGINT, config VARCHAR, mapping VARCHAR, versions VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS themes (model_fingerprint VARCHAR, theme_id BIGINT, label VARCHAR,
+        keywords VARCHAR[], size BIGINT, examples VARCHAR[], parent_id BIGINT, curated BOOLEAN, level BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS runs (run_id BIGINT, status VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP,
+        command VARCHAR, input VARCHAR, input_bytes BIGINT, model_path VARCHAR, model_fingerprint VARCHAR,
+        voc_version VARCHAR, host VARCHAR, pid BIGINT, chunksize BIGINT, rows_read BIGINT, accepted BIGINT,
+        rejected BIGINT, new BIGINT, rescored BIGINT, unchanged BIGINT, duplicates BIGINT, sentences BIGINT,
+        chunks BIGINT, seconds DOUBLE, error VARCHAR, meta VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS rejects (run_id BIGINT, source VARCHAR, line BIGINT, "column" VARCHAR,
+        reason VARCHAR, record VARCHAR)""",
+]
+
+# DuckDB shares one database instance per file within a process, so its file lock does not
+# stop a second writer in the same process; this registry does.
+_WRITERS: dict[str, int] = {}
+_WRITERS_LOCK = threading.Lock()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def _q(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table with the types the store wants: typed lists (also
+    when every list is empty), microsecond timestamps, plain strings."""
+    cols: dict[str, pa.Array] = {}
+    for c in frame.columns:
+        s = frame[c]
+        if c in LIST_TYPES:
+            values = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in s.tolist()]
+            if LIST_TYPES[c] == pa.int64():
+                values = [None if v is None else [int(x) for x in v] for v in values]
+            else:
+                values = [None if v is None else [str(x) for x in v] for v in values]
+            cols[c] = pa.array(values, type=pa.list_(LIST_TYPES[c]))
+            continue
+        arr = pa.Array.from_pandas(s)
+        if pa.types.is_timestamp(arr.type):
+            arr = arr.cast(pa.timestamp("us"), safe=False)
+        elif pa.types.is_large_string(arr.type) or pa.types.is_string_view(arr.type):
+            arr = arr.cast(pa.string())
+        elif pa.types.is_null(arr.type):
+            arr = arr.cast(pa.string())
+        cols[str(c)] = arr
+    return pa.table(cols)
+
+
+class Store:
+    """A voc store in one DuckDB file.
+
+    ``Store(path)`` only remembers where; the file is opened (and created, with its
+    tables, unless ``read_only``) on ``open()`` or ``with Store(path) as store:``.
+    A writable store holds DuckDB's file lock until ``close()``.
+    """
+
+    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._con: Any = None
+        self._key: str | None = None
+
+    # --- opening and locking ----------------------------------------------------------
+    def __enter__(self) -> "Store":
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def con(self) -> Any:
+        if self._con is None:
+            self.open()
+        return self._con
+
+    def open(self) -> "Store":
+        if self._con is not None:
+            return self
+        import duckdb
+
+        path = Path(self.path).expanduser()
+        if self.read_only and not path.is_file():
+            raise StoreNotFound(f"store {str(path)!r} does not exist; create it with "
+                                f"`voc score INPUT --model MODEL --store {path}`")
+        if path.is_dir():
+            raise StoreError(f"store {str(path)!r} is a directory; pass a file name such as feedback.duckdb")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(path)
+        with _WRITERS_LOCK:
+            if key in _WRITERS:
+                raise StoreLocked(self._locked_message(path, f"this process (PID {os.getpid()}) already has it "
+                                                             "open for writing"))
+            if not self.read_only:
+                _WRITERS[key] = os.getpid()
+                self._key = key
+        try:
+            self._con = duckdb.connect(str(path), read_only=self.read_only,
+                                       config={"autoinstall_known_extensions": False,
+                                               "autoload_known_extensions": False})
+        except duckdb.IOException as exc:
+            self._release()
+            msg = str(exc)
+            if "lock" in msg.lower():
+                holder = re.search(r"PID (\d+)", msg)
+                who = f"process {holder.group(1)} holds it" if holder else "another process holds it"
+                raise StoreLocked(self._locked_message(path, who)) from None
+            raise StoreError(f"cannot open store {str(path)!r}: {msg}") from None
+        except duckdb.Error as exc:
+            self._release()
+            raise StoreError(f"{str(path)!r} is not a voc store (DuckDB cannot open it: {exc})") from None
+        if not self.read_only:
+            self._init_schema()
+        else:
+            self._check_schema()
+        return self
+
+    def _locked_message(self, path: Path, who: str) -> str:
+        return (f"store {str(path)!r} is locked by another writer ({who}): one writer at a time. Wait for that "
+                f"`voc score` to finish, or score into another store; reports can read the store once it is done")
+
+    def _release(self) -> None:
+        if self._key is not None:
+            with _WRITERS_LOCK:
+                _WRITERS.pop(self._key, None)
+            self._key = None
+
+    def close(self) -> None:
+        if self._con is not None:
+            try:
+                self._con.close()
+            finally:
+                self._con = None
+        self._release()
+
+    def _init_schema(self) -> None:
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        for ddl in _DDL:
+            con.execute(ddl)
+        rows = con.execute("SELECT value FROM voc_meta WHERE key = 'schema_version'").fetchall()
+        row = rows[0] if rows else None
+        if row is None:
+            con.execute("INSERT INTO voc_meta VALUES ('schema_version', ?), ('created', ?)",
+                        [str(SCHEMA_VERSION), _now().isoformat(timespec="seconds")])
+        elif int(row[0]) > SCHEMA_VERSION:
+            con.execute("ROLLBACK")
+            raise StoreError(f"store {self.path} has schema version {row[0]}, newer than this voc "
+                             f"({SCHEMA_VERSION}); upgrade voc")
+        # we hold the write lock, so a run still marked running died with its process
+        con.execute("UPDATE runs SET status = 'aborted', error = coalesce(error, 'process ended before the run "
+                    "finished; committed batches are kept, rerun to complete') WHERE status = 'running'")
+        con.execute("COMMIT")
+
+    def _check_schema(self) -> None:
+        if not self.has_table("voc_meta"):
+            raise StoreError(f"{self.path} is a DuckDB file but not a voc store (no voc_meta table)")
+
+    # --- small helpers ----------------------------------------------------------------
+    def has_table(self, name: str) -> bool:
+        return bool(self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?",
+                                     [name]).fetchall()[0][0])
+
+    def columns(self, table: str) -> dict[str, str]:
+        rows = self.con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                                "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame (``store.query("SELECT ...")``)."""
+        return self.con.execute(sql, params or []).df()
+
+    def _ensure_table(self, table: str, batch: str, extra: dict[str, str] | None = None) -> None:
+        """Create ``table`` (and its history) from the registered ``batch``'s columns, or add the
+        columns ``batch`` has and ``table`` lacks. Runs inside the caller's transaction."""
+        con = self.con
+        described = con.execute(f"DESCRIBE SELECT * FROM {batch}").fetchall()
+        types = {r[0]: r[1] for r in described}
+        history = f"{table}_history"
+        if not self.has_table(table):
+            cols = ", ".join(f"{_q(c)} {t}" for c, t in types.items())
+            con.execute(f"CREATE TABLE {table} ({cols})")
+            hist_extra = ", superseded_at TIMESTAMP, superseded_by_run BIGINT"
+            con.execute(f"CREATE TABLE {history} ({cols}{hist_extra})")
+            return
+        have = self.columns(table)
+        for c, t in types.items():
+            if c not in have:
+                log.info("store: adding column %s %s to %s", c, t, table)
+                con.execute(f"ALTER TABLE {table} ADD COLUMN {_q(c)} {t}")
+                con.execute(f"ALTER TABLE {history} ADD COLUMN {_q(c)} {t}")
+
+    # --- runs and models --------------------------------------------------------------
+    def register_model(self, fingerprint: str, model_path: str | Path, analyzer: Any, run_id: int) -> None:
+        """Record a model and its themes the first time it scores into this store."""
+        con = self.con
+        if con.execute("SELECT count(*) FROM models WHERE model_fingerprint = ?", [fingerprint]).fetchall()[0][0]:
+            return
+        meta_file = Path(model_path) / "meta.json"
+        created = json.loads(meta_file.read_text(encoding="utf-8")).get("created") if meta_file.is_file() else None
+        from voc.pipeline import versions
+
+        con.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+            fingerprint, str(model_path), created, _now(), run_id,
+            json.dumps(analyzer.config_, default=str),
+            json.dumps(analyzer.mapping.to_dict() if analyzer.mapping else None), json.dumps(versions())])
+        themes = getattr(analyzer.stages_["themes"], "themes_", None)
+        if themes is not None and len(themes):
+            t = themes[[c for c in THEME_COLUMNS if c in themes.columns]].copy()
+            t.insert(0, "model_fingerprint", fingerprint)
+            con.register("_voc_themes", to_arrow(t))
+            try:
+                con.execute("INSERT INTO themes BY NAME SELECT * FROM _voc_themes")
+            finally:
+                con.unregister("_voc_themes")
+
+    def begin_run(self, *, command: str, input: str | Path | None, model_path: str | Path | None,
+                  fingerprint: str | None, chunksize: int | None, analyzer: Any = None) -> int:
+        """Insert a ``running`` run (committed at once, so a killed run is visible as aborted)."""
+        import socket
+
+        from voc import __version__
+
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            run_id = int(con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchall()[0][0])
+            size = Path(input).stat().st_size if input is not None and Path(input).is_file() else None
+            con.execute(
+                "INSERT INTO runs (run_id, status, started_at, command, input, input_bytes, model_path, "
+                "model_fingerprint, voc_version, host, pid, chunksize, rows_read, accepted, rejected, new, rescored, "
+                "unchanged, duplicates, sentences, chunks) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "0, 0, 0, 0, 0, 0, 0, 0, 0)",
+                [run_id, _now(), command, None if input is None else str(input), size,
+                 None if model_path is None else str(model_path), fingerprint, __version__, socket.gethostname(),
+                 os.getpid(), chunksize])
+            if analyzer is not None and fingerprint is not None and model_path is not None:
+                self.register_model(fingerprint, model_path, analyzer, run_id)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return run_id
+
+    def finish_run(self, run_id: int, status: str = "completed", error: str | None = None,
+                   meta: dict[str, Any] | None = None, seconds: float | None = None) -> None:
+        self.con.execute("UPDATE runs SET status = ?, finished_at = ?, error = ?, seconds = ?, "
+                         "meta = coalesce(?, meta) WHERE run_id = ?",
+                         [status, _now(), error, seconds, None if meta is None else json.dumps(meta, default=str),
+                          run_id])
+
+    # --- scoring: what is new, and writing a batch ------------------------------------
+    def plan(self, keys: pd.DataFrame, fingerprint: str) -> pd.DataFrame:
+        """For ``keys`` (doc_id, content_hash): ``status`` new / unchanged / rescored and the
+        ``version`` to write. A document scored by another model counts as changed."""
+        out = keys[["doc_id", "content_hash"]].copy()
+        if not self.has_table("documents"):
+            out["status"], out["version"] = "new", 1
+            return out
+        con = self.con
+        con.register("_voc_keys", to_arrow(out))
+        try:
+            found = con.execute("SELECT k.doc_id, d.content_hash AS old_hash, d.model_fingerprint AS old_model, "
+                                "d.version AS old_version FROM _voc_keys k JOIN documents d USING (doc_id)").df()
+        finally:
+            con.unregister("_voc_keys")
+        merged = out.merge(found, on="doc_id", how="left")
+        seen = merged["old_hash"].notna()
+        same = seen & (merged["old_hash"] == merged["content_hash"]) & (merged["old_model"] == fingerprint)
+        merged["status"] = np.where(~seen, "new", np.where(same, "unchanged", "rescored"))
+        merged["version"] = merged["old_version"].fillna(0).astype("int64") + 1
+        return merged[["doc_id", "content_hash", "status", "version"]]
+
+    def write_batch(self, run_id: int, documents: pd.DataFrame, sentences: pd.DataFrame,
+                    rejects: pd.DataFrame | None, counts: dict[str, int]) -> None:
+        """Write one scored batch in one transaction: move the versions it supersedes to the
+        history tables, insert the new versions and their sentences, the batch's rejects and
+        its counts on the run. All of it lands, or (on any error or a crash) none of it."""
+        con = self.con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            now = _now()
+            if len(documents):
+                con.register("_voc_docs", to_arrow(documents))
+                self._ensure_table("documents", "_voc_docs")
+                ids = "(SELECT doc_id FROM _voc_docs)"
+                if len(sentences):
+                    con.register("_voc_sents", to_arrow(sentences))
+                    self._ensure_table("sentences", "_voc_sents")
+                for table in ("documents", "sentences"):
+                    if not self.has_table(table):
+                        continue
+                    con.execute(f"INSERT INTO {table}_history BY NAME SELECT *, ?::TIMESTAMP AS superseded_at, "
+                                f"?::BIGINT AS superseded_by_run FROM {table} WHERE doc_id IN {ids}", [now, run_id])
+                    con.execute(f"DELETE FROM {table} WHERE doc_id IN {ids}")
+                con.execute("INSERT INTO documents BY NAME SELECT * FROM _voc_docs")
+                if len(sentences):
+                    con.execute("INSERT INTO sentences BY NAME SELECT * FROM _voc_sents")
+            if rejects is not None and len(rejects):
+                r = rejects[["source", "line", "column", "reason", "record"]].copy()
+                r.insert(0, "run_id", run_id)
+                con.register("_voc_rejects", to_arrow(r))
+                con.execute("INSERT INTO rejects BY NAME SELECT * FROM _voc_rejects")
+            sets = ", ".join(f"{c} = {c} + ?" for c in RUN_COUNTS)
+            con.execute(f"UPDATE runs SET {sets} WHERE run_id = ?",
+                        [int(counts.get(c, 0)) for c in RUN_COUNTS] + [run_id])
+            con.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                con.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the connection may be gone; the transaction is lost either way
+                pass
+            import duckdb
+
+            if isinstance(exc, duckdb.Error):
+                raise StoreError(f"writing a batch to store {self.path} failed and was rolled back: {exc}") from exc
+            raise
+        finally:
+            for name in ("_voc_docs", "_voc_sents", "_voc_rejects"):
+                try:
+                    con.unregister(name)
+                except Exception:  # noqa: BLE001 - not registered in this batch
+                    pass
+
+    # --- reading ----------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        """Counts for a quick look: documents, sentences, history versions, runs, models."""
+        def count(table: str) -> int:
+            return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]) if self.has_table(table) else 0
+
+        return {"documents": count("documents"), "sentences": count("sentences"),
+                "history": count("documents_history"), "runs": count("runs"), "models": count("models"),
+                "rejects": count("rejects")}
+
+    def _since_clause(self, since: str | dt.date | dt.datetime | None) -> tuple[str, list[Any]]:
+        if since is None:
+            return "", []
+        try:
+            ts = pd.Timestamp(since)
+        except (ValueError, TypeError) as exc:
+            raise StoreError(f"--since {since!r} is not a date; use YYYY-MM-DD") from exc
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert("UTC").tz_localize(None)
+        # the feedback's own date when the input mapped one, else when it was scored
+        field = "coalesce(CAST(date AS TIMESTAMP), scored_at)" if "date" in self.columns("documents") else "scored_at"
+        return f" WHERE {field} >= ?", [ts.to_pydatetime()]
+
+    def documents(self, since: str | dt.date | dt.datetime | None = None) -> pd.DataFrame:
+        if not self.has_table("documents"):
+            return pd.DataFrame(columns=DOC_META)
+        where, params = self._since_clause(since)
+        return self.query(f"SELECT * FROM documents{where} ORDER BY run_id, source_file, line, doc_id", params)
+
+    def sentences(self, since: str | dt.date | dt.datetime | None = None) -> pd.DataFrame:
+        if not self.has_table("sentences"):
+            return pd.DataFrame(columns=["doc_id", "version", "sentence_id", "text"])
+        where, params = self._since_clause(since)
+        sql = "SELECT s.* FROM sentences s"
+        if where:
+            sql += f" WHERE s.doc_id IN (SELECT doc_id FROM documents{where})"
+        return self.query(sql + " ORDER BY s.doc_id, s.sentence_id", params)
+
+    def themes(self, fingerprint: str | None = None) -> pd.DataFrame:
+        fp = fingerprint or self.current_model()
+        if fp is None:
+            return pd.DataFrame(columns=THEME_COLUMNS)
+        t = self.query(f"SELECT {', '.join(THEME_COLUMNS)} FROM themes WHERE model_fingerprint = ? ORDER BY theme_id",
+                       [fp])
+        for c in ("keywords", "examples"):
+            t[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in t[c]]
+        return t
+
+    def current_model(self) -> str | None:
+        """The fingerprint of the model of the latest run that wrote documents (else any run)."""
+        rows = self.con.execute("SELECT model_fingerprint FROM runs WHERE model_fingerprint IS NOT NULL "
+                                "ORDER BY (new + rescored > 0) DESC, run_id DESC LIMIT 1").fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def model_record(self, fingerprint: str) -> dict[str, Any]:
+        rows = self.query("SELECT * FROM models WHERE model_fingerprint = ?", [fingerprint])
+        if rows.empty:
+            return {}
+        rec = rows.iloc[0].to_dict()
+        for k in ("config", "mapping", "versions"):
+            rec[k] = json.loads(rec[k]) if isinstance(rec.get(k), str) else None
+        return rec
+
+    def runs(self) -> pd.DataFrame:
+        return self.query("SELECT * FROM runs ORDER BY run_id")
+
+    def rejects(self, run_id: int | None = None) -> pd.DataFrame:
+        if run_id is None:
+            return self.query("SELECT * FROM rejects ORDER BY run_id, source, line")
+        return self.query("SELECT * FROM rejects WHERE run_id = ? ORDER BY source, line", [run_id])
+
+    def history(self, doc_id: str | None = None) -> pd.DataFrame:
+        """Superseded versions (all, or of one document), oldest first."""
+        if not self.has_table("documents_history"):
+            return pd.DataFrame(columns=[*DOC_META, "superseded_at", "superseded_by_run"])
+        if doc_id is None:
+            return self.query("SELECT * FROM documents_history ORDER BY doc_id, version")
+        return self.query("SELECT * FROM documents_history WHERE doc_id = ? ORDER BY version", [doc_id])
