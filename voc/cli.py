@@ -168,11 +168,64 @@ def analyze(
     _run(go)
 
 
+class _ScoreProgress:
+    """Rows scored so far (chunk by chunk) and the encoding pass of the current chunk; off when not a TTY."""
+
+    def __init__(self) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.enabled = err.is_terminal
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=err, transient=True, disable=not self.enabled)
+        self.rows: Any = None
+        self.embed: Any = None
+
+    def chunk(self, s: dict[str, Any]) -> None:
+        if self.enabled:
+            self.bar.update(self.rows, completed=s["rows_read"], description=(
+                f"rows: {s['new']:,} new, {s['rescored']:,} rescored, {s['unchanged']:,} unchanged, "
+                f"{s['rejected']:,} rejected"))
+
+    def stage(self, stage: str, done: int, total: int) -> None:
+        if stage == "embed" and self.enabled:
+            self.bar.update(self.embed, completed=done, total=total, visible=True)
+
+    def __enter__(self) -> "_ScoreProgress":
+        self.bar.__enter__()
+        self.rows = self.bar.add_task("rows", total=None)
+        self.embed = self.bar.add_task("encoding this chunk", total=None, visible=False)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.__exit__(*exc)  # type: ignore[arg-type]
+
+
+def _score_summary(s: Any, out_dir: Path | None) -> None:
+    rej = f" (see {out_dir / 'rejects.csv'})" if s.rejected and out_dir else " (kept in the store's rejects table)" \
+        if s.rejected else ""
+    out.print(f"read {s.rows_read:,} rows in {s.chunks} chunk(s): {s.new:,} new, {s.rescored:,} rescored "
+              f"(old versions kept in history), {s.unchanged:,} unchanged (skipped), {s.duplicates:,} duplicate, "
+              f"{s.rejected:,} rejected{rej}")
+    out.print(f"store {s.store}: run {s.run_id}, {s.scored:,} documents scored in {s.seconds:.1f}s "
+              f"({s.docs_per_second:.1f} docs/s)")
+
+
 @app.command()
 def score(
     input: Annotated[Path, typer.Argument(help="New feedback to score against a saved model.")],
     model: Annotated[Path, typer.Option("--model", "-m", help="Saved model directory (e.g. voc-out/model).")],
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-scored"),
+    out_dir: Annotated[Optional[Path], typer.Option(
+        "--out", "-o", help="Output directory (default voc-scored without --store; with --store: this run's "
+                            "documents, sentences, rejects.csv and run.json). With --engine spark: OUT.parquet.")] = None,
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", "-s", help="DuckDB store to score into incrementally (created if missing): unchanged documents "
+                              "are skipped, changed ones rescored with their old version kept in history.")] = None,
+    chunksize: Annotated[int, typer.Option("--chunksize", help="Rows read and written per batch (with --store).")]
+    = 10_000,
+    engine: Annotated[str, typer.Option("--engine", help="local, or spark (INPUT.parquet -> --out OUT.parquet, "
+                                                         "for spark-submit).")] = "local",
+    master: Annotated[Optional[str], typer.Option("--master", help="Spark master when not run by spark-submit "
+                                                                   "(e.g. local[4]).")] = None,
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None,
     verbose: Verbose = False, quiet: Quiet = False,
@@ -182,36 +235,105 @@ def score(
 
     def go() -> None:
         import voc
-        from voc.io import read_feedback
+        from voc.errors import ConfigError
 
         given = any([text_col, id_col, date_col, channel_col, segment_col, score, mapping])
         m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping) if given else None
+        if engine not in ("local", "spark"):
+            raise ConfigError(f"--engine {engine!r}: use local or spark")
+        if engine == "spark":
+            from voc.spark import score_parquet
+
+            if store is not None or out_dir is None:
+                raise ConfigError("--engine spark reads INPUT.parquet and writes --out OUT.parquet; it does not "
+                                  "write a store (score into a store with the local engine)")
+            n = score_parquet(input, model, out_dir, mapping=m, master=master)
+            out.print(f"scored {n:,} documents with Spark: {out_dir}")
+            return
+        if store is not None:
+            from voc.store import export_store, score as score_store
+
+            with _ScoreProgress() as progress:
+                summary = score_store(input, model, store, mapping=m, chunksize=chunksize,
+                                      rejects_csv=out_dir / "rejects.csv" if out_dir else None,
+                                      progress=progress.chunk, embed_progress=progress.stage)
+            if out_dir is not None:
+                import json
+
+                from voc.outputs import atomic_write
+
+                export_store(store, out_dir, run_id=summary.run_id, tables=("documents", "sentences"))
+                atomic_write(out_dir / "run.json", lambda p: p.write_text(
+                    json.dumps(summary.to_dict(), indent=2, default=str), encoding="utf-8"))
+            _score_summary(summary, out_dir)
+            return
+        target = out_dir or Path("voc-scored")
         analyzer = voc.load(model, mapping=m)
-        ingest = read_feedback(input, analyzer.mapping)
+        ingest = voc.read_feedback(input, analyzer.mapping, missing_optional="ignore")
         with _Progress() as progress:
             analyzer.progress = progress
             analysis = analyzer.transform(ingest)
-        analysis.write(out_dir, analyzer=None)
-        _summary(analysis, out_dir)
+        analysis.write(target, analyzer=None)
+        _summary(analysis, target)
 
     _run(go)
 
 
 @app.command()
 def report(
-    output_dir: Annotated[Path, typer.Argument(help="A directory written by `voc analyze` or `voc score`.")],
+    output_dir: Annotated[Optional[Path], typer.Argument(
+        help="A directory written by `voc analyze` or `voc score` (or use --store).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the HTML (default: DIR/report.html).")] = None,
+    store: Annotated[Optional[Path], typer.Option(
+        "--store", "-s", help="Build the report from a store written by `voc score --store` (default output: "
+                              "report.html beside the store).")] = None,
+    since: Annotated[Optional[str], typer.Option(
+        "--since", help="With --store: only documents dated (else scored) on or after this date, YYYY-MM-DD.")] = None,
 ) -> None:
-    """Rebuild report.html from an output directory."""
+    """Rebuild report.html from an output directory or a store."""
 
     def go() -> None:
-        from voc.outputs import load_analysis
+        from voc.errors import ConfigError
+        from voc.outputs import load_analysis, theme_table
         from voc.report import write_report
 
+        if (store is None) == (output_dir is None):
+            raise ConfigError("pass either an output directory or --store STORE")
+        if since is not None and store is None:
+            raise ConfigError("--since needs --store")
+        if store is not None:
+            from voc.store import analysis_from_store
+
+            analysis = analysis_from_store(store, since=since)
+            path = write_report(analysis, out or store.parent / "report.html", themes=theme_table(analysis))
+            Console().print(f"report: {path} ({len(analysis.documents):,} documents)")
+            return
+        assert output_dir is not None
         analysis = load_analysis(output_dir)
         path = write_report(analysis, out or output_dir / "report.html")
         out_console = Console()
         out_console.print(f"report: {path}")
+
+    _run(go)
+
+
+@app.command()
+def export(
+    store: Annotated[Path, typer.Option("--store", "-s", help="Store written by `voc score --store`.")],
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the exported tables.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="parquet or csv.")] = "parquet",
+    since: Annotated[Optional[str], typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")]
+    = None,
+    history: Annotated[bool, typer.Option("--history", help="Also the superseded document versions.")] = False,
+) -> None:
+    """Export the current documents, sentences, themes, runs and rejects of a store."""
+
+    def go() -> None:
+        from voc.store import export_store
+
+        written = export_store(store, out_dir, format=format, since=since, history=history)
+        for name, path in written.items():
+            out.print(f"{name}: {path}")
 
     _run(go)
 

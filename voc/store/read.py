@@ -106,10 +106,10 @@ def analysis_from_store(store: str | Path | Store, since: str | dt.date | dt.dat
 
 def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "parquet",
                  since: str | dt.date | dt.datetime | None = None, history: bool = False,
-                 run_id: int | None = None) -> dict[str, Path]:
+                 run_id: int | None = None, tables: tuple[str, ...] | None = None) -> dict[str, Path]:
     """Write the current documents, sentences, themes (of the current model), runs and
     rejects as ``DIR/<table>.parquet`` or ``.csv`` (with ``history``, the superseded
-    versions too; with ``run_id``, only what that run wrote). DuckDB streams each table to
+    versions too; with ``run_id``, only what that run wrote; ``tables`` picks some). DuckDB streams each table to
     a temporary name that is renamed into place: memory stays bounded, readers never see
     a half-written file."""
     fmt = format.lower()
@@ -139,6 +139,11 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
             for t in HISTORY_TABLES:
                 if st.has_table(t):
                     queries[t] = (f"SELECT * FROM {t} ORDER BY doc_id, version", [])
+        if tables is not None:
+            unknown = sorted(set(tables) - set(queries))
+            if unknown:
+                raise StoreError(f"unknown table(s) {unknown}; choose from {sorted(queries)}")
+            queries = {k: v for k, v in queries.items() if k in tables}
         written: dict[str, Path] = {}
         options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
         from voc.outputs import default_mode
