@@ -17,6 +17,7 @@ from voc.errors import VocError
 from voc.io import IngestResult, frame_to_feedback, iter_feedback, read_feedback
 from voc.io.mapping import ColumnMapping, ScoreSpec
 from voc.pipeline import Analysis, Analyzer, load
+from voc.store import Store, score
 
 __version__ = "0.1.0"
 
@@ -34,4 +35,6 @@ __all__ = [
     "load",
     "read_feedback",
     "__version__",
+    "Store",
+    "score",
 ]
