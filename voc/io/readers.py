@@ -49,6 +49,8 @@ _LATIN_LIKE = {"ascii", "latin_1", "cp1252", "cp1250", "cp1254", "cp1257", "mac_
                "cp850", "cp852", "cp858", *(f"iso8859_{i}" for i in (2, 3, 4, 9, 10, 13, 14, 15, 16))}
 _JSON = json.JSONDecoder(strict=False)  # tolerate raw tabs/newlines inside strings, common in exports
 _QUOTED = re.compile(r'"(?:[^"]++|"")*+"')
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # "\ud83d" in JSON text: maybe half an emoji
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 if csv.field_size_limit() < 2**31 - 1:  # long verbatims (and unclosed quotes) exceed the 128 KiB default
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
@@ -210,9 +212,32 @@ def _scan(src: _Source, encoding: str) -> tuple[int, int]:
 
 
 def _decode_error(src: _Source, exc: UnicodeDecodeError, line: int | None = None) -> UnreadableInput:
-    near = f" near line {line}" if line else ""
+    found = _first_undecodable(src)
+    if found is not None:
+        near = f" on line {found[0]}, byte {found[1]}"
+    else:
+        near = f" near line {line}" if line else ""
     return UnreadableInput(f"{src.name}: not valid {src.encoding}{near} ({exc.reason}); "
                            f"pass the right encoding (e.g. --encoding cp1252) or omit it to auto-detect")
+
+
+def _first_undecodable(src: _Source) -> tuple[int, int] | None:
+    """(line, byte in that line) of the first byte ``src.encoding`` cannot decode. The
+    text reader decodes 8 KiB blocks, so the line it was on when decoding failed can be
+    far before the bad byte. Only for encodings whose line feed is the byte 0x0A."""
+    assert src.encoding is not None
+    if codecs.lookup(src.encoding).name.startswith(("utf-16", "utf-32")):
+        return None
+    try:
+        with src.open_binary() as f:
+            for lineno, raw in enumerate(f, 1):
+                try:
+                    raw.decode(src.encoding if lineno == 1 else src.encoding.replace("utf-8-sig", "utf-8"))
+                except UnicodeDecodeError as exc:
+                    return lineno, exc.start + 1
+    except (OSError, EOFError):
+        return None
+    return None
 
 
 # -- CSV ------------------------------------------------------------------------------
@@ -364,15 +389,17 @@ def _jsonl_chunks(src: _Source, chunksize: int | None, lines_in: Iterable[str] |
         if "\0" in line:
             batch.nul += line.count("\0")
             line = line.replace("\0", "")
-        text = line.strip()
+        text = line.strip().lstrip("\ufeff")  # files concatenated with `cat` keep each one's BOM
         if not text:
             batch.blank += 1
             continue
         try:
-            obj = _JSON.decode(text)
+            obj = _json_value(src, _JSON.decode(text), text)
         except json.JSONDecodeError as exc:
             batch.rejects.append(reject_row(src.name, lineno, None, f"malformed JSON: {exc.msg} at column {exc.colno}",
                                             text))
+        except RecursionError:
+            batch.rejects.append(reject_row(src.name, lineno, None, "malformed JSON: nested too deeply", text))
         else:
             if isinstance(obj, dict):
                 batch.rows.append(obj)
@@ -387,6 +414,30 @@ def _jsonl_chunks(src: _Source, chunksize: int | None, lines_in: Iterable[str] |
 
 def _not_object(obj: Any) -> str:
     return f"expected a JSON object, found {type(obj).__name__}"
+
+
+def _json_value(src: _Source, obj: Any, text: str) -> Any:
+    """``obj`` with lone UTF-16 surrogates (a ``\\ud83d`` escape without its pair, left by
+    a tool that cut an emoji in half) replaced by U+FFFD: they cannot be encoded as UTF-8,
+    so every later step (Arrow, Parquet, the tokenizer) would fail on them."""
+    if not _SURROGATE_ESCAPE.search(text):
+        return obj
+    fixed = _replace_surrogates(obj)
+    if fixed != obj:
+        src.stats["lone_surrogates"] = src.stats.get("lone_surrogates", 0) + 1
+        if src.stats["lone_surrogates"] == 1:
+            log.warning("%s: invalid \\u escapes (half of a surrogate pair) were replaced by U+FFFD", src.name)
+    return fixed
+
+
+def _replace_surrogates(obj: Any) -> Any:
+    if isinstance(obj, str):
+        return _SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, dict):
+        return {_replace_surrogates(k): _replace_surrogates(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_replace_surrogates(v) for v in obj]
+    return obj
 
 
 def _json_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
@@ -406,7 +457,7 @@ def _json_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
     if text[pos] == "{":
         try:
             obj = _JSON.decode(text)
-        except json.JSONDecodeError:  # several objects: JSON Lines with a .json name
+        except (json.JSONDecodeError, RecursionError):  # several objects: JSON Lines with a .json name
             src.stats["format"] = "jsonl"
             yield from _jsonl_chunks(src, chunksize, io.StringIO(text))
             return
@@ -420,7 +471,12 @@ def _json_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
         while pos < len(text) and text[pos] != "]":
             line += text.count("\n", counted, pos)
             counted = pos
-            obj, end = _JSON.raw_decode(text, pos)
+            try:
+                obj, end = _JSON.raw_decode(text, pos)
+            except RecursionError:
+                raise UnreadableInput(f"{src.name}: the JSON element starting on line {line} is nested too deeply "
+                                      f"to read; export flat records (JSON Lines)") from None
+            obj = _json_value(src, obj, text[pos:end])
             entries.append((line, obj, text[pos:end] if not isinstance(obj, dict) else ""))
             pos = ws.match(text, end).end()  # type: ignore[union-attr]
             if pos < len(text) and text[pos] == ",":
@@ -453,7 +509,9 @@ def _parquet_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
         pf = pq.ParquetFile(src.path)
     except (pa.ArrowException, OSError) as exc:
         raise UnreadableInput(f"{src.name}: not a readable Parquet file ({exc})") from exc
-    src.stats["columns"] = list(pf.schema_arrow.names)
+    names = list(pf.schema_arrow.names)
+    unique = _clean_header(names) if len(set(names)) < len(names) else None  # "text", "text" -> "text", "text.1"
+    src.stats["columns"] = unique or names
     total = pf.metadata.num_rows
 
     def ints(t: Any) -> Any:  # nullable ints: an int text/id column must give "42", not "42.0"
@@ -461,6 +519,8 @@ def _parquet_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
 
     offset = 0
     for batch in pf.iter_batches(batch_size=chunksize or max(1, total)):
+        if unique is not None:
+            batch = batch.rename_columns(unique)
         df = batch.to_pandas(types_mapper=ints)
         yield df, np.arange(offset + 1, offset + len(df) + 1), [], {}
         offset += len(df)
@@ -538,7 +598,7 @@ _READERS: dict[str, Callable[[_Source, int | None], Iterator[_Chunk]]] = {
 
 def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
              missing_optional: str = "error") -> Iterator[IngestResult]:
-    validator = Validator(mapping, src.name, str(src.path), missing_optional)
+    validator = Validator(mapping, src.name, str(src.path), missing_optional, sparse=src.fmt in ("jsonl", "json"))
     rows_read = 0
     for i, (frame, lines, rejects, counts) in enumerate(_READERS[src.fmt](src, chunksize)):
         result = validator.run(frame, lines, rejects)
@@ -551,6 +611,7 @@ def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
         yield result
     if rows_read == 0:
         raise EmptyInput(f"{src.name} has no rows (header only or blank): nothing to analyse")
+    validator.finish()
 
 
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,

@@ -126,6 +126,8 @@ def _cell_text(value: Any) -> Any:
         return None
     if isinstance(value, str):
         return value
+    if isinstance(value, (bytes, bytearray, memoryview)):  # a Parquet binary column: text as UTF-8 bytes
+        return bytes(value).decode("utf-8", errors="replace")
     if isinstance(value, float):
         if math.isnan(value):
             return None
@@ -234,9 +236,14 @@ class Validator:
     the resolved columns, the ids seen so far and hashes of the texts seen so far."""
 
     def __init__(self, mapping: ColumnMapping | None, source: str, path: str | None = None,
-                 missing_optional: str = "error") -> None:
+                 missing_optional: str = "error", sparse: bool = False) -> None:
         self.mapping = mapping or ColumnMapping()
         self.missing_optional = missing_optional
+        # JSON records need not all have the same keys: a mapped key absent from the first
+        # chunk may appear later, so it is only an error if no chunk has it (see finish()).
+        self.sparse = sparse
+        self.unseen: dict[str, str] = {}  # mapped column -> role, not found in any chunk yet
+        self.seen_columns: dict[str, None] = {}
         self.auto_text = mapping is None or self.mapping.text == "text"
         self.source = Path(str(source)).name
         self.where = path or self.source
@@ -254,6 +261,9 @@ class Validator:
         if len(folded) == 1:
             log.info("%s: using column %r for %s %r", self.source, folded[0], role, name)
             return folded[0]
+        if self.sparse:
+            self.unseen.setdefault(name, role)
+            return name
         raise UnknownColumn(name, [str(c) for c in available], role=role, path=self.where)
 
     def _optional(self, name: str, role: str, available: list[str]) -> str | None:
@@ -340,8 +350,11 @@ class Validator:
             probe = Validator(self.mapping, self.source, self.where, self.missing_optional)
             probe.text_col = self.mapping.text
             return probe.run(pd.DataFrame(columns=self.mapping.input_columns(), dtype=object), lines_arr, pre_rejects)
+        self.seen_columns.update(dict.fromkeys(str(c) for c in raw.columns))
         if self.columns is None:
             self._resolve(raw)
+        for name in [u for u in self.unseen if u in raw.columns]:
+            del self.unseen[name]
         cols = self.columns
         assert cols is not None
         n = len(raw)
@@ -422,6 +435,13 @@ class Validator:
         if len(rejects):
             log.debug("%s: %d of %d rows rejected", self.source, len(rejects), stats["rows_read"])
         return IngestResult(frame, rejects, stats)
+
+    def finish(self) -> None:
+        """After the last chunk: a mapped column that no record had is an unknown column
+        (with ``missing_optional="ignore"``, only the text column)."""
+        for name, role in self.unseen.items():
+            if self.missing_optional != "ignore" or role == "text column":
+                raise UnknownColumn(name, list(self.seen_columns), role=role, path=self.where)
 
     def _scores(self, spec: ScoreSpec, column: str, values: pd.Series, flag: Any) -> pd.Series:
         scores, bad = parse_scores(values)
