@@ -283,3 +283,19 @@ def test_banking77_quality_on_shared_data() -> None:
     ids = ThemeStage(random_state=0).fit_transform(c).sentences["theme_id"].to_numpy()
     assert (ids < 0).mean() <= 0.05
     assert v_measure_score(df["category"], ids) >= 0.7
+
+
+def test_labels_show_written_forms_and_name_termless_themes() -> None:
+    """Regression: labels read "run small"/"arrive damage" (lemmas) and themes of
+    thanks or emoji were called "theme (2)"."""
+    from collections import Counter
+
+    from voc.themes import labels
+
+    surfaces = {"run small": Counter({"runs small": 5, "run small": 1}), "arrive damage": Counter({"arrived damaged": 3})}
+    display = labels.display_forms(surfaces)
+    ranked = [[("run small", 1.0)], [("arrive damage", 1.0)], [], []]
+    got = labels.unique_labels(ranked, display=display,
+                               examples=[[], [], ["👌", "💀💀"], ["Keep it up!!", "Please keep it up, thanks."]])
+    assert got == ["runs small", "arrived damaged", "emoji only", "“Keep it up”"]
+    assert len(set(labels.unique_labels([[], []], examples=[["Thanks!"], ["Thanks."]]))) == 2

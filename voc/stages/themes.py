@@ -201,14 +201,18 @@ class ThemeStage(Stage):
                 for r, m in enumerate(members)]
         rep_idx = [m[rr] for m, rr in zip(members, reps)]
         flat = sorted({int(i) for ri in rep_idx for i in ri})
-        terms_of = dict(zip(flat, labels.extract_terms([texts[i] for i in flat])))
+        surfaces: dict[str, Any] = {}
+        terms_of = dict(zip(flat, labels.extract_terms([texts[i] for i in flat], surfaces)))
+        display = labels.display_forms(surfaces)
         sets = [[terms_of[int(i)] for i in ri] for ri in rep_idx]
         ranked = labels.ctfidf(sets)
         names = [c.name for c in cur]
-        disc = labels.unique_labels([ranked[r] for r in leaf_rows], taken=names)
+        examples = [[texts[i] for i in ri[:self.n_examples]] for ri in rep_idx]
+        disc = labels.unique_labels([ranked[r] for r in leaf_rows], taken=names, display=display,
+                                    examples=[examples[r] for r in leaf_rows])
         t["label"] = names + disc
-        t["keywords"] = [labels.keywords_of(r) for r in ranked]
-        t["examples"] = [[texts[i] for i in ri[:self.n_examples]] for ri in rep_idx]
+        t["keywords"] = [labels.keywords_of(r, display=display) for r in ranked]
+        t["examples"] = examples
         if not parents:
             return
         # parent rows: centroid = size-weighted mean of children, terms pooled
@@ -216,13 +220,15 @@ class ThemeStage(Stage):
                         for kids in parents])
         p_c = cluster.normalize(p_c)
         p_ranked = labels.ctfidf([[s for kid in kids for s in sets[kid]] for kids in parents])
-        p_labels = labels.unique_labels(p_ranked, taken=list(t["label"]))
+        p_labels = labels.unique_labels(p_ranked, taken=list(t["label"]), display=display,
+                                        examples=[[s_ for kid in kids for s_ in examples[kid]] for kids in parents])
         first = k
         rows = []
         for j, kids in enumerate(parents):
             pool = np.concatenate([members[kid] for kid in kids])
             ex = labels.representatives(x[pool], p_c[j], [texts[i] for i in pool], self.n_examples)
-            rows.append({"theme_id": first + j, "label": p_labels[j], "keywords": labels.keywords_of(p_ranked[j]),
+            rows.append({"theme_id": first + j, "label": p_labels[j],
+                         "keywords": labels.keywords_of(p_ranked[j], display=display),
                          "size": int(pool.size), "examples": [texts[pool[i]] for i in ex], "parent_id": -1,
                          "curated": False, "level": 1})
             t.loc[kids, "parent_id"] = first + j

@@ -37,32 +37,43 @@ def _lemma(tok) -> str:  # type: ignore[no-untyped-def]
     return tok.text.lower() if tok.tag_ == "VBG" else tok.lemma_.lower()
 
 
-def sentence_terms(doc) -> set[str]:  # type: ignore[no-untyped-def]
-    """Distinct candidate terms of one parsed sentence."""
-    terms: set[str] = set()
+def sentence_terms(doc, surfaces: dict[str, Counter] | None = None) -> set[str]:  # type: ignore[no-untyped-def]
+    """Distinct candidate terms (lemma keys) of one parsed sentence. With ``surfaces``,
+    also count how each term was written ("run small" ← "runs small"), so labels can
+    show the words customers used while counting their variants as one term."""
+    terms: dict[str, str] = {}
     toks = [t for t in doc]
     for i, tok in enumerate(toks):
         if _ok(tok) and tok.pos_ in _CONTENT:
-            terms.add(_lemma(tok))
+            terms.setdefault(_lemma(tok), tok.text.lower())
             if i + 1 < len(toks) and _ok(toks[i + 1]) and toks[i + 1].pos_ in _CONTENT:
-                terms.add(f"{_lemma(tok)} {_lemma(toks[i + 1])}")
+                terms.setdefault(f"{_lemma(tok)} {_lemma(toks[i + 1])}", f"{tok.text} {toks[i + 1].text}".lower())
     try:
         chunks = list(doc.noun_chunks)
     except ValueError:  # no parser in this pipeline
         chunks = []
     for chunk in chunks:
-        words = [_lemma(t) for t in chunk if _ok(t)]
-        if 2 <= len(words) <= _MAX_WORDS:
-            terms.add(" ".join(words))
-    return terms
+        kept = [t for t in chunk if _ok(t)]
+        if 2 <= len(kept) <= _MAX_WORDS:
+            terms.setdefault(" ".join(_lemma(t) for t in kept), " ".join(t.text.lower() for t in kept))
+    if surfaces is not None:
+        for key, surface in terms.items():
+            surfaces.setdefault(key, Counter())[surface] += 1
+    return set(terms)
 
 
-def extract_terms(texts: Sequence[str]) -> list[set[str]]:
-    """Parse ``texts`` with the shared full spaCy pipeline (tagger, parser, lemmatizer)."""
+def extract_terms(texts: Sequence[str], surfaces: dict[str, Counter] | None = None) -> list[set[str]]:
+    """Parse ``texts`` with the shared full spaCy pipeline (tagger, parser, lemmatizer);
+    ``surfaces`` (filled in place) records the written forms of every term."""
     from voc.nlp import load_spacy
 
     nlp = load_spacy("full")
-    return [sentence_terms(doc) for doc in nlp.pipe(texts, batch_size=256)]
+    return [sentence_terms(doc, surfaces) for doc in nlp.pipe(texts, batch_size=256)]
+
+
+def display_forms(surfaces: dict[str, Counter]) -> dict[str, str]:
+    """Most frequent written form of each term (ties: alphabetical, for determinism)."""
+    return {key: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for key, c in surfaces.items()}
 
 
 def ctfidf(term_sets: Sequence[Sequence[set[str]]]) -> list[list[tuple[str, float]]]:
@@ -103,9 +114,14 @@ def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word
 
 
-def keywords_of(ranked: list[tuple[str, float]], k: int = 8) -> list[str]:
+def keywords_of(ranked: list[tuple[str, float]], k: int = 8, display: dict[str, str] | None = None) -> list[str]:
     """Top terms, skipping a word already contained in a higher-ranked phrase or a
-    variant of a word already kept."""
+    variant of a word already kept; shown in their written form when ``display`` is given."""
+    out = _keyword_terms(ranked, k)
+    return [display.get(t, t) for t in out] if display else out
+
+
+def _keyword_terms(ranked: list[tuple[str, float]], k: int) -> list[str]:
     out: list[str] = []
     for term, _ in ranked:
         if any(term in kept.split() for kept in out if " " in kept):
@@ -118,16 +134,44 @@ def keywords_of(ranked: list[tuple[str, float]], k: int = 8) -> list[str]:
     return out
 
 
-def unique_labels(ranked: list[list[tuple[str, float]]], taken: Sequence[str] = ()) -> list[str]:
-    """One distinct label per class, bigger classes (earlier in the list) choose first."""
+_WORD = re.compile(r"[^\W\d_]", re.UNICODE)
+
+
+def fallback_label(examples: Sequence[str]) -> str:
+    """A label for a theme without a recurring term (thanks, sign-offs, emoji): its
+    shortest typical sentence, quoted, or "emoji only"; readers see what it holds."""
+    texts = [e.strip() for e in examples if e and e.strip()]
+    if texts and not any(_WORD.search(t) for t in texts):
+        return "emoji only"
+    worded = sorted((t for t in texts if _WORD.search(t)), key=lambda t: (len(t), t))
+    if not worded:
+        return "theme"
+    short = re.sub(r"[\s!?.…]+$", "", worded[0])
+    short = short if len(short) <= 40 else short[:37].rsplit(" ", 1)[0] + "…"
+    return f"“{short}”"
+
+
+def unique_labels(ranked: list[list[tuple[str, float]]], taken: Sequence[str] = (),
+                  display: dict[str, str] | None = None,
+                  examples: Sequence[Sequence[str]] | None = None) -> list[str]:
+    """One distinct label per class, bigger classes (earlier in the list) choose first.
+
+    ``display`` maps lemma terms to their written form (a pair "a / b" maps each side);
+    ``examples`` (per class) name a class that has no terms at all."""
+    show = display or {}
+
+    def shown(term: str) -> str:
+        return " / ".join(show.get(part, part) for part in term.split(" / "))
+
     used = {t.lower() for t in taken}
     labels = []
     for i, r in enumerate(ranked):
-        label = next((c for c in _label_candidates(r) if c not in used), None)
+        label = next((shown(c) for c in _label_candidates(r) if shown(c).lower() not in used), None)
         if label is None:
-            base = r[0][0] if r else "theme"
-            label = next(f"{base} ({j})" for j in range(2, 10_000) if f"{base} ({j})" not in used)
-        used.add(label)
+            base = shown(r[0][0]) if r else fallback_label(examples[i] if examples else [])
+            label = base if base.lower() not in used else next(
+                f"{base} ({j})" for j in range(2, 10_000) if f"{base} ({j})".lower() not in used)
+        used.add(label.lower())
         labels.append(label)
     return labels
 
