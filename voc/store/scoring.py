@@ -147,14 +147,14 @@ def score(input: str | Path, model: Any, store: str | Path | Store, *, mapping: 
     is the Analyzer's per-stage progress inside a chunk. Raises :class:`~voc.errors.VocError`
     for unreadable input, an unloadable model or a locked store; the run is then recorded
     as failed (or, if the process is killed, as aborted when the store is next opened)."""
-    analyzer, fingerprint, model_path = prepare_model(model, mapping)
-    analyzer.progress = embed_progress
     owned = not isinstance(store, Store)
     st = Store(store) if owned else store
     rejects_out = _RejectsCsv(Path(rejects_csv) if rejects_csv else None)
     t_start = time.perf_counter()
-    st.open()
+    st.open()  # first: a locked store fails before seconds of model loading
     try:
+        analyzer, fingerprint, model_path = prepare_model(model, mapping)
+        analyzer.progress = embed_progress
         run_id = st.begin_run(command="score", input=input, model_path=model_path, fingerprint=fingerprint,
                               chunksize=chunksize, analyzer=analyzer)
         summary = ScoreSummary(run_id=run_id, store=str(st.path), model_fingerprint=fingerprint,

@@ -1,0 +1,55 @@
+"""Fixtures for the store tests: the session's fitted model and small, fast inputs."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+@pytest.fixture(scope="session")
+def model_dir(fitted) -> Path:
+    """The model saved by the session's one fit (tests/conftest.py ``fitted``). Read only."""
+    return fitted[2] / "model"
+
+
+def short_feedback(n: int, seed: int = 7, max_words: int = 8) -> pd.DataFrame:
+    """Generated feedback with one short sentence per document, so scoring stays fast."""
+    from voc.datasets import make_feedback
+
+    f = make_feedback(n=n, random_state=seed)
+    first = f["text"].str.split(r"(?<=[.!?])\s", regex=True).str[0]
+    f["text"] = first.str.split().str[:max_words].str.join(" ")
+    return f
+
+
+@pytest.fixture(scope="session")
+def make_input(tmp_path_factory):
+    """``make_input(n, seed)`` -> a CSV path of short generated feedback (cached per session)."""
+    root = tmp_path_factory.mktemp("store-inputs")
+
+    @functools.cache
+    def make(n: int, seed: int = 7) -> Path:
+        p = root / f"feedback-{n}-{seed}.csv"
+        short_feedback(n, seed).to_csv(p, index=False)
+        return p
+
+    return make
+
+
+@pytest.fixture
+def transform_spy(monkeypatch):
+    """Counts the documents every ``Analyzer.transform`` call is given."""
+    from voc.pipeline import Analyzer
+
+    calls: list[int] = []
+    real = Analyzer.transform
+
+    def spy(self, data):  # type: ignore[no-untyped-def]
+        calls.append(len(data.frame) if hasattr(data, "frame") else len(data))
+        return real(self, data)
+
+    monkeypatch.setattr(Analyzer, "transform", spy)
+    return calls
