@@ -295,7 +295,7 @@ def report(
     def go() -> None:
         from voc.errors import ConfigError
         from voc.outputs import load_analysis, theme_table
-        from voc.report import write_report
+        from voc.report import write_excel, write_report
 
         if (store is None) == (output_dir is None):
             raise ConfigError("pass either an output directory or --store STORE")
@@ -305,14 +305,19 @@ def report(
             from voc.store import analysis_from_store
 
             analysis = analysis_from_store(store, since=since)
-            path = write_report(analysis, out or store.parent / "report.html", themes=theme_table(analysis))
+            themes = theme_table(analysis)
+            path = write_report(analysis, out or store.parent / "report.html", themes=themes)
+            write_excel(analysis, path.parent / "themes.xlsx", themes=themes)
             Console().print(f"report: {path} ({len(analysis.documents):,} documents)")
             return
         assert output_dir is not None
         analysis = load_analysis(output_dir)
-        path = write_report(analysis, out or output_dir / "report.html")
+        themes = theme_table(analysis)
+        path = write_report(analysis, out or output_dir / "report.html", themes=themes)
+        sheet = write_excel(analysis, path.parent / "themes.xlsx", themes=themes)
         out_console = Console()
         out_console.print(f"report: {path}")
+        out_console.print(f"spreadsheet: {sheet}")
 
     _run(go)
 

@@ -116,10 +116,12 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
         analyzer.to_disk(out / "model")
         files["model"] = "model"
     if report:
-        from voc.report import write_report
+        from voc.report import write_excel, write_report
 
         write_report(analysis, out / "report.html", themes=themes)
+        write_excel(analysis, out / "themes.xlsx", themes=themes)
         files["report"] = "report.html"
+        files["themes_xlsx"] = "themes.xlsx"
     run = dict(analysis.run)
     run["outputs"] = {**files, "documents": "documents.parquet", "sentences": "sentences.parquet",
                       "themes": "themes.csv", "drivers": "drivers.csv", "priorities": "priorities.csv",
