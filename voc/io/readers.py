@@ -31,7 +31,7 @@ import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput, InputFileNotFound, UnreadableInput, UnsupportedFormat
 from voc.io.mapping import ColumnMapping
-from voc.io.validate import IngestResult, Validator, reject_row
+from voc.io.validate import IngestResult, Validator, redact_columns, reject_row
 
 log = logging.getLogger("voc")
 
@@ -461,7 +461,8 @@ def _json_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
             src.stats["format"] = "jsonl"
             yield from _jsonl_chunks(src, chunksize, io.StringIO(text))
             return
-        raise UnreadableInput(f"{src.name}: one JSON object (keys {list(obj)[:10]}), not an array of records; "
+        keys = redact_columns(list(obj)[:10])
+        raise UnreadableInput(f"{src.name}: one JSON object (keys {keys}), not an array of records; "
                               f"extract the list of records into a JSON array or JSON Lines file")
     if text[pos] != "[":
         raise UnreadableInput(f"{src.name}: expected a JSON array of objects or one object per line")

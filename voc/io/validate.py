@@ -47,6 +47,7 @@ TEXT_NAMES = ("text", "comment", "comments", "review", "review_text", "feedback"
 #: Stats that add up over chunks; the others describe the file and are the same in every chunk.
 COUNT_KEYS = ("rows_read", "accepted", "rejected", "duplicate_ids", "duplicate_texts", "blank_lines", "nul_bytes")
 MAX_RECORD_CHARS = 10_000  # bound the size of a reject's ``record`` (an unclosed quote can swallow a file)
+_CUT_MARGIN = 512  # longer than any PII value but URLs: cutting here cannot leave half of one unredacted
 
 _DATE_FORMATS = (
     "%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p", "%m/%d/%Y",
@@ -85,12 +86,31 @@ class IngestResult:
 
 
 def reject_row(source: str, line: int, column: str | None, reason: str, record: Any) -> dict[str, Any]:
-    """One reject; ``record`` is raw text or a JSON-able row."""
+    """One reject; ``record`` is raw text or a JSON-able row, stored with personal data
+    redacted: rejects end up in rejects.csv, the report and the store, which must not
+    hold the raw PII that the clean stage keeps from every other output."""
     if not isinstance(record, str):
         record = json.dumps(record, ensure_ascii=False, default=str)
-    if len(record) > MAX_RECORD_CHARS:
-        record = record[:MAX_RECORD_CHARS] + f"... [{len(record) - MAX_RECORD_CHARS} more characters]"
+    n = len(record)
+    if n > MAX_RECORD_CHARS:  # redact a little more than is kept, then drop that margin: no half value survives
+        head = redact_record(record[: MAX_RECORD_CHARS + _CUT_MARGIN])
+        head = head[: max(0, min(MAX_RECORD_CHARS, len(head) - _CUT_MARGIN))]
+        record = head + f"... [{n - MAX_RECORD_CHARS} more characters]"
+    else:
+        record = redact_record(record)
     return {"source": source, "line": int(line), "column": column, "reason": reason, "record": record}
+
+
+def redact_record(text: str) -> str:
+    """``text`` with personal data redacted, also field by field: in running text a card
+    or phone right after a comma is left alone (it reads as part of a larger number), but
+    in a raw CSV record ``7,07700 900123,...`` the comma is a field boundary."""
+    from voc.pii import redact
+
+    red = redact(text)
+    if "," in red:
+        red = ",".join(redact(f) for f in red.split(","))
+    return red
 
 
 def _rejects_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
@@ -102,9 +122,16 @@ def _rejects_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _show(value: Any, limit: int = 60) -> str:
-    """A cell quoted for a reason message, shortened so reasons stay one readable line."""
-    s = str(value)
+    """A cell quoted for a reason message, personal data redacted (reasons reach rejects.csv,
+    the report and logs), then shortened so reasons stay one readable line."""
+    s = redact_record(str(value)[: 4 * limit + _CUT_MARGIN])
     return "'" + (s if len(s) <= limit else s[: limit - 1] + "…") + "'"
+
+
+def redact_columns(columns: Sequence[Any]) -> list[str]:
+    """Column names for an error message or log line; redacted, because a file without a
+    header row makes its first record the column names."""
+    return [redact_record(str(c)) for c in columns]
 
 
 def _jsonable(value: Any) -> Any:
@@ -259,12 +286,12 @@ class Validator:
             return name
         folded = [c for c in available if str(c).strip().casefold() == str(name).strip().casefold()]
         if len(folded) == 1:
-            log.info("%s: using column %r for %s %r", self.source, folded[0], role, name)
+            log.info("%s: using column %r for %s %r", self.source, redact_columns([folded[0]])[0], role, name)
             return folded[0]
         if self.sparse:
             self.unseen.setdefault(name, role)
             return name
-        raise UnknownColumn(name, [str(c) for c in available], role=role, path=self.where)
+        raise UnknownColumn(name, redact_columns(available), role=role, path=self.where)
 
     def _optional(self, name: str, role: str, available: list[str]) -> str | None:
         """Like ``_find``; with ``missing_optional="ignore"`` (scoring new feedback against a
@@ -330,9 +357,9 @@ class Validator:
             if found is None:
                 if raw.empty:
                     return None
-                columns = [str(c) for c in raw.columns]
+                columns = redact_columns(raw.columns)
                 raise UnknownColumn(self.mapping.text, columns, role="text column", path=self.where)
-            log.info("%s: using %r as the text column", self.source, found)
+            log.info("%s: using %r as the text column", self.source, redact_columns([found])[0])
             self.text_col, self.text_detected = found, True
         return self.text_col
 
@@ -441,7 +468,7 @@ class Validator:
         (with ``missing_optional="ignore"``, only the text column)."""
         for name, role in self.unseen.items():
             if self.missing_optional != "ignore" or role == "text column":
-                raise UnknownColumn(name, list(self.seen_columns), role=role, path=self.where)
+                raise UnknownColumn(name, redact_columns(list(self.seen_columns)), role=role, path=self.where)
 
     def _scores(self, spec: ScoreSpec, column: str, values: pd.Series, flag: Any) -> pd.Series:
         scores, bad = parse_scores(values)

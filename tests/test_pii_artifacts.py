@@ -1,0 +1,215 @@
+"""No raw personal data in anything `voc analyze` writes or prints.
+
+One run over texts full of PII (from tests/pii_corpus.py, every kind and format), plus
+rows that are rejected *because of* a PII value in the wrong column (a phone number as
+the score, an email as the date, a card in a ragged row...), since rejects.csv keeps the
+rejected record and its reason quotes the bad value. Then every artifact is searched for
+every raw value: the Parquet tables decoded, the CSVs, run.json, report.html (raw, HTML-
+and JSON-unescaped), every file of the saved model, and the verbose log on stderr.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import re
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from voc.cli import app
+
+try:
+    from tests.pii_corpus import build_corpus
+except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.path
+    from pii_corpus import build_corpus  # type: ignore[no-redef]
+
+PER_FORMAT = 3  # texts per (kind, format) of the corpus: 42 formats, about 110 texts
+
+# PII planted in rows that get rejected, and where each lands if nothing redacts it
+PLANTED = {
+    "score-is-a-phone": ("+44 20 7946 0958", "score 'nps' not numeric"),
+    "score-is-a-card": ("4111 1111 1111 1111", "score 'nps' not numeric"),
+    "date-is-an-email": ("jane.roe@example.com", "unparseable date"),
+    "date-is-a-long-text": ("mark.twain@example.org", "unparseable date"),
+    "out-of-range-score": ("DE89 3704 0044 0532 0130 00", "out of range"),
+    "duplicate-id": ("221B Baker Street", "duplicate id"),
+    "ragged-row": ("GB82 WEST 1234 5698 7654 32", "expected 5 fields"),
+    "ragged-row-comma-phone": ("07700 900123", "expected 5 fields"),
+}
+
+
+def _select(items):  # type: ignore[no-untyped-def]
+    seen: Counter[tuple[str, str]] = Counter()
+    chosen = []
+    for it in items:
+        keys = [(s.kind, s.fmt) for s in it.pii]
+        if keys and any(seen[k] < PER_FORMAT for k in keys):
+            chosen.append(it)
+            seen.update(keys)
+    return chosen
+
+
+def _feedback_csv(path: Path) -> dict[str, str]:
+    """Write the input; return raw value -> what it is (for the failure message)."""
+    items = _select(build_corpus())
+    values = {s.value: f"{s.kind}/{s.fmt}" for it in items for s in it.pii}
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["id", "text", "nps", "date", "channel"])
+    for i, it in enumerate(items):
+        w.writerow([f"r{i}", it.text, i % 11, f"2024-03-{i % 28 + 1:02d}", ("app", "web", "email")[i % 3]])
+    p = PLANTED
+    w.writerow(["b1", "Score column holds a phone number", p["score-is-a-phone"][0], "2024-04-01", "app"])
+    w.writerow(["b2", "Score column holds a card", p["score-is-a-card"][0], "2024-04-02", "app"])
+    w.writerow(["b3", "Date column holds an email", "7", p["date-is-an-email"][0], "web"])
+    w.writerow(["b4", "Date column holds a long text", "7",
+                "the customer wrote a long note here, and only at the very end: " + p["date-is-a-long-text"][0], "web"])
+    w.writerow(["b5", f"Out of range score, IBAN {p['out-of-range-score'][0]} in the text", "11", "2024-04-05", "app"])
+    w.writerow(["r0", f"Duplicate id, address {p['duplicate-id'][0]} in the text", "5", "2024-04-06", "web"])
+    buf.write(f"b7,ragged row with IBAN {p['ragged-row'][0]},5,2024-04-07,app,extra\n")
+    buf.write(f"b8,ragged,{p['ragged-row-comma-phone'][0]},5,2024-04-08,web,x\n")
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    values.update({v: f"planted/{k}" for k, (v, _) in PLANTED.items()})
+    return values
+
+
+# -------------------------------------------------------------------------- searching artifacts
+def _cells(value: object) -> list[str]:
+    if isinstance(value, dict):
+        return [x for k, v in value.items() for x in (*_cells(k), *_cells(v))]
+    if isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        seq = value.tolist() if hasattr(value, "tolist") else value
+        if isinstance(seq, (list, tuple)):
+            return [x for v in seq for x in _cells(v)]
+        return _cells(seq)
+    return [] if value is None else [str(value)]
+
+
+def _unescape_json(text: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text).replace('\\"', '"')
+
+
+def haystacks(path: Path) -> list[str]:
+    """Every readable form of a file's content: decoded tables, text and its unescaped forms."""
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True)
+        cells = [str(v) for ws in wb.worksheets for row in ws.iter_rows(values_only=True) for v in row if v is not None]
+        wb.close()
+        return ["\n".join(cells)]
+    if path.suffix == ".parquet":
+        df = pd.read_parquet(path)
+        return ["\n".join([*map(str, df.columns), *(c for v in df.to_numpy().ravel() for c in _cells(v))])]
+    raw = path.read_bytes()
+    text = raw.decode("utf-8", errors="replace")
+    return [text, html.unescape(text), _unescape_json(text), html.unescape(_unescape_json(text)),
+            raw.decode("latin-1")]
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s\-.()/]", "", s).casefold()
+
+
+def leaks(texts: dict[str, list[str]], values: dict[str, str]) -> list[str]:
+    """(where, what, value) for each raw value found. Long digit values (cards, IBANs,
+    phones) are also looked for with their separators removed."""
+    found = []
+    for where, hays in texts.items():
+        folded = [h.casefold() for h in hays]
+        squashed = [_squash(h) for h in hays]
+        for value, what in values.items():
+            digits = _squash(value)
+            if any(value.casefold() in h for h in folded) or (
+                    sum(c.isdigit() for c in digits) >= 10 and any(digits in h for h in squashed)):
+                found.append(f"{where}: {what} {value!r}")
+    return found
+
+
+@pytest.fixture(scope="module")
+def pii_run(tmp_path_factory):  # type: ignore[no-untyped-def]
+    d = tmp_path_factory.mktemp("pii")
+    src = d / "feedback_with_pii.csv"
+    values = _feedback_csv(src)
+    out = d / "out"
+    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(out), "--id-col", "id", "--date-col", "date",
+                                      "--score", "nps=nps", "--channel-col", "channel", "-v"])
+    assert result.exit_code == 0, result.output
+    return src, out, values, result
+
+
+@pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
+def test_the_run_rejected_the_planted_rows(pii_run) -> None:  # type: ignore[no-untyped-def]
+    src, out, values, _ = pii_run
+    rejects = pd.read_csv(out / "rejects.csv")
+    assert len(rejects) == len(PLANTED)
+    for _, (_, reason) in PLANTED.items():
+        assert rejects["reason"].str.contains(reason, regex=False).any(), reason
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["counts"]["rejected"] == len(PLANTED)
+    assert sum(run["stages"]["clean"]["pii_redacted"].values()) >= len(values) - len(PLANTED)
+
+
+@pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
+def test_the_search_finds_raw_values(pii_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Not vacuous: every value is found in the input, and inside Parquet, Excel and
+    escaped HTML/JSON, and with its separators changed."""
+    src, _, values, _ = pii_run
+    assert len(values) >= 150 and {v.split("/")[0] for v in values.values()} >= {"email", "url", "card", "iban",
+                                                                                 "phone", "address", "planted"}
+    assert len(leaks({"input": haystacks(src)}, values)) == len(values)
+    pd.DataFrame({"t": [["x", "o'brien@example.ie"]]}).to_parquet(tmp_path / "a.parquet")
+    pd.DataFrame({"t": ["josé.garcía@correo.es"]}).to_excel(tmp_path / "a.xlsx")
+    (tmp_path / "a.html").write_text('<p>o&#39;brien@example.ie</p><script>{"e": "jos\\u00e9.garc\\u00eda@correo.es"}'
+                                     "</script> card 4111-1111-1111-1111", encoding="utf-8")
+    probe = {"o'brien@example.ie": "email", "josé.garcía@correo.es": "email", "4111 1111 1111 1111": "card"}
+    for name, n in (("a.parquet", 1), ("a.xlsx", 1), ("a.html", 3)):
+        assert len(leaks({name: haystacks(tmp_path / name)}, probe)) == n, name
+
+
+@pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
+def test_no_raw_pii_in_any_output_file(pii_run) -> None:  # type: ignore[no-untyped-def]
+    _, out, values, _ = pii_run
+    files = sorted(p for p in out.rglob("*") if p.is_file())
+    names = {p.relative_to(out).as_posix() for p in files}
+    assert {"documents.parquet", "sentences.parquet", "themes.csv", "drivers.csv", "priorities.csv", "trends.csv",
+            "rejects.csv", "run.json", "report.html", "model/meta.json"} <= names
+    assert any(n.startswith("model/themes/") for n in names)
+    found = leaks({p.relative_to(out).as_posix(): haystacks(p) for p in files}, values)
+    assert not found, "\n".join(found)
+    docs = pd.read_parquet(out / "documents.parquet")
+    assert docs["text"].str.contains(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL|ADDRESS)\]").mean() > 0.9
+
+
+@pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
+def test_no_raw_pii_in_logs_or_console_output(pii_run) -> None:  # type: ignore[no-untyped-def]
+    _, _, values, result = pii_run
+    assert "DEBUG" in result.stderr or "INFO" in result.stderr  # -v: every log line was emitted
+    found = leaks({"stderr": [result.stderr], "stdout": [result.stdout]}, values)
+    assert not found, "\n".join(found)
+
+
+def test_no_raw_pii_in_error_messages(tmp_path: Path) -> None:
+    """No header row: the first record becomes the column names, which an unknown-column
+    error lists."""
+    src = tmp_path / "headerless.csv"
+    src.write_text("jane.roe@example.com,+44 20 7946 0958,Great service\nx@y.org,+33 1 23 45 67 89,Slow\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "o"), "--text-col", "comment"])
+    assert result.exit_code == 2, result.output
+    assert not leaks({"stderr": [result.stderr]}, {"jane.roe@example.com": "email", "+44 20 7946 0958": "phone"})
+    assert "[EMAIL]" in result.stderr
+
+
+def test_no_raw_pii_in_a_json_error(tmp_path: Path) -> None:
+    src = tmp_path / "one.json"
+    src.write_text('{"jane.roe@example.com": "Great service"}', encoding="utf-8")
+    result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "not an array" in result.stderr
+    assert "jane.roe@example.com" not in result.stderr
