@@ -213,3 +213,19 @@ def test_no_raw_pii_in_a_json_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2 and "not an array" in result.stderr
     assert "jane.roe@example.com" not in result.stderr
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("call me,07700 900123", "call me,[PHONE]"),
+    ("ok,+44 20 7946 0958 thanks", "ok,[PHONE] thanks"),
+    ("card,4111111111111111", "card,[CARD]"),
+    ("Mobile,5550104477", "Mobile,[PHONE]"),
+    ("paid 1,299.99 for 3,4111111111111111", "paid 1,299.99 for 3,4111111111111111"),  # numbers stay numbers
+    ("1,234,567 units, 2,5550104477", "1,234,567 units, 2,5550104477"),
+])
+def test_card_or_phone_right_after_a_comma_was_not_redacted(text: str, expected: str) -> None:
+    """Found by the artifact grep (a comma-separated reject record): a comma after a digit
+    is a thousands separator, but after a letter it is punctuation before a new value."""
+    from voc.pii import redact
+
+    assert redact(text) == expected

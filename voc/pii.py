@@ -113,7 +113,7 @@ _IBAN = _iban_pattern()
 # Diners, UnionPay and Maestro; ids starting 0/1/7/8/9 are left alone. The look-behinds
 # keep a match from starting inside a grouped number (an IBAN with a bad checksum).
 _CARD = re.compile(
-    r"[2-6](?<![\w.,][2-6])(?<!\d[ \-][2-6])(?:"
+    r"[2-6](?<![\w.][2-6])(?<!\d,[2-6])(?<!\d[ \-][2-6])(?:"
     r"\d{12,18}"
     r"|\d{3}(?P<s1>[ \-])\d{4}(?P=s1)\d{4}(?P=s1)\d{1,4}(?:(?P=s1)\d{1,3})?"
     r"|(?<=3)\d{3}(?P<s2>[ \-])\d{6}(?P=s2)\d{4,5}"
@@ -127,7 +127,7 @@ _CARD = re.compile(
 # re jump from digit to digit instead of trying every position of the text (3-5x faster).
 _PHONE = re.compile(
     rf"""
-    [\d+(](?<![\w+\#,/\-][\d+(])(?<!\d[ .\-][\d+(])(?<!\d\.[\d+(])   # not inside another number
+    [\d+(](?<![\w+\#/\-][\d+(])(?<!\d,[\d+(])(?<!\d[ .\-][\d+(])(?<!\d\.[\d+(])   # not inside another number
     (?:
       (?P<intl>(?:(?<=\()\+|(?<=\+)|(?<=[0(])0(?=[1-9]\d{{0,2}}{_SEP}))[1-9]\d{{0,2}}\)?  # +CC / 00CC
          (?:{_SEP}?\(0\))?                                                     # +33 (0)1 ...
@@ -148,7 +148,7 @@ _PHONE = re.compile(
 # A bare 10-11 digit run is a phone only right after a phone word ("call me on
 # 5550104477") or if it is a North American toll-free number (18004337300).
 # Digit-led (runs are rare, so this is cheap); the callback looks back for the word.
-_BARE_RUN = re.compile(r"\d(?<![\w+#.,/\-]\d)\d{9,10}(?![\w]|[.,\-/]\d)")
+_BARE_RUN = re.compile(r"\d(?<![\w+#./\-]\d)(?<!\d,\d)\d{9,10}(?![\w]|[.,\-/]\d)")
 _PHONE_WORD = re.compile(
     r"(?<!\[)(?i:\b(?:phone|tel|telephone|mobile|cell|cellphone|whatsapp|sms|fax|call|text\s+me|ring\s+me|reach\s+me)\b)"
     r"[^\d\n#\[]{0,25}$"  # no placeholder in between: "Call [PHONE]. Ticket 0027841130"
