@@ -13,6 +13,7 @@ from typing import ClassVar
 
 import pandas as pd
 
+from voc.errors import ConfigError
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -52,7 +53,17 @@ class CleanStage(Stage):
         self.pii_kinds = pii_kinds
         self.max_chars = max_chars
 
+    def _limit(self) -> int | None:
+        limit = self.max_chars
+        if limit is None:
+            return None
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigError(f"clean.max_chars must be a whole number of characters >= 1 (or null for no limit), "
+                              f"got {limit!r}; e.g. --set clean.max_chars=5000")
+        return limit
+
     def transform(self, corpus: Corpus) -> Corpus:
+        limit = self._limit()
         docs = corpus.docs.copy()
         raw = docs["text"].astype("string").fillna("")
         counts: dict[str, int] = {}
@@ -63,18 +74,19 @@ class CleanStage(Stage):
             # Redact the original as well: it is kept for display and must not leak.
             raw, counts = redactor.redact_series(raw)
         cleaned = raw.map(clean_text).astype("string")
-        too_long = cleaned.str.len() > self.max_chars
+        too_long = (cleaned.str.len() > limit) if limit is not None else pd.Series(False, index=cleaned.index)
         n_trunc = int(too_long.sum())
         if n_trunc:
-            log.warning("%d text(s) longer than %d characters were truncated (clean.max_chars)", n_trunc,
-                        self.max_chars)
-            cleaned = cleaned.where(~too_long, cleaned.str.slice(0, self.max_chars))
+            log.warning("%d text(s) longer than %d characters were truncated for the models (clean.max_chars; "
+                        "text_original keeps the whole redacted text)", n_trunc, limit)
+            cleaned = cleaned.where(~too_long, cleaned.str.slice(0, limit))
         docs["text_original"] = raw.astype("string")
         docs["text"] = cleaned
         corpus.docs = docs
         corpus.meta["clean"] = {
             "pii_redacted": {k: int(v) for k, v in counts.items()},
             "truncated": n_trunc,
+            "max_chars": limit,
             "empty_after_clean": int((cleaned.str.len() == 0).sum()),
         }
         return corpus
