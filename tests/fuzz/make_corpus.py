@@ -772,6 +772,9 @@ class _Builder:
                  mapping=ColumnMapping(text="body"), expect="error", error="comment_body", cli=True)
         self.add("misc", "unknown-score-column", "cols2.csv", "id,text\n1,hi\n",
                  mapping=ColumnMapping(scores=[ScoreSpec("nps", "nps")]), expect="error", error="'nps' not found")
+        # rich console markup in a value the one-line error echoes ("[/red]" is a closing tag)
+        self.add("misc", "markup-in-column-names", "markup.csv", "[/red],[bold]x\nhello there,1\n",
+                 mapping=ColumnMapping(text="body"), expect="error", error="[/red]", cli=True)
         self.add("misc", "no-prose-column", "codes.csv", "id,code\n1,A\n2,B\n", expect="error", error="text column")
         sub = self.dir / "misc" / "a_directory.csv"
         sub.mkdir(parents=True, exist_ok=True)
