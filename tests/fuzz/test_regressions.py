@@ -94,3 +94,26 @@ def test_chunked_jsonl_rejected_a_key_first_seen_in_a_later_chunk(tmp_path: Path
     with pytest.raises(UnknownColumn, match="'nps' not found"):
         read_feedback(path, m)
     assert len(read_feedback(path, m, missing_optional="ignore").frame) == 5
+
+
+def test_file_without_header_lost_its_first_record_silently(tmp_path: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    # found by the PII artifact grep: the first record became the column names, listed in
+    # run.json and in unknown-column errors. It still becomes the header, but not silently.
+    import logging
+
+    path = tmp_path / "noheader.csv"
+    path.write_text("jane.roe@example.com,The delivery was late and nobody answered my calls for a week\n"
+                    "x@y.org,The parcel never arrived at all\n", encoding="utf-8")
+    logger = logging.getLogger("voc")
+    logger.addHandler(caplog.handler)
+    try:
+        r = read_feedback(path)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert r.stats["header_looks_like_data"] is True
+    assert r.stats["columns"][0] == "[EMAIL]"
+    assert any("header row (line 1) holds personal data" in m for m in caplog.messages)
+    assert "jane.roe" not in caplog.text
+    normal = tmp_path / "ok.csv"
+    normal.write_text("id,text\n1,fine\n", encoding="utf-8")
+    assert "header_looks_like_data" not in read_feedback(normal).stats

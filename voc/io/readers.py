@@ -323,6 +323,22 @@ def _clean_header(row: list[Any]) -> list[str]:
     return out
 
 
+def _check_header(src: _Source, names: list[str], line: int) -> None:
+    """Record the column names (redacted) and warn when the header row looks like a record:
+    exported without a header, a file's first record silently becomes its column names."""
+    shown = redact_columns(names)
+    why = None
+    if shown != names:
+        why = "holds personal data"
+    elif any(len(n) > 60 and " " in n for n in names):
+        why = "has a cell of more than 60 characters"
+    if why:
+        src.stats["header_looks_like_data"] = True
+        log.warning("%s: the header row (line %d) %s, like a record; voc reads it as the column names, so if "
+                    "the file has no header row, add one", src.name, line, why)
+    src.stats["columns"] = shown
+
+
 def _csv_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
     delim = src.delimiter or _sniff_delimiter(src)
     src.stats["delimiter"] = delim
@@ -350,7 +366,8 @@ def _csv_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
                 if error is not None:
                     raise UnreadableInput(f"{src.name}: cannot parse the header on line {start} ({error})")
                 if row and any(f.strip() for f in row):
-                    batch.columns = src.stats["columns"] = _clean_header(row)
+                    batch.columns = _clean_header(row)
+                    _check_header(src, batch.columns, start)
                 continue
             ncols = len(batch.columns)
             if error is not None:
@@ -565,7 +582,8 @@ def _excel_chunks(src: _Source, chunksize: int | None) -> Iterator[_Chunk]:
                 vals.pop()
             if batch.columns is None:
                 if vals:
-                    batch.columns = src.stats["columns"] = _clean_header(vals)
+                    batch.columns = _clean_header(vals)
+                    _check_header(src, batch.columns, rownum)
                 continue
             ncols = len(batch.columns)
             if not vals:
