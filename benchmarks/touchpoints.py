@@ -38,7 +38,7 @@ sys.path.insert(0, str(REPO))
 
 from voc.stages.base import Corpus  # noqa: E402
 from voc.stages.touchpoints import TouchpointStage  # noqa: E402
-from voc.touchpoints.taxonomy import NONE, Taxonomy  # noqa: E402
+from voc.touchpoints.taxonomy import Taxonomy  # noqa: E402
 
 # Written from the category names and a one-line description each, nothing else.
 SEMEVAL_TAXONOMY = [
