@@ -205,9 +205,9 @@ def _score_summary(s: Any, out_dir: Path | None) -> None:
         if s.rejected else ""
     out.print(f"read {s.rows_read:,} rows in {s.chunks} chunk(s): {s.new:,} new, {s.rescored:,} rescored "
               f"(old versions kept in history), {s.unchanged:,} unchanged (skipped), {s.duplicates:,} duplicate, "
-              f"{s.rejected:,} rejected{rej}")
+              f"{s.rejected:,} rejected{rej}", soft_wrap=True, highlight=False)
     out.print(f"store {s.store}: run {s.run_id}, {s.scored:,} documents scored in {s.seconds:.1f}s "
-              f"({s.docs_per_second:.1f} docs/s)")
+              f"({s.docs_per_second:.1f} docs/s)", soft_wrap=True, highlight=False)
 
 
 @app.command()
@@ -248,7 +248,7 @@ def score(
                 raise ConfigError("--engine spark reads INPUT.parquet and writes --out OUT.parquet; it does not "
                                   "write a store (score into a store with the local engine)")
             n = score_parquet(input, model, out_dir, mapping=m, master=master)
-            out.print(f"scored {n:,} documents with Spark: {out_dir}")
+            out.print(f"scored {n:,} documents with Spark: {out_dir}", soft_wrap=True, highlight=False)
             return
         if store is not None:
             from voc.store import export_store, score as score_store
@@ -308,7 +308,8 @@ def report(
             themes = theme_table(analysis)
             path = write_report(analysis, out or store.parent / "report.html", themes=themes)
             write_excel(analysis, path.parent / "themes.xlsx", themes=themes)
-            Console().print(f"report: {path} ({len(analysis.documents):,} documents)")
+            Console().print(f"report: {path} ({len(analysis.documents):,} documents)", soft_wrap=True,
+                            highlight=False)
             return
         assert output_dir is not None
         analysis = load_analysis(output_dir)
@@ -338,7 +339,7 @@ def export(
 
         written = export_store(store, out_dir, format=format, since=since, history=history)
         for name, path in written.items():
-            out.print(f"{name}: {path}")
+            out.print(f"{name}: {path}", soft_wrap=True, highlight=False)
 
     _run(go)
 

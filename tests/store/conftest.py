@@ -5,24 +5,15 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-import pandas as pd
 import pytest
+
+from tests.store.feedback import short_feedback
 
 
 @pytest.fixture(scope="session")
 def model_dir(fitted) -> Path:
     """The model saved by the session's one fit (tests/conftest.py ``fitted``). Read only."""
     return fitted[2] / "model"
-
-
-def short_feedback(n: int, seed: int = 7, max_words: int = 8) -> pd.DataFrame:
-    """Generated feedback with one short sentence per document, so scoring stays fast."""
-    from voc.datasets import make_feedback
-
-    f = make_feedback(n=n, random_state=seed)
-    first = f["text"].str.split(r"(?<=[.!?])\s", regex=True).str[0]
-    f["text"] = first.str.split().str[:max_words].str.join(" ")
-    return f
 
 
 @pytest.fixture(scope="session")
