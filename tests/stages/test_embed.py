@@ -1,0 +1,138 @@
+"""The embed stage's encoder: cache hits are exact, the cache key covers everything
+that changes the numbers, back-ends are chosen by config and agree with torch.
+No timings here: speed claims live in benchmarks/throughput.py."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from voc import encoder as enc_mod
+from voc.encoder import Encoder
+from voc.errors import ConfigError
+
+TEXTS = [
+    "The delivery was late and support never answered.",
+    "Love the dress but the zip broke after one wear.",
+    "Great staff at the check-in desk.",
+    "Great staff at the check-in desk.",  # duplicate: encoded once, returned twice
+    "",
+    "refund " * 200,  # longer than max_length: truncated
+]
+
+
+@pytest.fixture(scope="module")
+def head():  # type: ignore[no-untyped-def]
+    from voc.stages.sentiment import resolve_sentiment_model
+
+    model, desc = resolve_sentiment_model("sentiment")
+    if not hasattr(model, "branch_layer"):
+        pytest.skip(f"the trained sentiment model is not available ({desc})")
+    return model
+
+
+@pytest.fixture(scope="module")
+def plain(head):  # type: ignore[no-untyped-def]
+    """Reference: torch, no cache."""
+    return Encoder(max_length=32).encode(TEXTS, heads=[head])
+
+
+def _no_pass(*args, **kwargs):  # type: ignore[no-untyped-def]
+    raise AssertionError("the transformer ran although every text was cached")
+
+
+def test_cache_hit_returns_identical_embeddings_and_head_outputs(tmp_path, head, plain, monkeypatch):
+    e = Encoder(max_length=32, cache=True, cache_dir=tmp_path)
+    first = e.encode(TEXTS, heads=[head])
+    assert first.n_cached == 0 and first.n_encoded == len(set(TEXTS))
+    np.testing.assert_allclose(first.embeddings, plain.embeddings, atol=1e-5)
+    monkeypatch.setattr(Encoder, "_runner", _no_pass)
+    second = e.encode(TEXTS, heads=[head])
+    assert second.n_cached == len(TEXTS) and second.n_encoded == 0
+    assert np.array_equal(second.embeddings, first.embeddings)
+    assert np.array_equal(second.head_outputs[0], first.head_outputs[0])
+    assert second.n_truncated == first.n_truncated == 1
+
+
+def test_partial_hit_encodes_only_new_texts(tmp_path, head, plain):
+    e = Encoder(max_length=32, cache=True, cache_dir=tmp_path)
+    e.encode(TEXTS[:2], heads=[head])
+    r = e.encode(TEXTS, heads=[head])
+    assert r.n_cached == 2 and r.n_encoded == len(set(TEXTS)) - 2
+    np.testing.assert_allclose(r.embeddings, plain.embeddings, atol=1e-5)
+    np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-5)
+
+
+def test_cache_invalidates_when_max_length_or_model_weights_change(tmp_path, head, monkeypatch):
+    Encoder(max_length=32, cache=True, cache_dir=tmp_path).encode(TEXTS, heads=[head])
+    assert Encoder(max_length=16, cache=True, cache_dir=tmp_path).encode(TEXTS, heads=[head]).n_cached == 0
+    monkeypatch.setattr(enc_mod, "weights_sha256", lambda name=None: "0" * 64)
+    assert Encoder(max_length=32, cache=True, cache_dir=tmp_path).encode(TEXTS, heads=[head]).n_cached == 0
+
+
+def test_head_outputs_are_keyed_by_the_head(tmp_path, head):
+    class Other:
+        branch_layer = 4
+        cache_key = "other-head-v1"
+
+        def forward_hidden(self, hidden, mask):  # type: ignore[no-untyped-def]
+            return np.ones((hidden.shape[0], 2), dtype=np.float32)
+
+    e = Encoder(max_length=32, cache=True, cache_dir=tmp_path)
+    e.encode(TEXTS, heads=[head])
+    r = e.encode(TEXTS, heads=[Other()])  # embeddings are stored, this head's outputs are not
+    assert r.n_cached == 0 and r.head_outputs[0].shape == (len(TEXTS), 2)
+    assert e.encode(TEXTS, heads=[Other()]).n_cached == len(TEXTS)
+
+
+def test_head_without_fingerprint_bypasses_the_cache(tmp_path):
+    class Anonymous:
+        branch_layer = 4
+
+        def forward_hidden(self, hidden, mask):  # type: ignore[no-untyped-def]
+            return np.zeros((hidden.shape[0], 1), dtype=np.float32)
+
+    e = Encoder(max_length=32, cache=True, cache_dir=tmp_path)
+    e.encode(TEXTS, heads=[Anonymous()])
+    assert e.encode(TEXTS, heads=[Anonymous()]).n_cached == 0
+
+
+def test_truncation_matches_sentence_transformers(plain):
+    """voc cuts and pads batches itself; the vectors must be SentenceTransformer's."""
+    from sentence_transformers import SentenceTransformer
+
+    st = SentenceTransformer(str(enc_mod.model_path()), device="cpu")
+    st.max_seq_length = 32
+    ref = st.encode(TEXTS, batch_size=4, normalize_embeddings=True)
+    assert float((ref * plain.embeddings).sum(1).min()) > 0.9999
+
+
+def test_config_selects_the_backend_and_rejects_unknown_ones(tmp_path):
+    import pandas as pd
+
+    import voc
+    from voc.stages.base import Corpus
+
+    a = voc.Analyzer(overrides=["embed.backend=onnx", f"embed.cache_dir={tmp_path}", "embed.cache=false"])
+    stage = a._build()["embed"]
+    assert stage.encoder.backend == "onnx" and stage.encoder.cache is False
+    assert str(stage.encoder.cache_dir) == str(tmp_path)
+    bad = voc.Analyzer(overrides=["embed.backend=tensorrt"])._build()["embed"]
+    corpus = Corpus(docs=pd.DataFrame({"doc_id": [0], "text": ["x"]}),
+                    sentences=pd.DataFrame({"doc_id": [0], "sentence_id": [0], "text": ["x"]}))
+    with pytest.raises(ConfigError, match="torch, onnx, onnx-int8"):
+        bad.transform(corpus)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend,min_cos", [("onnx", 0.9999), ("onnx-int8", 0.95)])
+def test_onnx_backend_agrees_with_torch(tmp_path_factory, head, plain, backend, min_cos):
+    pytest.importorskip("onnxruntime")
+    pytest.importorskip("onnx")
+    cache = tmp_path_factory.getbasetemp() / "onnx-cache"  # one export for both cases
+    r = Encoder(max_length=32, backend=backend, cache_dir=cache).encode(TEXTS, heads=[head])
+    cos = (r.embeddings * plain.embeddings).sum(1)
+    assert float(cos.mean()) > min_cos, cos
+    if backend == "onnx":
+        np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-4)
+        assert (r.head_outputs[0].argmax(1) == plain.head_outputs[0].argmax(1)).all()
