@@ -95,8 +95,12 @@ def _unescape_json(text: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text).replace('\\"', '"')
 
 
-def haystacks(path: Path) -> list[str]:
-    """Every readable form of a file's content: decoded tables, text and its unescaped forms."""
+TEXT_SUFFIXES = {".csv", ".json", ".html", ".txt", ".yaml", ".yml", ".md", ".log"}
+
+
+def haystacks(path: Path) -> list[str | bytes]:
+    """Every readable form of a file's content: decoded tables, text and its unescaped
+    form (JSON \\u escapes, then HTML entities); other files as raw bytes."""
     if path.suffix == ".xlsx":
         import openpyxl
 
@@ -108,26 +112,30 @@ def haystacks(path: Path) -> list[str]:
         df = pd.read_parquet(path)
         return ["\n".join([*map(str, df.columns), *(c for v in df.to_numpy().ravel() for c in _cells(v))])]
     raw = path.read_bytes()
+    if path.suffix not in TEXT_SUFFIXES:  # weights, arrays: look for the UTF-8 bytes
+        return [raw]
     text = raw.decode("utf-8", errors="replace")
-    return [text, html.unescape(text), _unescape_json(text), html.unescape(_unescape_json(text)),
-            raw.decode("latin-1")]
+    unescaped = html.unescape(_unescape_json(text))
+    return [text] if unescaped == text else [text, unescaped]
 
 
 def _squash(s: str) -> str:
     return re.sub(r"[\s\-.()/]", "", s).casefold()
 
 
-def leaks(texts: dict[str, list[str]], values: dict[str, str]) -> list[str]:
+def leaks(texts: dict[str, list[str | bytes]], values: dict[str, str]) -> list[str]:
     """(where, what, value) for each raw value found. Long digit values (cards, IBANs,
     phones) are also looked for with their separators removed."""
+    folded_values = [(v, what, v.casefold(), _squash(v), v.encode("utf-8")) for v, what in values.items()]
     found = []
     for where, hays in texts.items():
-        folded = [h.casefold() for h in hays]
-        squashed = [_squash(h) for h in hays]
-        for value, what in values.items():
-            digits = _squash(value)
-            if any(value.casefold() in h for h in folded) or (
-                    sum(c.isdigit() for c in digits) >= 10 and any(digits in h for h in squashed)):
+        blobs = [h for h in hays if isinstance(h, bytes)]
+        folded = [h.casefold() for h in hays if isinstance(h, str)]
+        squashed = [_squash(h) for h in folded]
+        for value, what, fold, digits, encoded in folded_values:
+            long_digits = sum(c.isdigit() for c in digits) >= 10
+            if (any(fold in h for h in folded) or any(encoded in b for b in blobs)
+                    or (long_digits and any(digits in h for h in squashed))):
                 found.append(f"{where}: {what} {value!r}")
     return found
 
