@@ -54,8 +54,8 @@ def impact_chart(pains: pd.DataFrame, strengths: pd.DataFrame, score: Score | No
         return None
     rows = pd.concat([s.iloc[::-1], p.iloc[::-1]], ignore_index=True) if not s.empty else p.iloc[::-1]
     rows = rows.reset_index(drop=True)
-    dec = score.decimals if score else 2
-    unit = score.unit if score else "sentiment (−1..1)"
+    dec = score.decimals if score else 3
+    unit = score.unit if score else "on the −1..1 scale"
     name = score.title if score else "mean sentiment"
     labels = _unique([f"{_short(str(r['label']))}  ({int(r['volume'])})" for _, r in rows.iterrows()])
     impact = rows["impact"].astype(float)
@@ -236,12 +236,12 @@ def theme_level_heatmap(matrix: pd.DataFrame, overall: dict[str, float], labels:
     fig = go.Figure(go.Heatmap(
         z=np.nan_to_num(ratio), x=[str(c) for c in matrix.index],
         y=_unique([_short(labels.get(k, k)) for k in matrix.columns]),
-        colorscale=[[0, "#e8a25a"], [0.5, "#f7f7f7"], [1, "#2d5fa8"]], zmin=-2, zmax=2, showscale=False,
+        colorscale=[[0, "#f1dcc4"], [0.5, "#f7f7f7"], [1, "#2d5fa8"]], zmin=-2, zmax=2, showscale=False,
         text=[[f"{v:.0%}" for v in r] for r in z], texttemplate="%{text}",
         customdata=np.repeat(base, z.shape[1], axis=1),
         hovertemplate="%{y} in %{x}: %{text} of documents (overall %{customdata:.0%})<extra></extra>"))
     fig.update_layout(title=f"Themes by {column}: share of each {column}'s feedback "
-                            "(blue = more common there than overall, orange = less)",
+                            "(blue = more common there than overall, beige = less)",
                       yaxis=dict(autorange="reversed", automargin=True), xaxis=dict(side="top"))
     return _html(fig, max(260, 26 * z.shape[0] + 130))
 

@@ -140,6 +140,19 @@ def period_name(start: pd.Timestamp, freq: str) -> str:
 
 
 # --- KPIs -------------------------------------------------------------------------
+MIN_RELIABLE = 30  # fewer scored answers than this: the figure is shown with a warning
+
+
+def interval(score: Score, value: float, se: float) -> tuple[float, float]:
+    """The 95% interval of a score's metric, clipped to the metric's range (an NPS
+    interval never runs past -100..100)."""
+    lo, hi = value - Z95 * se, value + Z95 * se
+    bounds = metric(score.spec, score.metric).bounds
+    if bounds is not None and all(np.isfinite(bounds)):
+        lo, hi = max(lo, bounds[0]), min(hi, bounds[1])
+    return lo, hi
+
+
 def _delta(cur: np.ndarray, prev: np.ndarray) -> tuple[float, float, bool, int, int]:
     v1, s1, n1 = mean_and_se(cur)
     v0, s0, n0 = mean_and_se(prev)
@@ -160,9 +173,16 @@ def kpis(analysis: "Analysis") -> dict[str, Any]:
         starts = sorted(per.dropna().unique())
         if len(starts) >= 2:
             cur, prev = (per == starts[-1]).to_numpy(), (per == starts[-2]).to_numpy()
-            comparison = {"current": period_name(pd.Timestamp(starts[-1]), freq),
-                          "previous": period_name(pd.Timestamp(starts[-2]), freq),
-                          "n_current": int(cur.sum()), "n_previous": int(prev.sum()), "freq": freq}
+            last = pd.Timestamp(starts[-1])
+            end = last + (pd.DateOffset(months=1) if freq == "month" else pd.Timedelta(days=7))
+            dates = pd.to_datetime(docs["date"], errors="coerce")
+            if getattr(dates.dt, "tz", None) is not None:
+                dates = dates.dt.tz_localize(None)
+            newest = dates.max()
+            comparison = {"current": period_name(last, freq), "previous": period_name(pd.Timestamp(starts[-2]), freq),
+                          "n_current": int(cur.sum()), "n_previous": int(prev.sum()), "freq": freq,
+                          "partial": bool(newest.normalize() < (end - pd.Timedelta(days=1)).normalize()),
+                          "newest": f"{newest:%d %b %Y}"}
     cards: list[dict[str, Any]] = []
     vol = {"name": "Feedback analysed", "value": f"{n:,}", "detail": "documents"}
     if comparison:
@@ -173,9 +193,10 @@ def kpis(analysis: "Analysis") -> dict[str, Any]:
     for sc in scores(analysis):
         y = score_values(docs, sc)
         value, se, k = mean_and_se(y)
+        lo, hi = interval(sc, value, se)
         card = {"name": sc.title, "value": fmt(value, sc.decimals, sign=sc.metric == "nps"),
-                "detail": f"95% CI {fmt(value - Z95 * se, sc.decimals)} to {fmt(value + Z95 * se, sc.decimals)}"
-                          f" · n = {k:,}"}
+                "detail": f"95% CI {fmt(lo, sc.decimals)} to {fmt(hi, sc.decimals)} · n = {k:,}"
+                          + (" · too few answers for a reliable figure" if k < MIN_RELIABLE else "")}
         if cur is not None:
             d, half, sig, n1, n0 = _delta(y[cur], y[prev])
             if np.isfinite(d):
@@ -222,6 +243,12 @@ def _as_list(v: Any) -> list[str]:
     return []
 
 
+def informative(examples: list[str], keep: int = 3) -> list[str]:
+    """The ``keep`` examples that say the most: a theme's most central sentences are often
+    the shortest ("@united WHAT?!"), so prefer ones with more words (up to 30)."""
+    return sorted(examples, key=lambda x: -min(len(x.split()), 30))[:keep]
+
+
 def theme_trends(analysis: "Analysis") -> pd.DataFrame:
     """Period × theme key share of documents (columns are theme keys as text)."""
     tr = analysis.trends
@@ -246,7 +273,7 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     t["group"] = t["parent_id"].map(lambda p: parents.get(_key(p), "") if pd.notna(p) else "") \
         if "parent_id" in t.columns else ""
     t["keywords"] = t.get("keywords", pd.Series([[]] * len(t), index=t.index)).map(_as_list)
-    t["examples"] = t.get("examples", pd.Series([[]] * len(t), index=t.index)).map(lambda v: _as_list(v)[:3])
+    t["examples"] = t.get("examples", pd.Series([[]] * len(t), index=t.index)).map(lambda v: informative(_as_list(v)))
     drv = analysis.drivers
     if not drv.empty and {"dimension", "key", "score"}.issubset(drv.columns):
         d = drv[(drv["dimension"] == "theme") & drv["score"].notna()]
@@ -265,6 +292,7 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     for col, default in (("trend", "n/a"), ("emerging", False), ("touchpoint", None)):
         if col not in t.columns:
             t[col] = default
+    t["trend"] = t["trend"].map(lambda v: str(v) if isinstance(v, str) and v and v != "nan" else "n/a")
     t["emerging"] = t["emerging"].map(lambda v: str(v).lower() in ("true", "1", "1.0"))
     return t.sort_values(["documents", "theme_id"], ascending=[False, True]).reset_index(drop=True)
 
@@ -319,13 +347,13 @@ def headline(analysis: "Analysis", kind: str, top: int = 5, examples: pd.DataFra
         for _, r in g.iterrows():
             sc = titles.get(str(r["score"]))
             name = sc.title if sc else ("mean sentiment" if r["score"] == "sentiment" else str(r["score"]))
-            dec = sc.decimals if sc else 2
+            dec = sc.decimals if sc else 3
             unit = sc.unit if sc else ""
             effects.append({"score": name, "impact": fmt(r["impact"], dec, sign=True), "unit": unit,
                             "ci": f"{fmt(r['impact_ci_low'], dec)} to {fmt(r['impact_ci_high'], dec)}"})
         r0 = g.iloc[0]
         out.append({"label": str(label), "volume": int(r0["volume"]), "share": pct(r0["share"], 1),
-                    "negative_share": pct(r0.get("negative_share")), "trend": str(r0.get("trend") or "n/a"),
+                    "negative_share": pct(r0.get("negative_share")), "trend": r0.get("trend") if isinstance(r0.get("trend"), str) else "n/a",
                     "emerging": str(r0.get("emerging")).lower() in ("true", "1"),
                     "touchpoint": str(r0["touchpoint"]) if pd.notna(r0.get("touchpoint")) else "",
                     "effects": effects, "rank": int(g["_rank"].min()),

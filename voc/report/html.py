@@ -8,6 +8,7 @@ URL of any kind, so it opens offline from a mail attachment. The numbers come fr
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -147,13 +148,23 @@ def _breakdowns(analysis: "Analysis", scores: list[data.Score], rows: pd.DataFra
                 cells = []
                 for sc in scores:
                     n = int(r.get(f"{sc.label}:n", 0) or 0)
+                    ci = (f"±{fmt(r.get(f'{sc.label}:ci'), sc.decimals)} (n={n:,})" if n >= data.MIN_RELIABLE
+                          else f"n={n}: too few" if n else "no scores")
                     cells.append({"text": fmt(r.get(sc.label), sc.decimals, sc.metric == "nps") if n else "–",
-                                  "ci": f"±{fmt(r.get(f'{sc.label}:ci'), sc.decimals)} (n={n:,})" if n else "no scores"})
+                                  "ci": ci})
                 entry["rows"].append({"level": str(r[col]), "documents": int(r["documents"]), "share": r["share"],
                                       "negative": r.get("negative", np.nan), "positive": r.get("positive", np.nan),
                                       "scores": cells})
         out.append(entry)
     return out
+
+
+def _reason_kind(reason: str) -> str:
+    """A reject reason without its row-specific values, so that reasons can be counted:
+    "duplicate id '5703' (first seen on line 12)" -> "duplicate id (first seen on line …)"."""
+    text = re.sub(r"'[^']*'|\"[^\"]*\"", "", reason.split(":")[0])
+    text = re.sub(r"\d+(\.\d+)?", "…", text)
+    return " ".join(text.split())
 
 
 def _methods(analysis: "Analysis") -> dict[str, Any]:
@@ -162,7 +173,7 @@ def _methods(analysis: "Analysis") -> dict[str, Any]:
     rejects = analysis.rejects
     reasons: list[tuple[str, int]] = []
     if not rejects.empty and "reason" in rejects.columns:
-        vc = rejects["reason"].astype(str).str.split(":").str[0].value_counts().head(5)
+        vc = rejects["reason"].astype(str).map(_reason_kind).value_counts().head(5)
         reasons = [(str(k), int(v)) for k, v in vc.items()]
     pii = (stages.get("clean") or {}).get("pii_redacted") or {}
     return {
@@ -222,7 +233,8 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
                    "label": r["label"], "dimension": r["dimension"], "reason": r["reason"],
                    "share": pct(r["share"], 1), "volume": int(r["volume"]),
                    "q": fmt(r["q"], 3) if pd.notna(r["q"]) else "–"} for _, r in flagged.head(12).iterrows()],
-        emerging_latest=[str(x) for x in latest["label"].head(5)] if not latest.empty else [],
+        emerging_latest=[f"{r['label']}" + ("" if r["dimension"] == "theme" else f" ({r['dimension']})")
+                         for _, r in latest.head(6).iterrows()] if not latest.empty else [],
         rising=[str(x) for x in rows[rows["trend"] == "rising"]["label"].head(5)] if not rows.empty else [],
         breakdowns=_breakdowns(analysis, scores, rows), methods=_methods(analysis),
         plotlyjs=get_plotlyjs(),
