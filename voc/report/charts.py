@@ -215,11 +215,12 @@ def breakdown_sentiment(table: pd.DataFrame, column: str) -> str | None:
         if k in t:
             fig.add_trace(go.Bar(x=100 * t[k], y=[f"{v} ({n:,})" for v, n in zip(t[column], t["documents"])],
                                  orientation="h", name=k, marker_color=SENTIMENT_COLORS[k],
-                                 text=[f"{v:.0%}" if v >= 0.06 else "" for v in t[k]], textposition="inside",
+                                 text=[f"{v:.0%}" if v >= 0.08 else "" for v in t[k]], textposition="inside",
+                                 textangle=0, insidetextanchor="middle",
                                  hovertemplate="%{y}: %{x:.0f}% " + k + "<extra></extra>"))
     fig.update_layout(barmode="stack", title=f"Sentiment by {column} (% of documents)", xaxis=dict(range=[0, 100]),
                       yaxis=dict(automargin=True),
-                      legend=dict(orientation="h", y=1.0, x=1, xanchor="right", yanchor="bottom", traceorder="normal"))
+                      legend=dict(orientation="h", y=-0.08, x=0, yanchor="top", traceorder="normal"))
     return _html(fig, max(220, 34 * len(t) + 130))
 
 

@@ -142,7 +142,7 @@ def _breakdowns(analysis: "Analysis", scores: list[data.Score], rows: pd.DataFra
         if len(table) >= 2:
             entry["chart"] = charts.breakdown_sentiment(table.head(25), col)
             overall = dict(zip(rows["key"], rows["share"].astype(float))) if not rows.empty else {}
-            entry["heatmap"] = charts.theme_level_heatmap(
+            entry["heatmap"] = None if len(table) < 3 else charts.theme_level_heatmap(
                 data.theme_by_level(analysis, col, keys).reindex(table[col].head(25)), overall, labels, col)
             for _, r in table.head(25).iterrows():
                 cells = []
