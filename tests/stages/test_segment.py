@@ -34,3 +34,16 @@ def test_segment_stage_without_clause_split():
     docs = pd.DataFrame({"doc_id": ["d1"], "text": ["Love the product but the box was crushed"]})
     corpus = SegmentStage(split_clauses=False).transform(Corpus(docs=docs))
     assert corpus.sentences["text"].tolist() == ["Love the product but the box was crushed"]
+
+
+@pytest.mark.parametrize("variant", ["senter", "blank"])
+def test_pii_placeholders_never_split_a_sentence(variant: str) -> None:
+    """Regression: "delayed [URL] thanks" came out as "delayed [" + "URL] thanks", and
+    "URL]" then formed a theme of its own in the airline tweets."""
+    from voc.nlp import load_spacy
+
+    nlp = load_spacy(variant)
+    for text in ("@united my flight is delayed [URL] thanks", "@JetBlue [URL] lol", "Check this [URL]"):
+        assert [s.text for s in nlp(text).sents] == [text]
+    assert [s.text for s in nlp("Mail me at [EMAIL]. The box was crushed!").sents] == [
+        "Mail me at [EMAIL].", "The box was crushed!"]
