@@ -42,7 +42,7 @@ SCORED = [("text_original", "string"), ("sentiment", "string"), ("sentiment_scor
 KEYS = [("doc_id", "string"), ("content_hash", "string"), ("model_fingerprint", "string"), ("text", "string")]
 
 # one model per Python worker process and model (Spark reuses workers across tasks)
-_MODELS: dict[tuple[str, str, str], Any] = {}
+_MODELS: dict[tuple[str, str, str, bool], Any] = {}
 
 
 def _require_pyspark() -> Any:
@@ -53,7 +53,8 @@ def _require_pyspark() -> Any:
     return pyspark
 
 
-def session(master: str | None = None, app_name: str = "voc-score", **conf: str) -> "SparkSession":
+def session(master: str | None = None, app_name: str = "voc-score",
+            conf: dict[str, str] | None = None) -> "SparkSession":
     """The active SparkSession (under spark-submit), or a new one on ``master`` (default
     ``local[*]``) with the settings this needs on one machine: workers run this
     interpreter, the driver binds to 127.0.0.1, no UI port."""
@@ -63,6 +64,12 @@ def session(master: str | None = None, app_name: str = "voc-score", **conf: str)
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
+    if master is None and os.environ.get("PYSPARK_GATEWAY_PORT"):
+        # under spark-submit: the master and every setting come from spark-submit
+        try:
+            return SparkSession.builder.appName(app_name).getOrCreate()
+        except Exception as exc:  # noqa: BLE001
+            raise SparkUnavailable(f"cannot start Spark under spark-submit ({type(exc).__name__}: {exc})") from exc
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
     master = master or os.environ.get("VOC_SPARK_MASTER", "local[*]")
@@ -74,8 +81,8 @@ def session(master: str | None = None, app_name: str = "voc-score", **conf: str)
                .config("spark.sql.execution.arrow.pyspark.enabled", "true"))
     if master.startswith("local"):
         builder = builder.config("spark.driver.host", "127.0.0.1").config("spark.driver.bindAddress", "127.0.0.1")
-    for k, v in conf.items():
-        builder = builder.config(k.replace("_", "."), v)
+    for k, v in (conf or {}).items():
+        builder = builder.config(k, v)
     try:
         return builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - typically no Java: say so in one line
@@ -120,8 +127,9 @@ def schema(mapping: ColumnMapping, input_schema: "StructType") -> "StructType":
     return struct
 
 
-def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict[str, Any] | None = None) -> Any:
-    key = (model_path, fingerprint, repr(mapping))
+def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict[str, Any] | None = None,
+                  cache: bool = False) -> Any:
+    key = (model_path, fingerprint, repr(mapping), cache)
     if key not in _MODELS:
         import torch
 
@@ -134,19 +142,25 @@ def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict
         from voc.store.scoring import prepare_model
 
         analyzer, _, _ = prepare_model(path, ColumnMapping.from_dict(mapping) if mapping else None)
+        embed = analyzer.stages_.get("embed")
+        if embed is not None and hasattr(embed, "cache"):
+            embed.cache = cache  # a per-executor embedding cache rarely pays off for bulk new data
+            if hasattr(embed, "num_threads"):
+                embed.num_threads = max(1, threads)
         _MODELS[key] = analyzer
     return _MODELS[key]
 
 
 def score_batches(batches: Iterator[pd.DataFrame], model_path: str, fingerprint: str, columns: list[str],
-                  threads: int = 1, mapping: dict[str, Any] | None = None) -> Iterator[pd.DataFrame]:
+                  threads: int = 1, mapping: dict[str, Any] | None = None,
+                  cache: bool = False) -> Iterator[pd.DataFrame]:
     """The function ``mapInPandas`` runs: each pandas batch → its scored documents."""
     analyzer = None
     for pdf in batches:
         if len(pdf) == 0:
             continue
         if analyzer is None:
-            analyzer = _worker_model(model_path, fingerprint, threads, mapping)
+            analyzer = _worker_model(model_path, fingerprint, threads, mapping, cache)
         docs = score_frame(analyzer, fingerprint, pdf)
         if len(docs):
             yield docs.reindex(columns=columns)
@@ -185,13 +199,15 @@ def score_frame(analyzer: Any, fingerprint: str, pdf: pd.DataFrame) -> pd.DataFr
 
 def score(df: "DataFrame", model_path: str | Path, spark: "SparkSession | None" = None, *,
           mapping: ColumnMapping | None = None, torch_threads: int | None = None,
-          ship_model: bool = False) -> "DataFrame":
+          ship_model: bool = False, cache: bool = False) -> "DataFrame":
     """Score a Spark DataFrame of feedback with a saved model; returns a Spark DataFrame
     of scored documents (schema: :func:`schema`). Lazy, like any transformation.
 
     ``model_path`` must be readable by every executor (a shared file system), or pass
     ``ship_model=True`` to send it with ``SparkContext.addFile``. ``torch_threads``
-    defaults to ``spark.task.cpus``. ``mapping`` overrides the model's column mapping."""
+    defaults to ``spark.task.cpus``. ``mapping`` overrides the model's column mapping.
+    ``cache=True`` lets each executor keep voc's on-disk embedding cache (off by default:
+    it lives in the executor's home directory and bulk new data rarely repeats)."""
     _require_pyspark()
     from voc.store.keys import model_fingerprint
 
@@ -219,7 +235,7 @@ def score(df: "DataFrame", model_path: str | Path, spark: "SparkSession | None" 
     m_dict = mapping.to_dict() if mapping is not None else None
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        return score_batches(batches, path, fingerprint, names, threads, m_dict)
+        return score_batches(batches, path, fingerprint, names, threads, m_dict, cache)
 
     return df.mapInPandas(run, schema=out_schema)
 

@@ -20,6 +20,6 @@ def spark():
         pytest.skip("no java on PATH: Spark needs Java 17 (apt-get install openjdk-17-jre-headless)")
     import voc.spark
 
-    session = voc.spark.session("local[2]", spark_sql_shuffle_partitions="4")
+    session = voc.spark.session("local[2]", conf={"spark.sql.shuffle.partitions": "4"})
     yield session
     session.stop()

@@ -29,8 +29,10 @@ def _norm(v):  # type: ignore[no-untyped-def]
     return v
 
 
-def test_spark_matches_local_scoring(spark, model_dir, tmp_path):
+def test_spark_matches_local_scoring(spark, model_dir, tmp_path, monkeypatch):
     import voc.spark
+
+    monkeypatch.setenv("VOC_CACHE_DIR", str(tmp_path / "cache"))  # both engines encode every text cold
 
     frame = short_feedback(N, seed=21)
     src = tmp_path / "feedback.parquet"
@@ -64,8 +66,12 @@ def test_spark_matches_local_scoring(spark, model_dir, tmp_path):
             right = [None if v is None else pd.Timestamp(v) for v in right]
         mismatched = sum(x != y for x, y in zip(left, right))
         assert mismatched == 0, f"{c}: {mismatched} of {N} rows differ"
-    for c in ("sentiment_score", "nps", "stars", "csat"):
-        np.testing.assert_allclose(a[c].to_numpy(float), b[c].to_numpy(float), rtol=0, atol=1e-6, equal_nan=True)
+    for c in ("nps", "stars", "csat"):
+        np.testing.assert_array_equal(a[c].to_numpy(float), b[c].to_numpy(float))
+    # sentiment_score is rounded to 6 decimals; float32 noise from another batch composition and
+    # thread count can flip the last rounded digit (seen on 16 of 5,000 rows): one step, never more
+    np.testing.assert_allclose(a["sentiment_score"].to_numpy(float), b["sentiment_score"].to_numpy(float),
+                               rtol=0, atol=1.5e-6)
 
 
 def test_spark_without_ids_uses_the_same_content_keys(spark, model_dir, tmp_path):

@@ -144,3 +144,17 @@ def test_analysis_and_export_from_store(model_dir, make_input, tmp_path):
         assert len(docs) == 30 and docs["doc_id"].is_unique
     with pytest.raises(voc.VocError, match="format"):
         export_store(store, tmp_path / "x", format="xlsx")
+
+
+def test_python_api_takes_a_dataframe_and_a_fitted_analyzer(fitted, model_dir, make_input, tmp_path):
+    analyzer = fitted[0]
+    frame = pd.read_csv(make_input(10))
+    store = tmp_path / "s.duckdb"
+    s = voc.score(frame, analyzer, store, chunksize=4)
+    assert (s.new, s.chunks) == (10, 3)
+    assert "drivers" in analyzer.stages_  # the caller's Analyzer is left as it was
+    # the fitted Analyzer and its saved directory are the same model: nothing to rescore
+    again = voc.score(frame, model_dir, store)
+    assert (again.new, again.unchanged) == (0, 10) and again.model_fingerprint == s.model_fingerprint
+    with Store(store, read_only=True) as st:
+        assert sorted(st.documents()["line"]) == list(range(1, 11))

@@ -13,11 +13,12 @@ import logging
 import os
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from voc.io import REJECT_COLUMNS, IngestResult, iter_feedback
@@ -70,12 +71,16 @@ def prepare_model(model: Any, mapping: ColumnMapping | None = None) -> tuple[Any
 
     The drivers stage is left out: its tables describe a whole data set, not a batch, and
     ``voc report --store`` recomputes them over the stored documents."""
+    import copy
+
     from voc.pipeline import Analyzer, load
 
     if isinstance(model, Analyzer):
-        analyzer = model
         with tempfile.TemporaryDirectory(prefix="voc-model-") as tmp:
-            fingerprint = model_fingerprint(analyzer.to_disk(Path(tmp) / "model"))
+            fingerprint = model_fingerprint(model.to_disk(Path(tmp) / "model"))
+        analyzer = copy.copy(model)  # the caller's Analyzer keeps its drivers stage
+        if mapping is not None:
+            analyzer.mapping = mapping
         path = None
     else:
         path = str(model)
@@ -84,6 +89,22 @@ def prepare_model(model: Any, mapping: ColumnMapping | None = None) -> tuple[Any
     stages = analyzer._build()
     analyzer.stages_ = {k: v for k, v in stages.items() if k != "drivers"}
     return analyzer, fingerprint, path
+
+
+def frame_chunks(frame: pd.DataFrame, mapping: ColumnMapping | None, chunksize: int) -> Iterator[IngestResult]:
+    """A DataFrame in memory validated chunk by chunk like a file (global line numbers =
+    1-based row positions; ids and texts checked across chunks)."""
+    from voc.errors import EmptyInput
+    from voc.io.validate import Validator
+
+    if len(frame) == 0:
+        raise EmptyInput("the DataFrame has no rows: nothing to score")
+    validator = Validator(mapping, "<dataframe>", missing_optional="ignore")
+    for start in range(0, len(frame), chunksize):
+        part = frame.iloc[start:start + chunksize]
+        result = validator.run(part, np.arange(start + 1, start + len(part) + 1))
+        result.stats.update({"format": "dataframe", "path": None})
+        yield result
 
 
 def _uses_input_ids(mapping: ColumnMapping | None, chunk: IngestResult, source: str) -> bool:
@@ -134,14 +155,15 @@ class _RejectsCsv:
             Path(self.tmp).unlink(missing_ok=True)  # type: ignore[arg-type]
 
 
-def score(input: str | Path, model: Any, store: str | Path | Store, *, mapping: ColumnMapping | None = None,
+def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Store, *, mapping: ColumnMapping | None = None,
           chunksize: int = DEFAULT_CHUNKSIZE, rejects_csv: str | Path | None = None,
           progress: Callable[[dict[str, Any]], None] | None = None,
           embed_progress: Callable[[str, int, int], None] | None = None,
           format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
           sheet: str | int | None = None) -> ScoreSummary:
-    """Score ``input`` with ``model`` (a saved model directory or a fitted Analyzer) into
-    ``store`` (a path or a :class:`Store`), chunk by chunk; see the module docstring.
+    """Score ``input`` (a file or a DataFrame) with ``model`` (a saved model directory or a
+    fitted Analyzer) into ``store`` (a path or a :class:`Store`), chunk by chunk; see the
+    module docstring.
 
     ``progress`` is called after every chunk with the running counts; ``embed_progress``
     is the Analyzer's per-stage progress inside a chunk. Raises :class:`~voc.errors.VocError`
@@ -155,22 +177,28 @@ def score(input: str | Path, model: Any, store: str | Path | Store, *, mapping: 
     try:
         analyzer, fingerprint, model_path = prepare_model(model, mapping)
         analyzer.progress = embed_progress
-        run_id = st.begin_run(command="score", input=input, model_path=model_path, fingerprint=fingerprint,
+        run_id = st.begin_run(command="score", input="<dataframe>" if isinstance(input, pd.DataFrame) else input,
+                              model_path=model_path, fingerprint=fingerprint,
                               chunksize=chunksize, analyzer=analyzer)
         summary = ScoreSummary(run_id=run_id, store=str(st.path), model_fingerprint=fingerprint,
                                rejects_path=str(rejects_csv) if rejects_csv else None)
         meta: dict[str, Any] = {}
         try:
-            chunks = iter_feedback(input, analyzer.mapping, chunksize=chunksize, format=format, encoding=encoding,
-                                   delimiter=delimiter, sheet=sheet, missing_optional="ignore")
+            if isinstance(input, pd.DataFrame):
+                chunks = frame_chunks(input, analyzer.mapping, chunksize)
+                source = "<dataframe>"
+            else:
+                chunks = iter_feedback(input, analyzer.mapping, chunksize=chunksize, format=format,
+                                       encoding=encoding, delimiter=delimiter, sheet=sheet, missing_optional="ignore")
+                source = str(input)
             has_id: bool | None = None
             for chunk in chunks:
                 if has_id is None and not chunk.frame.empty:
-                    has_id = _uses_input_ids(analyzer.mapping, chunk, str(input))
+                    has_id = _uses_input_ids(analyzer.mapping, chunk, source)
                     if analyzer.mapping is not None and analyzer.mapping.id and not has_id:
                         log.warning("input has no id column %r: documents are keyed by a hash of their content",
                                     analyzer.mapping.id)
-                meta = _score_chunk(st, analyzer, fingerprint, run_id, chunk, bool(has_id), Path(str(input)).name,
+                meta = _score_chunk(st, analyzer, fingerprint, run_id, chunk, bool(has_id), Path(source).name,
                                     summary) or meta
                 rejects_out.add(chunk.rejects)
                 summary.seconds = round(time.perf_counter() - t_start, 3)
