@@ -3,6 +3,9 @@ driven by playwright's Python API, never a downloaded browser), offline."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from tests.report.browser import chromium_path, render
@@ -15,7 +18,11 @@ def rendered(fitted, tmp_path_factory):
         pytest.skip("needs Chromium at /usr/bin/chromium (Debian package `chromium`; .ci/run installs it) "
                     "or $VOC_CHROMIUM")
     _, _, out = fitted
-    shot = tmp_path_factory.mktemp("report-screenshot") / "report.png"
+    # CI can keep the screenshot by pointing VOC_ARTIFACTS at a directory it uploads
+    keep = os.environ.get("VOC_ARTIFACTS")
+    folder = Path(keep) if keep else tmp_path_factory.mktemp("report-screenshot")
+    folder.mkdir(parents=True, exist_ok=True)
+    shot = folder / "report-sample.png"
     result = render(out / "report.html", shot)
     print(f"\nreport screenshot: {shot}")
     return result, shot

@@ -151,6 +151,30 @@ def touchpoint_heatmap(tab: pd.DataFrame) -> str | None:
     return _html(fig, max(260, 34 * len(tab) + 120))
 
 
+def touchpoint_impact(rows: pd.DataFrame, score: Score) -> str | None:
+    """Impact of each touchpoint (journey order, top to bottom) on one score with its 95%
+    interval: red when the whole interval is harmful, green when helpful, grey otherwise."""
+    if rows.empty:
+        return None
+    dec = score.decimals
+    lo, hi, v = (rows[c].astype(float) for c in ("impact_ci_low", "impact_ci_high", "impact"))
+    better = score.spec.higher_is_better
+    colors = [RED if ((b < 0) if better else (a > 0)) else GREEN if ((a > 0) if better else (b < 0)) else GREY
+              for a, b in zip(lo, hi)]
+    labels = [f"{k} ({int(n):,})" for k, n in zip(rows["label"], rows["volume"])]
+    fig = go.Figure(go.Bar(
+        x=v, y=labels, orientation="h", marker_color=colors,
+        error_x=dict(type="data", symmetric=False, array=(hi - v).abs(), arrayminus=(v - lo).abs(), color="#555",
+                     thickness=1.2),
+        hovertext=[f"<b>{k}</b><br>impact {fmt(a, dec, True)} {score.unit} (95% CI {fmt(b, dec)} to {fmt(c, dec)})"
+                   for k, a, b, c in zip(rows["label"], v, lo, hi)], hoverinfo="text"))
+    fig.add_vline(x=0, line_width=1, line_color="#444")
+    fig.update_layout(title=f"Which touchpoints move {score.title} (grey = interval includes zero)",
+                      xaxis_title=f"impact on {score.title} ({score.unit})",
+                      yaxis=dict(autorange="reversed", automargin=True), showlegend=False)
+    return _html(fig, max(240, 30 * len(rows) + 110))
+
+
 def volume_over_time(counts: pd.DataFrame, freq: str) -> str | None:
     """Stacked documents per period by sentiment (``counts``: period × sentiment)."""
     if counts.empty:

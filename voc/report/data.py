@@ -447,3 +447,15 @@ def theme_by_level(analysis: "Analysis", column: str, keys: list[str]) -> pd.Dat
     levels = docs[column].astype("string").fillna("(missing)")
     m = pd.DataFrame({k: ids.map(lambda s, k=k: k in s) for k in keys}, index=docs.index)
     return m.groupby(levels.to_numpy()).mean()
+
+
+def touchpoint_drivers(analysis: "Analysis", score: Score, order: list[str]) -> pd.DataFrame:
+    """The drivers rows of touchpoints for one score, in journey ``order``."""
+    drv = analysis.drivers
+    if drv.empty or not {"dimension", "score", "impact"}.issubset(drv.columns):
+        return pd.DataFrame()
+    d = drv[(drv["dimension"] == "touchpoint") & (drv["score"] == score.label) & (drv["metric"] == score.metric)]
+    if "segment" in d.columns:
+        d = d[d["segment"].fillna("all") == "all"]
+    d = d[d["impact"].notna()].drop_duplicates("label").set_index("label", drop=False)
+    return d.reindex([n for n in order if n in d.index] + [n for n in d.index if n not in order])

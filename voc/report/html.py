@@ -213,9 +213,12 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
     if sentiment_driven:
         by_score.append({"title": "mean sentiment", "chart": charts.impact_chart(pains, strengths, None),
                          "n_pain": len(pains), "n_strength": len(strengths)})
+    journey = data.touchpoint_sentiment(analysis, out_dir)
     figures: dict[str, Any] = {
         "matrix": charts.priority_matrix(rows, scores) if len(rows) >= 2 else None,
-        "journey": charts.touchpoint_heatmap(data.touchpoint_sentiment(analysis, out_dir)),
+        "journey": charts.touchpoint_heatmap(journey),
+        "journey_impact": charts.touchpoint_impact(
+            data.touchpoint_drivers(analysis, scores[0], list(journey.index)), scores[0]) if scores else None,
         **_period_figures(analysis, scores, rows, shares, flagged),
     }
     kpi = data.kpis(analysis)
