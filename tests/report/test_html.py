@@ -115,3 +115,15 @@ def test_very_few_rows(rows, sample_frame, sample_mapping, tmp_path):
     assert f"{rows} pieces of feedback" in html
     assert "Methods and data" in html
     assert (tmp_path / "themes.xlsx").is_file()
+
+
+def test_chart_labels_from_customer_text_are_shown_literally(sample):
+    """Plotly renders tags in labels; a theme label like <img ...> must stay text."""
+    from voc.report import charts
+    from voc.report.data import priorities
+
+    pains = priorities(sample, "pain").head(3).copy()
+    pains["label"] = "<img src=x onerror=alert(1)>"
+    out = charts.impact_chart(pains, pains.iloc[0:0], scores(sample)[0])
+    assert "<img" not in out and "\\u003cimg" not in out
+    assert "\\u0026lt;img" in out or "&lt;img" in out

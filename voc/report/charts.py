@@ -6,6 +6,7 @@ once by the page) or ``None`` when there is nothing to draw, so the page can say
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import numpy as np
@@ -41,8 +42,16 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
+def _esc(text: Any) -> str:
+    """Customer-derived text (theme labels, channels) as plotly's pseudo-HTML shows it
+    literally: plotly renders tags like <b> and <a> in labels, and decodes entities."""
+    return html.escape(str(text), quote=False)
+
+
 def _short(text: str, n: int = 38) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"
+    """Shortened and escaped for a chart label."""
+    text = str(text)
+    return _esc(text if len(text) <= n else text[: n - 1] + "…")
 
 
 def impact_chart(pains: pd.DataFrame, strengths: pd.DataFrame, score: Score | None, top: int = 8) -> str | None:
@@ -60,10 +69,10 @@ def impact_chart(pains: pd.DataFrame, strengths: pd.DataFrame, score: Score | No
     labels = _unique([f"{_short(str(r['label']))}  ({int(r['volume'])})" for _, r in rows.iterrows()])
     impact = rows["impact"].astype(float)
     colors = [RED if k == "pain" else GREEN for k in rows["kind"]]
-    hover = [f"<b>{r['label']}</b><br>impact {fmt(r['impact'], dec, True)} {unit}"
+    hover = [f"<b>{_esc(r['label'])}</b><br>impact {fmt(r['impact'], dec, True)} {unit}"
              f" (95% CI {fmt(r['impact_ci_low'], dec)} to {fmt(r['impact_ci_high'], dec)})"
              f"<br>{int(r['volume'])} documents · {fmt(100 * float(r['negative_share']), 0)}% negative"
-             f"<br>touchpoint: {r.get('touchpoint') if pd.notna(r.get('touchpoint')) else '–'}"
+             f"<br>touchpoint: {_esc(r.get('touchpoint')) if pd.notna(r.get('touchpoint')) else '–'}"
              for _, r in rows.iterrows()]
     fig = go.Figure(go.Bar(
         x=impact, y=labels, orientation="h", marker_color=colors, hovertext=hover, hoverinfo="text",
@@ -97,7 +106,7 @@ def priority_matrix(rows: pd.DataFrame, scores: list[Score], label_top: int = 8,
     for i, (y, sc) in enumerate(ys):
         dec = sc.decimals if sc else 2
         ok = y.notna()
-        lab = rows["label"].astype(str)
+        lab = rows["label"].astype(str).map(_esc)
         pick = set(y[ok].abs().sort_values(ascending=False).index[:label_top])
         pick |= set(rows.index[ok][:label_big])  # rows come biggest first
         text = [lab[j] if j in pick else "" for j in rows.index[ok]]
@@ -139,7 +148,7 @@ def touchpoint_heatmap(tab: pd.DataFrame) -> str | None:
     cols = ["negative", "neutral", "positive"]
     z = tab[cols].to_numpy(dtype=float)
     signed = np.column_stack([-z[:, 0], np.zeros(len(z)), z[:, 2]])
-    labels = [f"{name} ({int(n):,})" + (f" · {stage}" if stage else "")
+    labels = [f"{_esc(name)} ({int(n):,})" + (f" · {stage}" if stage else "")
               for name, n, stage in zip(tab.index, tab["n"], tab["stage"])]
     fig = go.Figure(go.Heatmap(
         z=signed, x=cols, y=labels, zmin=-1, zmax=1, showscale=False,
@@ -161,12 +170,12 @@ def touchpoint_impact(rows: pd.DataFrame, score: Score) -> str | None:
     better = score.spec.higher_is_better
     colors = [RED if ((b < 0) if better else (a > 0)) else GREEN if ((a > 0) if better else (b < 0)) else GREY
               for a, b in zip(lo, hi)]
-    labels = [f"{k} ({int(n):,})" for k, n in zip(rows["label"], rows["volume"])]
+    labels = [f"{_esc(k)} ({int(n):,})" for k, n in zip(rows["label"], rows["volume"])]
     fig = go.Figure(go.Bar(
         x=v, y=labels, orientation="h", marker_color=colors,
         error_x=dict(type="data", symmetric=False, array=(hi - v).abs(), arrayminus=(v - lo).abs(), color="#555",
                      thickness=1.2),
-        hovertext=[f"<b>{k}</b><br>impact {fmt(a, dec, True)} {score.unit} (95% CI {fmt(b, dec)} to {fmt(c, dec)})"
+        hovertext=[f"<b>{_esc(k)}</b><br>impact {fmt(a, dec, True)} {score.unit} (95% CI {fmt(b, dec)} to {fmt(c, dec)})"
                    for k, a, b, c in zip(rows["label"], v, lo, hi)], hoverinfo="text"))
     fig.add_vline(x=0, line_width=1, line_color="#444")
     fig.update_layout(title=f"Which touchpoints move {score.title} (grey = interval includes zero)",
@@ -216,13 +225,13 @@ def theme_share_over_time(shares: pd.DataFrame, labels: dict[str, str], flagged:
     for i, key in enumerate(shares.columns):
         fig.add_trace(go.Scatter(x=shares.index, y=100 * shares[key], mode="lines", name=_short(labels.get(key, key), 30),
                                  line=dict(color=palette[i % len(palette)], width=2),
-                                 hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + labels.get(key, key) + "</extra>"))
+                                 hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + _short(labels.get(key, key), 60) + "</extra>"))
     if not flagged.empty:
         f = flagged[flagged["key"].isin(shares.columns)]
         if not f.empty:
             fig.add_trace(go.Scatter(x=f["period"], y=100 * f["share"].astype(float), mode="markers", name="emerging",
                                      marker=dict(symbol="star", size=14, color="#111", line=dict(color="#fff", width=1)),
-                                     hovertext=[f"{a}: emerging ({b})" for a, b in zip(f["label"], f["reason"])],
+                                     hovertext=[f"{_esc(a)}: emerging ({b})" for a, b in zip(f["label"], f["reason"])],
                                      hoverinfo="text"))
     fig.update_layout(title=f"Share of feedback per {freq}: biggest and emerging themes (★ = flagged emerging)",
                       yaxis_title="% of documents", legend=dict(font=dict(size=11)))
@@ -237,7 +246,7 @@ def breakdown_sentiment(table: pd.DataFrame, column: str) -> str | None:
     fig = go.Figure()
     for k in ("negative", "mixed", "neutral", "positive"):
         if k in t:
-            fig.add_trace(go.Bar(x=100 * t[k], y=[f"{v} ({n:,})" for v, n in zip(t[column], t["documents"])],
+            fig.add_trace(go.Bar(x=100 * t[k], y=[f"{_short(v)} ({n:,})" for v, n in zip(t[column], t["documents"])],
                                  orientation="h", name=k, marker_color=SENTIMENT_COLORS[k],
                                  text=[f"{v:.0%}" if v >= 0.08 else "" for v in t[k]], textposition="inside",
                                  textangle=0, insidetextanchor="middle",
@@ -259,7 +268,7 @@ def theme_level_heatmap(matrix: pd.DataFrame, overall: dict[str, float], labels:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.clip(np.log2(np.where(base > 0, (z + 1e-3) / (base + 1e-3), 1.0)), -2, 2)
     fig = go.Figure(go.Heatmap(
-        z=np.nan_to_num(ratio), x=[str(c) for c in matrix.index],
+        z=np.nan_to_num(ratio), x=[_short(c, 24) for c in matrix.index],
         y=_unique([_short(labels.get(k, k)) for k in matrix.columns]),
         colorscale=[[0, "#f1dcc4"], [0.5, "#f7f7f7"], [1, "#2d5fa8"]], zmin=-2, zmax=2, showscale=False,
         text=[[f"{v:.0%}" for v in r] for r in z], texttemplate="%{text}",
