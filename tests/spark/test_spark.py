@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
-import voc
 from tests.store.feedback import short_feedback
 from voc.store import Store
 
 pytestmark = pytest.mark.slow
-log = logging.getLogger("voc.tests")
 
 N = 5000
 EXACT = ["content_hash", "model_fingerprint", "text", "date", "channel", "segment", "text_original", "sentiment",
