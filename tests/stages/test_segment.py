@@ -47,3 +47,24 @@ def test_pii_placeholders_never_split_a_sentence(variant: str) -> None:
         assert [s.text for s in nlp(text).sents] == [text]
     assert [s.text for s in nlp("Mail me at [EMAIL]. The box was crushed!").sents] == [
         "Mail me at [EMAIL].", "The box was crushed!"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("@united ok thanks", "ok thanks"),
+    ("@united @AmericanAir: my bag is lost", "my bag is lost"),
+    (".@JetBlue great crew", "great crew"),
+    ("@united", "@united"),  # nothing else: kept as written
+    ("thanks @united for nothing", "thanks @united for nothing"),
+])
+def test_leading_mentions_are_dropped(text: str, expected: str) -> None:
+    from voc.stages.segment import strip_mentions
+
+    assert strip_mentions(text) == expected
+
+
+def test_segment_stage_strips_mentions_unless_told_not_to() -> None:
+    docs = pd.DataFrame({"doc_id": ["t1"], "text": ["@united ok thanks. @united my bag is lost"]})
+    on = SegmentStage().transform(Corpus(docs=docs)).sentences["text"].tolist()
+    off = SegmentStage(strip_mentions=False).transform(Corpus(docs=docs)).sentences["text"].tolist()
+    assert on == ["ok thanks.", "my bag is lost"]
+    assert off[0].startswith("@united")

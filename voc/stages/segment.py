@@ -24,6 +24,15 @@ _CONTRAST = re.compile(
     re.I,
 )
 _SEMI = re.compile(r"\s*;\s*")
+# "@united @AmericanAir ok thanks": the handles say whom a post addresses, not what it is
+# about; left in, they pull sentences into per-brand themes ("ok thank" of one airline).
+_LEADING_MENTIONS = re.compile(r"^(?:[.\s]*@\w+[\s,:;-]*)+")
+
+
+def strip_mentions(text: str) -> str:
+    """``text`` without the @handles it opens with (unchanged when nothing else is left)."""
+    rest = _LEADING_MENTIONS.sub("", text, count=1).strip()
+    return rest if rest else text.strip()
 
 
 def split_clauses(sentence: str, min_words: int = 3) -> list[str]:
@@ -51,8 +60,9 @@ class SegmentStage(Stage):
                                           "sentences.sentence_index")
 
     def __init__(self, split_clauses: bool = True, spacy: str = "senter", min_clause_words: int = 3,
-                 batch_size: int = 256) -> None:
+                 batch_size: int = 256, strip_mentions: bool = True) -> None:
         self.split_clauses = split_clauses
+        self.strip_mentions = strip_mentions
         self.spacy = spacy
         self.min_clause_words = min_clause_words
         self.batch_size = batch_size
@@ -70,6 +80,8 @@ class SegmentStage(Stage):
             for s_index, sent in enumerate(s for s in doc.sents if s.text.strip()):
                 # spaCy keeps line breaks inside a sentence when the model does not split there
                 pieces = [p for p in sent.text.split("\n") if p.strip()]
+                if self.strip_mentions:
+                    pieces = [strip_mentions(p) for p in pieces]
                 for piece in pieces:
                     clauses = split_clauses(piece, self.min_clause_words) if self.split_clauses else [piece.strip()]
                     for clause in clauses:
