@@ -70,3 +70,11 @@ def test_every_store_command_has_help():
     for cmd in ("score", "report", "export"):
         res = runner.invoke(app, [cmd, "--help"])
         assert res.exit_code == 0 and "--store" in res.output
+
+
+def test_a_run_that_rejects_every_row_still_reports_them(model_dir, tmp_path):
+    src = tmp_path / "blank.csv"
+    pd.DataFrame({"id": ["a", "b"], "text": ["", "   "]}).to_csv(src, index=False)
+    res = invoke("score", src, "--model", model_dir, "--store", tmp_path / "s.duckdb", "--out", tmp_path / "o")
+    assert "0 new" in res.output and "2 rejected" in res.output
+    assert len(pd.read_csv(tmp_path / "o" / "rejects.csv")) == 2

@@ -120,7 +120,9 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
     st, owned = _open(store)
     try:
         if not st.has_table("documents"):
-            raise StoreError(f"store {st.path} holds no documents yet; nothing to export")
+            if run_id is None:
+                raise StoreError(f"store {st.path} holds no documents yet; nothing to export")
+            return {}  # a first run that rejected every row: nothing of it to export
         where, params = st._since_clause(since)
         if run_id is not None:
             where = (where + " AND" if where else " WHERE") + " run_id = ?"
