@@ -187,7 +187,12 @@ class _ScoreProgress:
                 f"{s['rejected']:,} rejected"))
 
     def stage(self, stage: str, done: int, total: int) -> None:
-        if stage == "embed" and self.enabled:
+        if stage != "embed" or not self.enabled:
+            return
+        task = self.bar.tasks[self.embed]
+        if (done, total) == (1, 1) and task.total:  # the pipeline's "stage finished" tick
+            self.bar.update(self.embed, completed=task.total)
+        else:
             self.bar.update(self.embed, completed=done, total=total, visible=True)
 
     def __enter__(self) -> "_ScoreProgress":
