@@ -12,6 +12,7 @@ from typing import Annotated, Any, Optional
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 
 from voc.errors import VocError
 
@@ -39,7 +40,8 @@ def _run(fn: Callable[[], Any]) -> Any:
     try:
         return fn()
     except VocError as exc:
-        err.print(f"[bold red]error[/] {exc}", markup=True, highlight=False, soft_wrap=True)
+        # the message may echo user data (a column named "[/red]"): never read it as markup
+        err.print(f"[bold red]error[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         err.print("interrupted")

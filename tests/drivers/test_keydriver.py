@@ -58,3 +58,12 @@ def test_collinearity_diagnostics():
 def test_too_little_data_is_skipped_not_raised():
     res = key_drivers(np.array([1.0, 2, 3]), np.array([[1], [0], [1]], dtype=bool))
     assert "skipped" in res.diagnostics and res.table["coef"].isna().all()
+
+
+def test_no_controls_at_all():
+    """Regression: with a score but no channel or segment column, `voc analyze` crashed at
+    the VIF step (an empty control design had 0 rows instead of n)."""
+    y, m, _ = _design(n=800, seed=2)
+    res = key_drivers(y, m, controls=None, sentiment=np.zeros(len(y)))
+    assert len(res.table) == 4
+    assert res.diagnostics["controls"] == []

@@ -150,11 +150,7 @@ def _cli_args(case: Case) -> list[str]:
 
 
 #: CLI bugs the corpus found in code this suite does not own; the fix is proposed to its owner.
-KNOWN_CLI_BUGS = {
-    "misc-markup-in-column-names": "voc/cli.py _run prints the error with markup=True: a '[/red]' in a column "
-                                   "name raises rich.errors.MarkupError (a traceback); escape it with "
-                                   "rich.markup.escape(str(exc))",
-}
+KNOWN_CLI_BUGS: dict[str, str] = {}  # case id -> why it is expected to fail (none left)
 
 
 def _cli_params() -> list:  # type: ignore[type-arg]

@@ -190,6 +190,8 @@ def _key_drivers(y: np.ndarray, presence: np.ndarray, sentiment: np.ndarray | No
         names += [("sentiment", int(j)) for j in keep[var_ok]]
     x = np.column_stack(xs)
     cm, cnames = control_matrix(None if controls is None else controls.loc[ok].reset_index(drop=True))
+    if cm.shape[0] != x.shape[0]:  # no controls: an (n, 0) design, so stacking keeps the rows
+        cm = np.empty((x.shape[0], 0))
     cm = cm[:, cm.std(axis=0) > 0] if cm.shape[1] else cm
     # multicollinearity: drop the worst theme column until every VIF <= max_vif
     while x.shape[1] > 1:
