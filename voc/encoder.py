@@ -119,7 +119,7 @@ class Encoder:
         """Encode ``texts`` in length-sorted batches; run ``heads`` on the same pass."""
         n = len(texts)
         if n == 0:
-            tokenizer, model = self._load()
+            _, model = self._load()
             dim = int(model.config.hidden_size)
             return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads], 0)
         # distinct texts only: duplicates (retweets, boilerplate) cost nothing
@@ -165,7 +165,7 @@ class Encoder:
             log.debug("embedding cache skipped: a head has no fingerprint")
             return None, []
         space = namespace(weights_sha256(self.model), self.max_length, self.backend)
-        tokenizer, model = self._load()
+        _, model = self._load()
         return open_cache(resolve_cache_dir(self.cache_dir), space, int(model.config.hidden_size)), \
             [str(h) for h in head_ids]
 

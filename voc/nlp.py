@@ -6,7 +6,7 @@ and lemmas for theme labels, run on few sentences only) and ``"blank"`` (rule-ba
 
 ``senter`` in en_core_web_sm has its own embedding layer, so the shared ``tok2vec``
 (which only tagger and parser listen to) is excluded too: same sentences, measured
-5-10x faster (≈ 600 → 3,000-5,800 tweets/s on 2 busy cores; benchmarks/throughput.py).
+5-16x faster (clothing reviews: 244 → 4,039 docs/s on 2 busy cores; benchmarks/throughput.py).
 """
 
 from __future__ import annotations
