@@ -508,6 +508,60 @@ PARTS = {"e2e": part_e2e, "bertopic": part_bertopic, "scoring": part_scoring, "s
          "components": part_components}
 
 
+# Where a warm (cached) one-document transform spends its time: pyinstrument, 40 calls, this machine,
+# load average ~8 (python benchmarks/throughput.py does not rerun it; see the module docstring of voc.cache).
+BATCH1_PROFILE_MS = {"drivers": 125, "sentiment (aggregate_documents, pandas groupby/merge)": 85,
+                     "themes (kNN vote over 10k exemplars)": 59, "pipeline.versions() (importlib.metadata per call)": 37,
+                     "touchpoints": 36, "ingest/validate": 16, "clean": 11, "segment": 7, "embed (cache hit)": 4}
+
+
+def summary(r: dict[str, Any]) -> dict[str, Any]:
+    """Goals of issue 9, met or not, from the figures above (nothing new is measured)."""
+    out: dict[str, Any] = {}
+    e2e = {k: v for k, v in r.get("e2e", {}).items() if isinstance(v, dict)}
+    if e2e:
+        ratios = {k: v["ratio_encoder_alone_over_voc_pipeline"] for k, v in e2e.items()}
+        out["voc_vs_bare_encoder"] = {
+            "ratio": ratios, "goal": 0.8, "met": all(x >= 0.8 for x in ratios.values()),
+            "embed_stage_vs_encoder_alone": {k: v["ratio_encoder_alone_over_voc_embed_stage"] for k, v in e2e.items()},
+            "cause": {k: {s: v["voc"]["stage_share"][s] for s in ("embed", "themes", "touchpoints", "segment")}
+                      for k, v in e2e.items()}}
+    b = {k: v for k, v in r.get("bertopic", {}).items() if isinstance(v, dict) and "bertopic_defaults" in v}
+    if b:
+        x = {k: v.get("voc_throughput_over_bertopic") for k, v in b.items()}
+        out["voc_vs_bertopic"] = {"throughput_ratio": x, "goal": 2.0,
+                                  "met": all(v is not None and v >= 2 for v in x.values()),
+                                  "peak_rss_mb": {k: {"voc": v["voc_peak_rss_mb"], "bertopic": v["bertopic_peak_rss_mb"]}
+                                                  for k, v in b.items()}}
+    sc = r.get("scoring", {})
+    if sc:
+        key = f"batch_{sc.get('batch_large')}"
+        rows = {"cold_torch": sc["cold_torch"], "warm_cache_torch": sc["warm_cache_torch"],
+                **{f"cold_{k}": v for k, v in sc.get("backends", {}).items() if "error" not in v}}
+        out["scoring"] = {"docs_per_s": {k: v[key]["docs_per_s"] for k, v in rows.items()}, "goal": 1000,
+                          "met_for_known_text": sc["warm_cache_torch"][key]["docs_per_s"] >= 1000,
+                          "met_for_new_text": any(v[key]["docs_per_s"] >= 1000 for k, v in rows.items()
+                                                  if k != "warm_cache_torch"),
+                          "batch_1_p50_ms": {k: v["batch_1"]["p50_ms"] for k, v in rows.items() if "batch_1" in v},
+                          "warm_batch_1_profile_ms": BATCH1_PROFILE_MS,
+                          "cache_speedup": round(sc["warm_cache_torch"][key]["docs_per_s"]
+                                                 / sc["cold_torch"][key]["docs_per_s"], 1)}
+    sl = r.get("scale", {})
+    runs = {k: v for k, v in sl.items() if isinstance(v, dict) and "peak_rss_mb" in v and "documents" in v}
+    if runs:
+        out["scale"] = {"peak_rss_mb": {k: v["process_peak_rss_mb"] for k, v in runs.items()}, "goal_rss_mb": 4096,
+                        "rss_met": all(v["process_peak_rss_mb"] < 4096 for v in runs.values()),
+                        "documents_measured": {k: v["documents"] for k, v in runs.items()},
+                        "extrapolated_1m_hours": {k: v["extrapolated_1m_hours"] for k, v in runs.items()}}
+    comp = r.get("components", {})
+    if comp:
+        t = comp.get("torch_threads_sentences_per_s", {})
+        out["components"] = {"spacy_senter_only_speedup": comp.get("spacy_segment", {}).get("speedup"),
+                             "torch_threads_sentences_per_s": {k: t.get(k) for k in ("1", "2")},
+                             "torch_threads_load_avg": t.get("load_avg")}
+    return out
+
+
 def relativise(obj: Any, tmp: Path, data_dir: Path) -> Any:
     """No machine-absolute path leaves this script."""
     if isinstance(obj, dict):
@@ -535,9 +589,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale-fit", type=int, default=1_000, help="make_feedback documents the scale model is fitted on")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--keep", action="store_true", help="keep the temporary run directory")
+    ap.add_argument("--summarize", action="store_true", help="only recompute the summary of the results file")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("--worker-args", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.summarize:
+        res = json.loads(args.out.read_text())
+        res["summary"] = summary(res)
+        args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(res["summary"], indent=2))
+        return 0
     if args.worker:
         res = WORKERS[args.worker](**json.loads(args.worker_args))
         print(json.dumps(res), flush=True)
@@ -561,6 +622,7 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(args.out.read_text()) if args.out.exists() else {}
         if set(parts) != set(PARTS):  # a partial rerun keeps the other parts' last results
             clean = {**old, **clean}
+        clean["summary"] = summary(clean)
         args.out.write_text(json.dumps(clean, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.out.relative_to(REPO) if args.out.is_relative_to(REPO) else args.out}")
         if not args.keep:
