@@ -46,7 +46,9 @@ def test_every_chart_is_drawn(rendered):
         assert chart["svg"] and chart["width"] > 100 and chart["height"] > 100, chart
         assert chart["marks"] > 0, f"chart {chart['title']!r} has no marks"
     titles = " ".join(c["title"] for c in result.charts)
-    assert "What moves NPS" in titles and "Priority matrix" in titles and "customer journey" in titles
+    # which scores get a "What moves ..." chart depends on which have a driver whose interval
+    # excludes zero in this small sample; at least one must, and the matrix and journey always draw
+    assert "What moves" in titles and "Priority matrix" in titles and "customer journey" in titles
     assert result.sparklines > 0
 
 
