@@ -145,3 +145,27 @@ def test_airline_tweets_follow_the_contract(tmp_path):
     truth = pd.read_csv(tweets, usecols=["tweet_id", "airline_sentiment"]).astype({"tweet_id": str})
     merged = docs.merge(truth, left_on="doc_id", right_on="tweet_id")
     assert (merged["sentiment"] == merged["airline_sentiment"]).mean() > 0.6
+
+
+def test_progress_names_the_running_stage_and_follows_the_encoder():
+    """On a terminal the CLI shows which stage runs and the encoding bar; the pipeline's
+    start (stage, 0, 0) and end (stage, 1, 1) ticks must not reset the bar."""
+    import io
+
+    from rich.console import Console
+
+    from voc.cli import _Progress
+
+    progress = _Progress(Console(file=io.StringIO(), force_terminal=True))
+    with progress:
+        progress("segment", 0, 0)
+        assert progress.bar.tasks[0].description == "segment"
+        progress("embed", 0, 0)
+        progress("embed", 64, 200)
+        progress("embed", 200, 200)
+        progress("embed", 1, 1)
+        task = progress.bar.tasks[0]
+        assert (task.description, task.completed, task.total) == ("encoding sentences", 200, 200)
+        progress("themes", 0, 0)
+        assert progress.bar.tasks[0].description == "themes"
+    assert not _Progress(Console(file=io.StringIO(), force_terminal=False)).enabled

@@ -66,22 +66,29 @@ def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, cha
 
 
 class _Progress:
-    """A rich progress bar for the embedding pass (the long step); off when not a TTY."""
+    """Which stage runs now, with a bar for the embedding pass (the long step); off when
+    not a TTY. The pipeline calls it with (stage, 0, 0) when a stage starts, the encoder
+    with (embed, done, total) per batch, and the pipeline with (stage, 1, 1) at the end."""
 
-    def __init__(self) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    def __init__(self, console: Console | None = None) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.enabled = err.is_terminal
-        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TimeRemainingColumn(), console=err, transient=True, disable=not self.enabled)
+        console = console or err
+        self.enabled = console.is_terminal
+        self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=console, transient=True, disable=not self.enabled)
         self.task: Any = None
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != "embed" or not self.enabled:
+        if not self.enabled:
             return
         if self.task is None:
-            self.task = self.bar.add_task("encoding sentences", total=total)
-        self.bar.update(self.task, completed=done)
+            self.task = self.bar.add_task("", total=None)
+        if total == 0:  # a stage starts
+            label = "encoding sentences" if stage == "embed" else f"{stage}"
+            self.bar.update(self.task, description=label, completed=0, total=None)
+        elif stage == "embed" and (done, total) != (1, 1):
+            self.bar.update(self.task, completed=done, total=total)
 
     def __enter__(self) -> "_Progress":
         self.bar.__enter__()
@@ -189,7 +196,7 @@ class _ScoreProgress:
                 f"{s['rejected']:,} rejected"))
 
     def stage(self, stage: str, done: int, total: int) -> None:
-        if stage != "embed" or not self.enabled:
+        if stage != "embed" or not self.enabled or total == 0:  # total 0: the stage starts
             return
         task = self.bar.tasks[self.embed]
         if (done, total) == (1, 1) and task.total:  # the pipeline's "stage finished" tick

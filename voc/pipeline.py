@@ -196,6 +196,8 @@ class Analyzer:
         for name, stage in stages.items():
             t0 = time.perf_counter()
             log.info("stage %s: %d documents, %d sentences", name, len(corpus.docs), len(corpus.sentences))
+            if self.progress is not None:
+                self.progress(name, 0, 0)
             if fit and stage.learns:
                 stage.fit(corpus)
             corpus = stage.transform(corpus)
