@@ -20,7 +20,6 @@ Embeddings are cached under ``--cache-dir`` (default: the system temp dir).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -39,6 +38,9 @@ sys.path.insert(0, str(REPO))
 from voc.stages.base import Corpus  # noqa: E402
 from voc.stages.touchpoints import TouchpointStage  # noqa: E402
 from voc.touchpoints.taxonomy import Taxonomy  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from themes import embed_cached  # noqa: E402  (one cache for both benchmarks)
 
 # Written from the category names and a one-line description each, nothing else.
 SEMEVAL_TAXONOMY = [
@@ -75,21 +77,6 @@ AIRLINE_TO_DEFAULT = {
 
 
 # --- helpers ---------------------------------------------------------------------------
-def embed_cached(texts: list[str], cache_dir: Path) -> np.ndarray:
-    """Encode with voc's Encoder once; reuse the .npy on later runs (same key as the
-    themes benchmark, so the two share a cache)."""
-    key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
-    f = cache_dir / f"emb_{key}_{len(texts)}.npy"
-    if f.exists():
-        return np.load(f)
-    from voc.encoder import Encoder
-
-    emb = Encoder().encode(texts).embeddings
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    np.save(f, emb)
-    return emb
-
-
 def corpus_of(texts: list[str], emb: np.ndarray) -> Corpus:
     n = len(texts)
     sents = pd.DataFrame({"doc_id": np.arange(n), "sentence_id": 0, "text": texts})

@@ -34,10 +34,12 @@ class KeyDriverResult:
     diagnostics: dict[str, Any] = field(default_factory=dict)
 
 
-def control_matrix(controls: pd.DataFrame | None, max_levels: int = 30) -> tuple[np.ndarray, list[str]]:
-    """One-hot design of categorical controls (first level dropped, rare levels pooled)."""
+def control_matrix(controls: pd.DataFrame | None, max_levels: int = 30,
+                   n_rows: int = 0) -> tuple[np.ndarray, list[str]]:
+    """One-hot design of categorical controls (first level dropped, rare levels pooled);
+    with no controls, an (``n_rows``, 0) design so it still stacks beside the themes."""
     if controls is None or controls.shape[1] == 0:
-        return np.empty((0 if controls is None else len(controls), 0)), []
+        return np.empty((n_rows if controls is None else len(controls), 0)), []
     parts: list[np.ndarray] = []
     names: list[str] = []
     for col in controls.columns:
@@ -189,9 +191,8 @@ def _key_drivers(y: np.ndarray, presence: np.ndarray, sentiment: np.ndarray | No
         xs.append(inter[:, var_ok])
         names += [("sentiment", int(j)) for j in keep[var_ok]]
     x = np.column_stack(xs)
-    cm, cnames = control_matrix(None if controls is None else controls.loc[ok].reset_index(drop=True))
-    if cm.shape[0] != x.shape[0]:  # no controls: an (n, 0) design, so stacking keeps the rows
-        cm = np.empty((x.shape[0], 0))
+    cm, cnames = control_matrix(None if controls is None else controls.loc[ok].reset_index(drop=True),
+                                n_rows=x.shape[0])
     cm = cm[:, cm.std(axis=0) > 0] if cm.shape[1] else cm
     # multicollinearity: drop the worst theme column until every VIF <= max_vif
     while x.shape[1] > 1:

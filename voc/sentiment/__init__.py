@@ -26,7 +26,15 @@ log = logging.getLogger("voc")
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "sentiment"
 
 __all__ = ["LABELS", "DEFAULT_MODEL_DIR", "LexiconSentiment", "SentimentModel", "load_sentiment_model",
-           "sentiment_score"]
+           "resolve_sentiment_path", "sentiment_score"]
+
+
+def resolve_sentiment_path(name: str) -> Path:
+    """A model folder: ``name`` itself when it is a directory, else a folder under models/
+    (``"sentiment"`` is the shipped model)."""
+    from voc.config import resource_path
+
+    return Path(name) if Path(name).is_dir() else resource_path("models", name)
 
 
 def load_sentiment_model(path: str | Path | None = None, fallback: bool = True) -> SentimentModel | LexiconSentiment:

@@ -333,7 +333,7 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
 def _warm_start(net: Any, net_cfg: dict[str, Any], model: SentimentModel) -> None:
     """Start from a trained model (e.g. the shipped one) instead of raw MiniLM layers, so a
     few thousand in-domain labels adapt voc's sentiment rather than replace it."""
-    from voc.stages.sentiment import resolve_sentiment_path
+    from voc.sentiment import resolve_sentiment_path
 
     base = SentimentModel.from_disk(resolve_sentiment_path(str(model.init_from)))
     same = base.branch_layer == model.branch_layer and all(

@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from voc.config import resource_path
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -23,15 +22,10 @@ LABELS = np.array(["negative", "neutral", "positive"])
 FEATURE = "sentiment_proba"
 
 
-def resolve_sentiment_path(name: str) -> Path:
-    """A model folder: ``name`` itself when it is a directory, else a folder under models/."""
-    return Path(name) if Path(name).is_dir() else resource_path("models", name)
-
-
 def resolve_sentiment_model(name: str) -> tuple[Any, str]:
     """(model, description) for ``name``: a folder under models/, a path, or ``lexicon``.
     Falling back to the lexicon is logged as a warning by the loader, never silent."""
-    from voc.sentiment import LexiconSentiment, SentimentModel, load_sentiment_model
+    from voc.sentiment import LexiconSentiment, SentimentModel, load_sentiment_model, resolve_sentiment_path
 
     if name == "lexicon":
         return LexiconSentiment(), "lexicon (VADER baseline, by configuration)"
