@@ -1,7 +1,8 @@
 """The output contract scripts rely on: the files ``voc analyze`` writes.
 
 Every file is written to a temporary name and renamed into place, so a crash never
-leaves a half-written output where a reader could pick it up.
+leaves a half-written output where a reader could pick it up. CSV cells a spreadsheet
+would run as a formula get a leading ``'`` (see ``voc._formula``); Parquet stays raw.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from voc._formula import guard_frame, unguard_frame
 
 if TYPE_CHECKING:
     from voc.pipeline import Analysis, Analyzer
@@ -104,13 +107,13 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
     atomic_write(out / "documents.parquet", lambda p: docs.to_parquet(p, index=False))
     atomic_write(out / "sentences.parquet", lambda p: sents.to_parquet(p, index=False))
     themes = theme_table(analysis)
-    atomic_write(out / "themes.csv", lambda p: themes.to_csv(p, index=False))
+    atomic_write(out / "themes.csv", lambda p: guard_frame(themes).to_csv(p, index=False))
     for name in ("drivers", "priorities", "trends"):
         table = analysis.tables.get(name, pd.DataFrame())
-        atomic_write(out / f"{name}.csv", lambda p, t=table: _listify(t).to_csv(p, index=False))
+        atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
     rejects = analysis.rejects if len(analysis.rejects.columns) else pd.DataFrame(
         columns=["source", "line", "column", "reason", "record"])
-    atomic_write(out / "rejects.csv", lambda p: rejects.to_csv(p, index=False))
+    atomic_write(out / "rejects.csv", lambda p: guard_frame(rejects).to_csv(p, index=False))
     files: dict[str, Any] = {}
     if analyzer is not None and analyzer.fitted_:
         analyzer.to_disk(out / "model")
@@ -147,7 +150,7 @@ def load_analysis(out_dir: Path) -> "Analysis":
         if not p.is_file() or p.stat().st_size == 0:
             return pd.DataFrame()
         try:
-            return pd.read_csv(p)
+            return unguard_frame(pd.read_csv(p))
         except pd.errors.EmptyDataError:
             return pd.DataFrame()
 

@@ -104,6 +104,17 @@ def analysis_from_store(store: str | Path | Store, since: str | dt.date | dt.dat
             st.close()
 
 
+def _guarded(st: Store, sql: str, params: list[Any]) -> str:
+    """``sql`` with its text columns defused for spreadsheets (see ``voc._formula``)."""
+    from voc._formula import guard_sql
+
+    cols = st.con.execute(f"DESCRIBE ({sql})", params).fetchall()
+    text = ['"' + str(c[0]).replace('"', '""') + '"' for c in cols if str(c[1]) == "VARCHAR"]
+    if not text:
+        return sql
+    return f"SELECT * REPLACE ({', '.join(f'{guard_sql(c)} AS {c}' for c in text)}) FROM ({sql})"
+
+
 def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "parquet",
                  since: str | dt.date | dt.datetime | None = None, history: bool = False,
                  run_id: int | None = None, tables: tuple[str, ...] | None = None) -> dict[str, Path]:
@@ -156,6 +167,8 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
             os.close(fd)
             try:
                 literal = "'" + tmp.replace("'", "''") + "'"
+                if fmt == "csv":
+                    sql = _guarded(st, sql, p)
                 st.con.execute(f"COPY ({sql}) TO {literal} ({options})", p)
                 os.chmod(tmp, default_mode())
                 os.replace(tmp, target)

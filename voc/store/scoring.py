@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc._formula import guard
 from voc.io import REJECT_COLUMNS, IngestResult, iter_feedback
 from voc.io.mapping import ColumnMapping
 from voc.store.duckdb import DROP, Store, _now
@@ -138,7 +139,7 @@ class _RejectsCsv:
             self.writer = csv.writer(self.fh)
             self.writer.writerow(REJECT_COLUMNS)
         for row in rejects[REJECT_COLUMNS].itertuples(index=False):
-            self.writer.writerow(list(row))
+            self.writer.writerow([guard(v) for v in row])
 
     def close(self, ok: bool) -> None:
         if self.path is None:
