@@ -274,11 +274,12 @@ def score(
             if out_dir is not None:
                 import json
 
+                from voc._paths import portable_values
                 from voc.outputs import atomic_write
 
                 export_store(store, out_dir, run_id=summary.run_id, tables=("documents", "sentences"))
                 atomic_write(out_dir / "run.json", lambda p: p.write_text(
-                    json.dumps(summary.to_dict(), indent=2, default=str), encoding="utf-8"))
+                    json.dumps(portable_values(summary.to_dict()), indent=2, default=str), encoding="utf-8"))
             _score_summary(summary, out_dir)
             return
         target = out_dir or Path("voc-scored")

@@ -7,6 +7,7 @@ stages learned so new feedback can be scored against the same themes.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from voc._paths import DIGEST, portable_values, split_traced, traced
 from voc.config import apply_overrides, default_config, load_config, merge
 from voc.errors import ConfigError, ModelLoadError, NotFittedError, PipelineError
 from voc.io import IngestResult, frame_to_feedback, read_feedback
@@ -200,6 +202,7 @@ class Analyzer:
                 self.progress(name, 0, 0)
             if fit and stage.learns:
                 stage.fit(corpus)
+                _trace_taxonomy(stage)
             corpus = stage.transform(corpus)
             timings[name] = round(time.perf_counter() - t0, 3)
             if self.progress is not None:
@@ -226,6 +229,11 @@ class Analyzer:
             "timings_s": {**timings, "total": round(time.perf_counter() - t_all, 3)},
             "stages": {k: v for k, v in corpus.meta.items() if k not in ("scores", "segments")},
         }
+        tp = run["stages"].get("touchpoints")
+        if isinstance(tp, dict) and isinstance(tp.get("taxonomy"), str):
+            run["stages"]["touchpoints"] = {**tp, **dict(zip(("taxonomy", "taxonomy_sha256"),
+                                                             split_traced(tp["taxonomy"])))}
+        run = portable_values(run)
         return Analysis(documents=corpus.docs, sentences=corpus.sentences,
                         themes=themes.copy() if themes is not None else pd.DataFrame(),
                         tables=dict(corpus.tables), rejects=ingest.rejects, run=run)
@@ -260,11 +268,16 @@ class Analyzer:
             meta = {"format": MODEL_FORMAT, "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                     "versions": versions(), "stages": list(self.stages_)}
             (tmp / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-            (tmp / "config.json").write_text(json.dumps(self.config_, indent=2, default=str), encoding="utf-8")
+            (tmp / "config.json").write_text(json.dumps(_portable_fit_inputs(self.config_ or {}), indent=2,
+                                                        default=str), encoding="utf-8")
             if self.mapping is not None:
                 (tmp / "mapping.json").write_text(json.dumps(self.mapping.to_dict(), indent=2), encoding="utf-8")
             for name, stage in self.stages_.items():
                 stage.to_disk(tmp / name)
+                params = tmp / name / "params.json"
+                if name in FIT_INPUTS and params.is_file():
+                    fixed = _portable_fit_inputs({name: json.loads(params.read_text(encoding="utf-8"))})[name]
+                    params.write_text(json.dumps(fixed, indent=2, default=str), encoding="utf-8")
             old = target.with_name(f".{target.name}.old")
             if target.exists():
                 if old.exists():
@@ -297,6 +310,28 @@ class Analyzer:
                 stage.from_disk(p / name)
         analyzer.fitted_ = True
         return analyzer
+
+
+#: Files read only while fitting (their content is in the saved state): a saved model
+#: names them portably. Files used at run time (embed.model, cache_dir) keep their paths.
+FIT_INPUTS = {"touchpoints": ("taxonomy", "labels"), "themes": ("curated",)}
+
+
+def _portable_fit_inputs(config: dict[str, Any]) -> dict[str, Any]:
+    out = dict(config)
+    for section, keys in FIT_INPUTS.items():
+        if isinstance(out.get(section), dict):
+            out[section] = {k: portable_values(v) if k in keys else v for k, v in out[section].items()}
+    return out
+
+
+def _trace_taxonomy(stage: Stage) -> None:
+    """Name a fitted stage's taxonomy file portably, with its SHA-256 (``voc._paths``): the
+    name ends up in run.json and the saved model, which must not carry absolute paths."""
+    tax = getattr(stage, "taxonomy_", None)
+    source = getattr(tax, "source", None)
+    if isinstance(source, str) and DIGEST not in source and Path(source).is_file():
+        stage.taxonomy_ = dataclasses.replace(tax, source=traced(source))  # type: ignore[attr-defined]
 
 
 def load(path: str | Path, mapping: ColumnMapping | None = None) -> Analyzer:
