@@ -200,3 +200,66 @@ def open_cache(directory: str | Path, space: str, dim: int) -> EmbeddingCache:
     if c is None:
         c = _OPEN[key] = EmbeddingCache(directory, space, dim)
     return c
+
+
+# --- housekeeping (``voc cache info`` / ``voc cache clear``) ---------------------------
+def _files(db: Path) -> list[Path]:
+    """A namespace's SQLite file and its WAL/shared-memory companions."""
+    return [p for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")) if p.exists()]
+
+
+def _count(db: Path, table: str) -> int:
+    try:
+        conn = sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0  # a namespace another process is creating, or not a cache file
+
+
+def cache_info(directory: str | Path | None = None) -> dict[str, Any]:
+    """What the cache holds: per namespace its embeddings (``rows``), head outputs and bytes
+    on disk (WAL included), plus the ONNX exports kept next to it."""
+    root = resolve_cache_dir(directory)
+    spaces = []
+    for db in sorted((root / "embeddings").glob("*.sqlite")):
+        files = _files(db)
+        spaces.append({"namespace": db.stem, "rows": _count(db, "vec"), "head_rows": _count(db, "head"),
+                       "bytes": sum(p.stat().st_size for p in files),
+                       "modified": max(p.stat().st_mtime for p in files)})
+    onnx = [p for p in (root / "onnx").glob("*") if p.is_file()]
+    return {"directory": str(root), "namespaces": spaces, "rows": sum(s["rows"] for s in spaces),
+            "bytes": sum(s["bytes"] for s in spaces), "onnx_files": len(onnx),
+            "onnx_bytes": sum(p.stat().st_size for p in onnx)}
+
+
+def clear_cache(directory: str | Path | None = None, older_than_days: float | None = None,
+                onnx: bool = False) -> dict[str, int]:
+    """Delete the embedding namespaces (with ``older_than_days``: those not written for that
+    long) and, with ``onnx``, the ONNX exports. Safe while voc runs elsewhere: a writer that
+    loses its file only loses cache hits, never results."""
+    import time
+
+    root = resolve_cache_dir(directory)
+    cutoff = None if older_than_days is None else time.time() - older_than_days * 86400
+    removed = freed = 0
+    for db in sorted((root / "embeddings").glob("*.sqlite")):
+        files = _files(db)
+        if cutoff is not None and max(p.stat().st_mtime for p in files) >= cutoff:
+            continue
+        for key, c in list(_OPEN.items()):
+            if c.path == db:
+                c.close()
+                del _OPEN[key]
+        for p in files:
+            freed += p.stat().st_size
+            p.unlink(missing_ok=True)
+        removed += 1
+    if onnx:
+        for p in (root / "onnx").glob("*"):
+            if p.is_file() and (cutoff is None or p.stat().st_mtime < cutoff):
+                freed += p.stat().st_size
+                p.unlink(missing_ok=True)
+    return {"namespaces": removed, "bytes": freed}

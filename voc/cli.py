@@ -20,8 +20,11 @@ app = typer.Typer(help="Voice of the Customer analytics: themes, sentiment, touc
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 train_app = typer.Typer(help="Train voc's models on your own labeled feedback.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="Work with touchpoint taxonomies.", no_args_is_help=True)
+cache_app = typer.Typer(help="Inspect or clear the embedding cache ($VOC_CACHE_DIR or ~/.cache/voc).",
+                        no_args_is_help=True)
 app.add_typer(train_app, name="train")
 app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(cache_app, name="cache")
 
 err = Console(stderr=True)
 out = Console()
@@ -435,6 +438,61 @@ def taxonomy_check(file: Annotated[Path, typer.Argument(help="Touchpoint taxonom
         out.print(f"{file}: ok")
 
     _run(go)
+
+
+CacheDir = Annotated[Optional[Path], typer.Option("--dir", help="Cache directory (default: $VOC_CACHE_DIR, "
+                                                                 "else ~/.cache/voc; as embed.cache_dir).")]
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+@cache_app.command("info")
+def cache_info(directory: CacheDir = None,
+               as_json: Annotated[bool, typer.Option("--json", help="Print JSON (for scripts).")] = False) -> None:
+    """Where the cache is, how many namespaces (encoder x settings), rows and bytes it holds."""
+    import json
+
+    from rich.table import Table
+
+    from voc.cache import cache_info as info_of
+
+    info = info_of(directory)
+    if as_json:
+        out.print_json(json.dumps(info))
+        return
+    out.print(f"cache: {info['directory']}", soft_wrap=True, highlight=False)
+    table = Table("namespace", "rows", "head rows", "on disk")
+    for s in info["namespaces"]:
+        table.add_row(s["namespace"], f"{s['rows']:,}", f"{s['head_rows']:,}", _size(s["bytes"]))
+    table.add_row("total", f"{info['rows']:,}", "", _size(info["bytes"]), style="bold")
+    out.print(table)
+    out.print(f"{len(info['namespaces'])} namespace(s); ONNX exports: {info['onnx_files']} file(s), "
+              f"{_size(info['onnx_bytes'])}", highlight=False)
+
+
+@cache_app.command("clear")
+def cache_clear(
+    directory: CacheDir = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    older_than: Annotated[Optional[float], typer.Option(
+        "--older-than", min=0, help="Only namespaces not written for DAYS days.", metavar="DAYS")] = None,
+    onnx: Annotated[bool, typer.Option("--onnx", help="Also the ONNX encoder exports (rebuilt on next use).")]
+    = False,
+) -> None:
+    """Delete cached embeddings (results never change; the next run re-encodes)."""
+    from voc.cache import clear_cache, resolve_cache_dir
+
+    what = "namespaces" + (f" not written for {older_than:g} days" if older_than is not None else "")
+    if not yes and not typer.confirm(f"delete the embedding cache {what} in {resolve_cache_dir(directory)}?"):
+        raise typer.Exit(1)
+    done = clear_cache(directory, older_than_days=older_than, onnx=onnx)
+    out.print(f"removed {done['namespaces']} namespace(s), {_size(done['bytes'])}", highlight=False)
 
 
 def main() -> None:
