@@ -39,9 +39,12 @@ PLANTED = {
     "date-is-a-long-text": ("mark.twain@example.org", "unparseable date"),
     "out-of-range-score": ("DE89 3704 0044 0532 0130 00", "out of range"),
     "duplicate-id": ("221B Baker Street", "duplicate id"),
-    "ragged-row": ("GB82 WEST 1234 5698 7654 32", "expected 5 fields"),
-    "ragged-row-comma-phone": ("07700 900123", "expected 5 fields"),
+    "ragged-row": ("GB82 WEST 1234 5698 7654 32", "expected 6 fields"),
+    "ragged-row-comma-phone": ("07700 900123", "expected 6 fields"),
 }
+# PII in fields of accepted rows that are no text: every output carries doc_id and the segments
+ID_EMAIL = "pat.doe@example.net"
+SEGMENT_PHONE = "+44 20 7946 0321"
 
 
 def _select(items):  # type: ignore[no-untyped-def]
@@ -61,21 +64,27 @@ def _feedback_csv(path: Path) -> dict[str, str]:
     values = {s.value: f"{s.kind}/{s.fmt}" for it in items for s in it.pii}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["id", "text", "nps", "date", "channel"])
+    w.writerow(["id", "text", "nps", "date", "channel", "plan"])
     for i, it in enumerate(items):
-        w.writerow([f"r{i}", it.text, i % 11, f"2024-03-{i % 28 + 1:02d}", ("app", "web", "email")[i % 3]])
+        w.writerow([f"r{i}", it.text, i % 11, f"2024-03-{i % 28 + 1:02d}", ("app", "web", "email")[i % 3],
+                    ("basic", "premium")[i % 2]])
+    w.writerow([ID_EMAIL, "The courier left the parcel at the wrong door", 3, "2024-04-09", "web", "basic"])
+    w.writerow(["r-seg", "Support fixed my billing issue quickly", 9, "2024-04-10", "app", SEGMENT_PHONE])
     p = PLANTED
-    w.writerow(["b1", "Score column holds a phone number", p["score-is-a-phone"][0], "2024-04-01", "app"])
-    w.writerow(["b2", "Score column holds a card", p["score-is-a-card"][0], "2024-04-02", "app"])
-    w.writerow(["b3", "Date column holds an email", "7", p["date-is-an-email"][0], "web"])
+    w.writerow(["b1", "Score column holds a phone number", p["score-is-a-phone"][0], "2024-04-01", "app", "basic"])
+    w.writerow(["b2", "Score column holds a card", p["score-is-a-card"][0], "2024-04-02", "app", "basic"])
+    w.writerow(["b3", "Date column holds an email", "7", p["date-is-an-email"][0], "web", "basic"])
     w.writerow(["b4", "Date column holds a long text", "7",
-                "the customer wrote a long note here, and only at the very end: " + p["date-is-a-long-text"][0], "web"])
-    w.writerow(["b5", f"Out of range score, IBAN {p['out-of-range-score'][0]} in the text", "11", "2024-04-05", "app"])
-    w.writerow(["r0", f"Duplicate id, address {p['duplicate-id'][0]} in the text", "5", "2024-04-06", "web"])
-    buf.write(f"b7,ragged row with IBAN {p['ragged-row'][0]},5,2024-04-07,app,extra\n")
-    buf.write(f"b8,ragged,{p['ragged-row-comma-phone'][0]},5,2024-04-08,web,x\n")
+                "the customer wrote a long note here, and only at the very end: " + p["date-is-a-long-text"][0], "web",
+                "basic"])
+    w.writerow(["b5", f"Out of range score, IBAN {p['out-of-range-score'][0]} in the text", "11", "2024-04-05", "app",
+                "basic"])
+    w.writerow(["r0", f"Duplicate id, address {p['duplicate-id'][0]} in the text", "5", "2024-04-06", "web", "basic"])
+    buf.write(f"b7,ragged row with IBAN {p['ragged-row'][0]},5,2024-04-07,app,basic,extra\n")
+    buf.write(f"b8,ragged,{p['ragged-row-comma-phone'][0]},5,2024-04-08,web,basic,x\n")
     path.write_text(buf.getvalue(), encoding="utf-8")
     values.update({v: f"planted/{k}" for k, (v, _) in PLANTED.items()})
+    values.update({ID_EMAIL: "id/email", SEGMENT_PHONE: "segment/phone"})
     return values
 
 
@@ -147,7 +156,7 @@ def pii_run(tmp_path_factory):  # type: ignore[no-untyped-def]
     values = _feedback_csv(src)
     out = d / "out"
     result = CliRunner().invoke(app, ["analyze", str(src), "--out", str(out), "--id-col", "id", "--date-col", "date",
-                                      "--score", "nps=nps", "--channel-col", "channel", "-v"])
+                                      "--score", "nps=nps", "--channel-col", "channel", "--segment-col", "plan", "-v"])
     assert result.exit_code == 0, result.output
     return src, out, values, result
 
@@ -161,7 +170,8 @@ def test_the_run_rejected_the_planted_rows(pii_run) -> None:  # type: ignore[no-
         assert rejects["reason"].str.contains(reason, regex=False).any(), reason
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["counts"]["rejected"] == len(PLANTED)
-    assert sum(run["stages"]["clean"]["pii_redacted"].values()) >= len(values) - len(PLANTED)
+    in_text = len(values) - len(PLANTED) - 2  # the e-mail id and the phone segment are not in texts
+    assert sum(run["stages"]["clean"]["pii_redacted"].values()) >= in_text
 
 
 @pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
@@ -193,6 +203,47 @@ def test_no_raw_pii_in_any_output_file(pii_run) -> None:  # type: ignore[no-unty
     assert not found, "\n".join(found)
     docs = pd.read_parquet(out / "documents.parquet")
     assert docs["text"].str.contains(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL|ADDRESS)\]").mean() > 0.9
+
+
+@pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
+def test_ids_with_pii_are_pseudonymised_and_the_others_kept(pii_run) -> None:  # type: ignore[no-untyped-def]
+    """An e-mail id becomes id- + sha256(id)[:16] in every table (whoever has the export
+    can recompute it to join); plain ids stay; a phone number as a segment is redacted."""
+    import hashlib
+
+    _, out, _, _ = pii_run
+    docs = pd.read_parquet(out / "documents.parquet")
+    sents = pd.read_parquet(out / "sentences.parquet")
+    alias = "id-" + hashlib.sha256(ID_EMAIL.encode()).hexdigest()[:16]
+    assert alias in set(docs["doc_id"]) and alias in set(sents["doc_id"])
+    assert {"r0", "r1", "r-seg"} <= set(docs["doc_id"])
+    assert docs.loc[docs["doc_id"] == "r-seg", "plan"].tolist() == ["[PHONE]"]
+    assert set(docs["plan"]) == {"basic", "premium", "[PHONE]"}
+    clean = json.loads((out / "run.json").read_text(encoding="utf-8"))["stages"]["clean"]
+    assert clean["ids_pseudonymized"] == 1 and clean["labels_redacted"] == 1
+
+
+def test_the_store_keys_documents_by_the_pseudonym(fitted, tmp_path: Path) -> None:
+    """`voc score --store`: the store's documents, and a rescore of the same file, use the
+    id every output shows, not the raw e-mail."""
+    import hashlib
+
+    src = tmp_path / "in.csv"
+    pd.DataFrame({"id": [ID_EMAIL, "plain-1"], "text": ["Late delivery again", "Lovely staff"],
+                  "segment": [SEGMENT_PHONE, "basic"]}).to_csv(src, index=False)
+    model, store = fitted[2] / "model", tmp_path / "s.duckdb"
+    for _ in range(2):
+        res = CliRunner().invoke(app, ["score", str(src), "--model", str(model), "--store", str(store)])
+        assert res.exit_code == 0, res.output
+    assert "2 unchanged" in res.output
+    import voc
+
+    with voc.Store(store, read_only=True) as st:
+        docs = st.documents()
+    alias = "id-" + hashlib.sha256(ID_EMAIL.encode()).hexdigest()[:16]
+    assert sorted(docs["doc_id"]) == sorted([alias, "plain-1"])
+    assert "[PHONE]" in set(docs["segment"])
+    assert not leaks({"store": [docs.to_csv()]}, {ID_EMAIL: "id", SEGMENT_PHONE: "segment"})
 
 
 @pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)

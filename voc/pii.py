@@ -355,3 +355,44 @@ _DEFAULT = Redactor()
 def redact(text: str) -> str:
     """Redact ``text`` with the default kinds."""
     return _DEFAULT.redact(text)
+
+
+# --------------------------------------------------------------------------- ids and labels
+#: A pseudonymised id: ``id-`` + the first 16 hex digits of the SHA-256 of the raw id
+#: (64 bits: no collision in practice even across millions of ids, which would merge
+#: two customers' documents in the store).
+PSEUDONYM = re.compile(r"id-[0-9a-f]{16}")
+
+
+def pseudonym(value: str) -> str:
+    """The stable stand-in for an id that holds personal data. Plain SHA-256 on purpose:
+    whoever has the original export can recompute it and join (``hashlib.sha256(id.encode())``)."""
+    import hashlib
+
+    return "id-" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redactor | None = None
+                  ) -> tuple["pd.DataFrame", dict[str, int]]:
+    """``frame`` with each ``doc_id`` holding personal data replaced by its
+    :func:`pseudonym` (ids without any kept as they are) and the ``labels`` columns
+    (channel, segments) redacted like text. Idempotent, so ingest and the clean stage
+    can both apply it: a pseudonym is never pseudonymised again."""
+    red = redactor or _DEFAULT
+    out = frame.copy()
+    counts = {"ids": 0, "labels": 0}
+    if "doc_id" in out and len(out):
+        mapping = {}
+        for v in out["doc_id"].dropna().unique().tolist():
+            s = str(v)
+            if not PSEUDONYM.fullmatch(s) and red.redact(s) != s:
+                mapping[v] = pseudonym(s)
+        if mapping:
+            counts["ids"] = int(out["doc_id"].isin(list(mapping)).sum())
+            out["doc_id"] = out["doc_id"].map(lambda v: mapping.get(v, v)).astype(frame["doc_id"].dtype)
+    for c in labels:
+        if c in out and len(out):
+            redacted, n = red.redact_series(out[c])
+            counts["labels"] += sum(n.values())
+            out[c] = redacted
+    return out, counts

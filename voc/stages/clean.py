@@ -1,4 +1,5 @@
-"""clean: strip markup and control characters, normalise whitespace, redact PII.
+"""clean: strip markup and control characters, normalise whitespace, redact PII (in the
+text, and in ids, channels and segments, which every output carries too).
 
 Runs first so that no model, output or log ever sees raw personal data.
 """
@@ -9,12 +10,15 @@ import html
 import logging
 import re
 import unicodedata
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
 from voc.errors import ConfigError
 from voc.stages.base import Corpus, Stage
+
+if TYPE_CHECKING:
+    from voc.pii import Redactor
 
 log = logging.getLogger("voc")
 
@@ -62,17 +66,29 @@ class CleanStage(Stage):
                               f"got {limit!r}; e.g. --set clean.max_chars=5000")
         return limit
 
+    def _redactor(self) -> "Redactor":
+        from voc.pii import Redactor
+
+        return Redactor(kinds=tuple(self.pii_kinds)) if self.pii_kinds else Redactor()
+
+    def protect_fields(self, docs: pd.DataFrame, segments: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+        """With ``redact_pii``: ids holding personal data pseudonymised, channel and
+        ``segments`` redacted (:func:`voc.pii.redact_fields`). The store calls it too,
+        before keying documents, so its keys are the ids every output shows."""
+        if not self.redact_pii:
+            return docs, {"ids": 0, "labels": 0}
+        from voc.pii import redact_fields
+
+        return redact_fields(docs, ["channel", *segments], self._redactor())
+
     def transform(self, corpus: Corpus) -> Corpus:
         limit = self._limit()
-        docs = corpus.docs.copy()
+        docs, protected = self.protect_fields(corpus.docs, list(corpus.meta.get("segments") or []))
         raw = docs["text"].astype("string").fillna("")
         counts: dict[str, int] = {}
         if self.redact_pii:
-            from voc.pii import Redactor
-
-            redactor = Redactor(kinds=tuple(self.pii_kinds)) if self.pii_kinds else Redactor()
             # Redact the original as well: it is kept for display and must not leak.
-            raw, counts = redactor.redact_series(raw)
+            raw, counts = self._redactor().redact_series(raw)
         cleaned = raw.map(clean_text).astype("string")
         too_long = (cleaned.str.len() > limit) if limit is not None else pd.Series(False, index=cleaned.index)
         n_trunc = int(too_long.sum())
@@ -85,6 +101,8 @@ class CleanStage(Stage):
         corpus.docs = docs
         corpus.meta["clean"] = {
             "pii_redacted": {k: int(v) for k, v in counts.items()},
+            "ids_pseudonymized": protected["ids"],
+            "labels_redacted": protected["labels"],
             "truncated": n_trunc,
             "max_chars": limit,
             "empty_after_clean": int((cleaned.str.len() == 0).sum()),

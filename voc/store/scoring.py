@@ -230,7 +230,12 @@ def _score_chunk(st: Store, analyzer: Any, fingerprint: str, run_id: int, chunk:
     """Plan, score and write one chunk; update ``summary``. Returns the stages' meta."""
     counts = {"rows_read": int(chunk.stats.get("rows_read", len(chunk.frame) + len(chunk.rejects))),
               "accepted": len(chunk.frame), "rejected": len(chunk.rejects), "chunks": 1}
-    frame = assign_keys(chunk.frame, has_id) if len(chunk.frame) else chunk.frame
+    frame = chunk.frame
+    clean = (analyzer.stages_ or {}).get("clean")
+    if len(frame) and clean is not None and hasattr(clean, "protect_fields"):  # key by the ids outputs show
+        segments = list(analyzer.mapping.segments) if analyzer.mapping is not None else []
+        frame = clean.protect_fields(frame, segments)[0]
+    frame = assign_keys(frame, has_id) if len(frame) else frame
     docs = sents = pd.DataFrame()
     meta = None
     if len(frame):
