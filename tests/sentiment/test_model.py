@@ -101,6 +101,19 @@ def test_round_trip(model: SentimentModel, tmp_path: Path) -> None:
 
 
 @needs_model
+def test_saving_twice_writes_the_same_bytes(model: SentimentModel, tmp_path: Path) -> None:
+    """Regression: the weights file's metadata had two keys that safetensors wrote in a
+    random order, so re-saving one fitted Analyzer gave another model fingerprint and the
+    store rescored everything (tests/store/test_scoring.py, fitted vs saved)."""
+    files = set()
+    for i in range(8):  # with two keys, 8 identical saves had a 1 in 128 chance
+        model.to_disk(tmp_path / f"m{i}")
+        files.add(((tmp_path / f"m{i}" / "sentiment.safetensors").read_bytes(),
+                   (tmp_path / f"m{i}" / "config.json").read_bytes()))
+    assert len(files) == 1
+
+
+@needs_model
 def test_challenge_set_floor(model: SentimentModel, challenge: pd.DataFrame) -> None:
     y = challenge["label"].map(LABELS.index).to_numpy()
     p = model.predict_proba(challenge["text"].tolist())

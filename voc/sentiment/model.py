@@ -203,7 +203,9 @@ class SentimentModel:
         path.mkdir(parents=True, exist_ok=True)
         dtype = torch.float16 if self.fp16 else torch.float32
         tensors = {k: v.detach().to(dtype).contiguous() for k, v in self.net_.state_dict().items()}
-        save_file(tensors, str(path / WEIGHTS_FILE), metadata={"format": "voc-sentiment", "version": str(FORMAT_VERSION)})
+        # One metadata key: safetensors keeps metadata in a Rust HashMap, so two keys came out
+        # in either order and two saves of one model had different bytes (and fingerprints).
+        save_file(tensors, str(path / WEIGHTS_FILE), metadata={"format": f"voc-sentiment/{FORMAT_VERSION}"})
         config = {
             "format_version": FORMAT_VERSION,
             "labels": list(LABELS),
