@@ -299,3 +299,38 @@ def test_labels_show_written_forms_and_name_termless_themes() -> None:
                                examples=[[], [], ["👌", "💀💀"], ["Keep it up!!", "Please keep it up, thanks."]])
     assert got == ["runs small", "arrived damaged", "emoji only", "“Keep it up”"]
     assert len(set(labels.unique_labels([[], []], examples=[["Thanks!"], ["Thanks."]]))) == 2
+
+
+def test_exact_knn_matches_brute_force_neighbours() -> None:
+    """UMAP gets voc's own kNN graph instead of building a pynndescent index: it must
+    be the true cosine graph, with each row itself first even beside a duplicate."""
+    from sklearn.neighbors import NearestNeighbors
+
+    from voc.themes.cluster import exact_knn
+
+    x = np.random.default_rng(0).normal(size=(2500, 48)).astype(np.float32)
+    x[7] = x[5]
+    idx, dist = exact_knn(x, 10)
+    ref_dist, ref_idx = NearestNeighbors(n_neighbors=10, metric="cosine", algorithm="brute").fit(x).kneighbors(x)
+    assert (idx[:, 0] == np.arange(len(x))).all()
+    assert idx[5, 1] == 7 and idx[7, 1] == 5 and dist[5, 1] == pytest.approx(0.0, abs=1e-6)
+    assert np.mean(idx == ref_idx) > 0.995  # only float ties may swap
+    np.testing.assert_allclose(np.sort(dist, axis=1), np.sort(ref_dist, axis=1), atol=1e-5)
+
+
+def test_knn_vote_and_centroids_agree_with_a_plain_loop() -> None:
+    from voc.themes.cluster import centroids_of, knn_vote, normalize
+
+    rng = np.random.default_rng(1)
+    x = normalize(rng.normal(size=(300, 16)))
+    ref, lab = x[:120], rng.integers(0, 4, 120)
+    votes = knn_vote(x, ref, lab, 5, 4)
+    for i in (0, 57, 299):
+        nearest = np.argsort(-(ref @ x[i]), kind="stable")[:5]
+        counts = np.bincount(lab[nearest], minlength=4)
+        assert counts[votes[i]] == counts.max()
+    labels = rng.integers(-1, 4, 300)
+    cents, counts = centroids_of(x, labels, 4)
+    for j in range(4):
+        assert counts[j] == (labels == j).sum()
+        np.testing.assert_allclose(cents[j], normalize(x[labels == j].sum(0, keepdims=True))[0], atol=1e-6)

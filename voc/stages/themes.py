@@ -54,8 +54,9 @@ class ThemeStage(Stage):
                  curated: str | list[dict[str, Any]] | None = None, outlier_threshold: float | None = None,
                  curated_threshold: float = 0.5, merge_threshold: float = 0.9, parent_similarity: float = 0.6,
                  reference: str | Path | "ThemeStage" | None = None, match_threshold: float = 0.8,
-                 max_fit_sentences: int = 20_000, outlier_quantile: float = 0.01, n_examples: int = 5,
-                 label_sentences: int = 100, reduction: str = "umap", n_neighbors: int = 5,
+                 max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
+                 label_sentences: int = 100, label_budget: int = 5000, reduction: str = "umap",
+                 n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str = DEFAULT_MODEL) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
@@ -71,6 +72,7 @@ class ThemeStage(Stage):
         self.outlier_quantile = outlier_quantile
         self.n_examples = n_examples
         self.label_sentences = label_sentences
+        self.label_budget = label_budget
         self.reduction = reduction
         self.n_neighbors = n_neighbors
         self.max_exemplars = max_exemplars
@@ -197,7 +199,10 @@ class ThemeStage(Stage):
             kids = [leaf_rows[i] for i in np.flatnonzero(groups == g)]
             if len(kids) > 1:
                 parents.append(kids)
-        reps = [labels.representatives(x[m], self.centroids_[r], [texts[i] for i in m], self.label_sentences)
+        # spaCy parsing is the cost of labelling (~700 sentences/s): at most
+        # ``label_budget`` sentences in all, never fewer than 25 per theme
+        per_theme = max(25, min(self.label_sentences, self.label_budget // max(1, k)))
+        reps = [labels.representatives(x[m], self.centroids_[r], [texts[i] for i in m], per_theme)
                 for r, m in enumerate(members)]
         rep_idx = [m[rr] for m, rr in zip(members, reps)]
         flat = sorted({int(i) for ri in rep_idx for i in ri})
