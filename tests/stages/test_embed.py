@@ -136,3 +136,40 @@ def test_onnx_backend_agrees_with_torch(tmp_path_factory, head, plain, backend, 
     if backend == "onnx":
         np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-4)
         assert (r.head_outputs[0].argmax(1) == plain.head_outputs[0].argmax(1)).all()
+
+
+def _one_sentence_corpus():  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    from voc.stages.base import Corpus
+
+    return Corpus(docs=pd.DataFrame({"doc_id": [0], "text": ["The zip broke."]}),
+                  sentences=pd.DataFrame({"doc_id": [0], "sentence_id": [0], "text": ["The zip broke."]}))
+
+
+def test_onnx_is_the_default_and_run_meta_names_the_engine_that_ran(tmp_path):
+    pytest.importorskip("onnxruntime")
+    import voc
+
+    stage = voc.Analyzer(overrides=[f"embed.cache_dir={tmp_path}"])._build()["embed"]
+    assert stage.backend == "onnx"
+    out = stage.transform(_one_sentence_corpus())
+    assert out.meta["embed"]["backend"] == "onnx" and out.embeddings.shape == (1, 384)
+
+
+def test_missing_onnxruntime_falls_back_to_torch_loudly(tmp_path, monkeypatch, caplog):
+    """Without ONNX Runtime (or a writable export) the run goes on with torch, says
+    so in the log, and run.json records torch: never a silent switch."""
+    from voc import _onnx
+    from voc.stages.embed import EmbedStage
+
+    def missing(backend: str) -> None:
+        raise ConfigError("embed.backend 'onnx' needs onnxruntime")
+
+    monkeypatch.setattr(_onnx, "check_backend", missing)
+    with caplog.at_level("WARNING", logger="voc"):
+        out = EmbedStage(backend="onnx", cache=False, cache_dir=str(tmp_path)).transform(_one_sentence_corpus())
+    assert out.meta["embed"]["backend"] == "torch"
+    assert any("falling back to torch" in r.getMessage() for r in caplog.records)
+    ref = Encoder().encode(["The zip broke."]).embeddings
+    np.testing.assert_allclose(out.embeddings, ref, atol=1e-6)

