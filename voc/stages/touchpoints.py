@@ -7,8 +7,9 @@ softmax over ``touchpoints + [none]``. Few-shot (a few labeled sentences): a sof
 classifier over the same embeddings, trained on the labels *and* the taxonomy's own
 descriptions/examples, so touchpoints without labels still work. Then, when ``fit`` sees
 a corpus of 50+ sentences, one round of self-training on it: one-vs-rest logistic
-regressions on the corpus's own pseudo-labels, anchored by the prototypes and labels
-(multi-label, and learns how customers phrase each touchpoint). Only the taxonomy texts
+regressions on the corpus's own pseudo-labels (with labels: each weighted by how sure
+the seed is of it), anchored by the prototypes and labels (multi-label, and learns how
+customers phrase each touchpoint). Only the taxonomy texts
 and labeled examples are encoded; corpus sentences reuse the shared pass.
 """
 
@@ -120,7 +121,8 @@ class TouchpointStage(Stage):
             for i, js in enumerate(anchor_sets):
                 labels[i, [j for j in js if j < k]] = True
             self.coef_, self.intercept_ = self_train(x, seed, anchors, labels, ANCHOR_WEIGHT, SELF_TRAIN_C,
-                                                     MAX_SELF_TRAIN, self.random_state)
+                                                     MAX_SELF_TRAIN, self.random_state,
+                                                     confidence_weighted=labeled is not None)
             self.head_ = "one-vs-rest"
         self.mode_ = "few-shot" if labeled is not None else "zero-shot"
         log.info("touchpoints: %s, %d touchpoints from %s", self.mode_, len(self.taxonomy_), self.taxonomy_.source)
