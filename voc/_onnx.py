@@ -153,6 +153,41 @@ def ensure_model(model_dir: str, weights_sha: str, cache_dir: Path, layers: Sequ
                              "set embed.cache_dir to a writable directory or embed.backend=torch") from exc
 
 
+def head_runner(head: Any, cache_dir: Path, num_threads: int | None) -> Any:
+    """``(hidden, mask) -> outputs`` in ONNX Runtime for a head that can export itself
+    (``export_onnx``) and has a fingerprint, else None (the head runs in torch). The
+    graph is cached as ``onnx/head-<fingerprint>.onnx``; a failed export only logs."""
+    from voc.cache import head_fingerprint
+
+    fp = head_fingerprint(head)
+    if fp is None or not hasattr(head, "export_onnx"):
+        return None
+    target = cache_dir / "onnx" / f"head-{fp}.onnx"
+    if not target.exists():
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    head.export_onnx(tmp)
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+        except Exception as exc:  # noqa: BLE001 - the torch path still works
+            log.warning("could not export the %s head to ONNX (%s); it runs in torch", type(head).__name__, exc)
+            return None
+    sess = session(str(target), num_threads)
+
+    def run_head(hidden: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        return sess.run(None, {"hidden": np.ascontiguousarray(hidden, dtype=np.float32), "mask": mask})[0]
+
+    return run_head
+
+
 @lru_cache(maxsize=4)
 def session(path: str, num_threads: int | None) -> Any:
     import onnxruntime as ort
@@ -163,6 +198,9 @@ def session(path: str, num_threads: int | None) -> Any:
         opts.intra_op_num_threads = int(num_threads)
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
+    # idle worker threads would otherwise spin after each run, taking the cores from
+    # whatever runs between batches (torch heads, tokenization)
+    opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     try:
         return ort.InferenceSession(path, sess_options=opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # noqa: BLE001 - a corrupt export is one voc error

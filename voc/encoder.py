@@ -190,6 +190,7 @@ class Encoder:
         pad_id = int(tokenizer.pad_token_id or 0)
         layers = sorted({int(h.branch_layer) for h in heads})
         runner = self._runner(layers)
+        head_fns = [self._head_fn(h) for h in heads]
         window = max(self.batch_size, _WINDOW // self.batch_size * self.batch_size)
         with torch.inference_mode():
             for w0 in range(0, n, window):
@@ -219,7 +220,7 @@ class Encoder:
                     emb[idx] = pooled.float().numpy()
                     for j, head in enumerate(heads):
                         hs = hidden[int(head.branch_layer)]
-                        outs[j].append((idx, np.asarray(head.forward_hidden(hs, tmask), dtype=np.float32)))
+                        outs[j].append((idx, np.asarray(head_fns[j](hs, tmask), dtype=np.float32)))
                     if progress is not None:
                         progress(int(weights[idx].sum()))
         head_arrays = []
@@ -230,6 +231,17 @@ class Encoder:
                 arr[idx] = values
             head_arrays.append(arr)
         return _Fresh(emb, head_arrays, truncated)
+
+    def _head_fn(self, head: Head) -> Callable[[Any, Any], Any]:
+        """How ``head`` runs on a batch: in ONNX Runtime with the ONNX back-ends when it
+        can export itself, else its own torch ``forward_hidden``."""
+        if self.backend != "torch":
+            from voc import _onnx
+
+            run = _onnx.head_runner(head, resolve_cache_dir(self.cache_dir), self.num_threads)
+            if run is not None:
+                return lambda hidden, mask: run(hidden.numpy(), mask.numpy())
+        return head.forward_hidden
 
     def _runner(self, layers: list[int]) -> Callable[[np.ndarray, np.ndarray], tuple[Any, dict[int, Any]]]:
         """``(input_ids, mask) -> (last_hidden, {layer: hidden})`` as torch tensors."""

@@ -173,3 +173,23 @@ def test_missing_onnxruntime_falls_back_to_torch_loudly(tmp_path, monkeypatch, c
     assert any("falling back to torch" in r.getMessage() for r in caplog.records)
     ref = Encoder().encode(["The zip broke."]).embeddings
     np.testing.assert_allclose(out.embeddings, ref, atol=1e-6)
+
+
+@pytest.mark.slow
+def test_onnx_backend_runs_the_sentiment_branch_in_onnx_runtime_too(tmp_path, head, plain):
+    """The branch layers would cost ~55% on top of the ONNX pass in torch; exported,
+    they run in ONNX Runtime with the same probabilities. A head that cannot export
+    itself still runs, in torch."""
+    pytest.importorskip("onnxruntime")
+
+    class TorchOnly:
+        branch_layer = head.branch_layer
+        cache_key = "torch-only-test-head"
+
+        def forward_hidden(self, hidden, mask):  # type: ignore[no-untyped-def]
+            return head.forward_hidden(hidden, mask)
+
+    r = Encoder(max_length=32, backend="onnx", cache_dir=tmp_path).encode(TEXTS, heads=[head, TorchOnly()])
+    assert len(list((tmp_path / "onnx").glob("head-*.onnx"))) == 1
+    np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-5)
+    np.testing.assert_allclose(r.head_outputs[1], plain.head_outputs[0], atol=1e-5)
