@@ -31,21 +31,21 @@ def unguard(v: Any) -> Any:
     return v[1:] if isinstance(v, str) and v.startswith("'") and _needs_quote(v) else v
 
 
-def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every text cell guarded (numbers stay numbers)."""
+def _map_text(frame: pd.DataFrame, fn: Any) -> pd.DataFrame:
     out = frame.copy()
     for c in out.columns:
         if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(guard)
+            out[c] = out[c].map(fn)
     return out
+
+
+def guard_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every text cell guarded (numbers stay numbers)."""
+    return _map_text(frame, guard)
 
 
 def unguard_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for c in out.columns:
-        if out[c].dtype == object or pd.api.types.is_string_dtype(out[c].dtype):
-            out[c] = out[c].map(unguard)
-    return out
+    return _map_text(frame, unguard)
 
 
 def guard_sql(column: str) -> str:
