@@ -7,8 +7,14 @@
 2. Airline tweets (negative, with a reason): the default online-retail taxonomy,
    per-touchpoint precision/recall for the reasons that map to it, and the effort flag
    against ``longlines``; plus an airline taxonomy written from the reason names.
-3. Effort rules: precision/recall on the hand-written sentences in
+   Few-shot on the reason taxonomy too (5 and 20 labeled tweets per reason, seeds).
+3. Banking77 (test split) with its 77 intents grouped into 8 coarse categories, a
+   taxonomy written from the group names: zero-shot, 5- and 20-shot (labels from train).
+   The second labeled task every few-shot method or setting is checked on.
+4. Effort rules: precision/recall on the hand-written sentences in
    tests/stages/test_touchpoints.py.
+5. ``few_shot_study``: the few-shot methods tried for issue 5 and their figures
+   (selected on SemEval *train*, checked on the airline reasons and Banking77).
 
     python benchmarks/touchpoints.py                  # writes benchmarks/results/touchpoints.json
     python benchmarks/touchpoints.py --data-dir DIR   # another copy of the shared data
@@ -76,6 +82,175 @@ AIRLINE_TO_DEFAULT = {
 }
 
 
+# Banking77 intents in 8 coarse groups; each description is written from the group name.
+BANK77_GROUPS = {
+    "cards": ("debit cards: ordering, delivery, activation, PIN, lost, stolen or blocked cards, virtual cards",
+              "card_arrival card_linking card_delivery_estimate card_not_working lost_or_stolen_card pin_blocked "
+              "contactless_not_working getting_virtual_card card_acceptance get_physical_card visa_or_mastercard "
+              "disposable_card_limits compromised_card card_swallowed change_pin getting_spare_card order_physical_card "
+              "virtual_card_not_working get_disposable_virtual_card activate_my_card card_about_to_expire "
+              "apple_pay_or_google_pay supported_cards_and_currencies"),
+    "top-ups": ("topping up the account: by card, bank transfer, cash or cheque, limits, failed or pending top-ups",
+                "automatic_top_up pending_top_up top_up_limits top_up_reverted topping_up_by_card verify_top_up "
+                "top_up_by_cash_or_cheque top_up_failed"),
+    "transfers": ("bank transfers: sending and receiving money, pending, failed or declined transfers, beneficiaries",
+                  "cancel_transfer transfer_not_received_by_recipient pending_transfer declined_transfer transfer_timing "
+                  "beneficiary_not_allowed receiving_money failed_transfer transfer_into_account "
+                  "balance_not_updated_after_bank_transfer"),
+    "cash & ATM": ("cash withdrawals at ATMs: declined, pending or wrong cash withdrawals",
+                   "pending_cash_withdrawal wrong_amount_of_cash_received atm_support declined_cash_withdrawal "
+                   "cash_withdrawal_not_recognised balance_not_updated_after_cheque_or_cash_deposit"),
+    "exchange & currencies": ("currency exchange: exchange rates, foreign currencies and exchanging money in the app",
+                              "exchange_rate card_payment_wrong_exchange_rate fiat_currency_support exchange_via_app "
+                              "wrong_exchange_rate_for_cash_withdrawal"),
+    "fees & charges": ("fees and charges: extra charges, fees for payments, transfers, top-ups, withdrawals or exchange",
+                       "extra_charge_on_statement card_payment_fee_charged top_up_by_bank_transfer_charge "
+                       "transfer_fee_charged exchange_charge top_up_by_card_charge cash_withdrawal_charge"),
+    "payments & refunds": ("card payments and refunds: pending, declined, unrecognised or duplicate payments, refunds",
+                           "card_payment_not_recognised direct_debit_payment_not_recognised pending_card_payment "
+                           "request_refund declined_card_payment Refund_not_showing_up transaction_charged_twice "
+                           "reverted_card_payment?"),
+    "account & identity": ("the account itself: identity verification, personal details, passcode, age, countries, "
+                           "closing it",
+                           "age_limit edit_personal_details why_verify_identity unable_to_verify_identity passcode_forgotten "
+                           "lost_or_stolen_phone terminate_account verify_source_of_funds verify_my_identity country_support"),
+}
+BANK77_TAXONOMY = [{"name": name, "description": desc} for name, (desc, _) in BANK77_GROUPS.items()]
+INTENT_TO_GROUP = {intent: name for name, (_, intents) in BANK77_GROUPS.items() for intent in intents.split()}
+
+
+# Issue 5: the few-shot methods tried to reach 5-shot micro-F1 >= 0.80 on SemEval test.
+# Protocol ("dev"): SemEval-2014 *train* as the corpus, 5 (or 20) labeled sentences per
+# category drawn from it as the benchmark draws them, scored on the rest of train; 5
+# seeds unless noted. Nothing here was selected on the test split. Figures are micro-F1
+# (macro-F1 where given), from exploratory scripts over the cached embeddings.
+FEW_SHOT_STUDY: dict[str, object] = {
+    "protocol": "dev = SemEval-2014 train split (3,041 sentences) as corpus and evaluation, labels drawn from it "
+                "and left out of the scoring; checked on airline complaint reasons (9 classes, corpus = 9,089 "
+                "negative tweets) and Banking77 in 8 groups (corpus = train + test, scored on test)",
+    "dev_reference": {
+        "today_head_5_shot": {"micro_f1": 0.6956, "micro_f1_std": 0.0143, "macro_f1": 0.6553},
+        "today_head_20_shot": {"micro_f1": 0.7519, "micro_f1_std": 0.0079, "macro_f1": 0.7247},
+        "today_head_zero_shot": {"micro_f1": 0.6719, "macro_f1": 0.628},
+        "linear_probe_all_labels_5fold_cv": {"micro_f1": 0.816, "macro_f1": 0.799,
+                                             "auc_per_label": [0.96, 0.959, 0.983, 0.933, 0.915],
+                                             "note": "the ceiling of the frozen embedding on dev (test: 0.853)"},
+        "today_head_5_shot_auc_seed0": [0.929, 0.924, 0.954, 0.828, 0.78],
+        "diagnosis": "the 5-shot head ranks ambience and anecdotes far worse than a probe with all labels "
+                     "(AUC 0.83/0.78 vs 0.93/0.92); per-class oracle thresholds would add only ~1 point, so the "
+                     "gap is in the direction learned from 5 examples, not in calibration",
+    },
+    "tried": [
+        {"method": "prototype mixing: class prototype = w * description + mean of the labeled examples, cosine, "
+                   "raw / centred on the corpus mean / whitened with the corpus covariance",
+         "result": "top-1 accuracy <= 0.71 and mean AUC <= 0.82, below today's head (self-trained) at every w; "
+                   "not pursued"},
+        {"method": "centre embeddings on the corpus mean before today's head",
+         "five_shot": 0.603, "twenty_shot": 0.6867,
+         "note": "the zero-shot floor/temperature are calibrated for raw cosines; would need re-tuning"},
+        {"method": "label spreading over a 10-NN corpus graph (alpha 0.5-0.97), seeded with today's probabilities "
+                   "and the labels, used directly or as pseudo-labels for the one-vs-rest head",
+         "five_shot_best": 0.7069, "five_shot_best_macro": 0.645, "setting": "alpha 0.8, as pseudo-labels",
+         "note": "+1 micro point but macro -1 (favours the big class); alpha >= 0.9 collapses into food"},
+        {"method": "today's head, other settings",
+         "five_shot": {"self_train_C_0.3": 0.7009, "self_train_C_3": 0.6869, "self_train_C_10": 0.6765,
+                       "anchor_weight_5": 0.6932, "few_shot_C_10": 0.6942, "few_shot_C_1": 0.69,
+                       "labels_only_softmax_C_100_no_prototypes_no_self_training": 0.6424},
+         "note": "self-train C 0.3 helps SemEval and airline but lowers Banking77 20-shot (-0.3); not taken"},
+        {"method": "curriculum self-training: per class keep the top 20..100% most confident pseudo-labels, "
+                   "5 rounds; also 2 rounds on all, 1 round on the top 50%",
+         "five_shot": {"5_rounds": 0.4799, "2_rounds_all": 0.679, "1_round_top_50": 0.7027},
+         "note": "drifts (as the earlier 2-3-round trials did); top-50% lowers Banking77 (0.8066 vs 0.8122)"},
+        {"method": "product of experts: final one-vs-rest logits + lambda * zero-shot log-odds (lambda 0.25-1)",
+         "five_shot_best": 0.6956, "note": "never above today's head"},
+        {"method": "other poolings of the shared pass's last layer: max-pool; mean without [CLS]/[SEP]",
+         "five_shot": {"max_pool": 0.5868, "mean_and_max_concatenated": 0.6839, "mean_without_special_tokens": 0.7057},
+         "note": "+1 point for dropping [CLS]/[SEP] from the mean, but that changes the shared embedding every "
+                 "head reads; left alone"},
+        {"method": "confidence-weighted pseudo-labels (each corpus pseudo-label weighted by its seed probability)",
+         "integrated": "in few-shot mode only (voc.touchpoints.model.self_train, confidence_weighted)", "seeds": 10,
+         "dev_micro_f1_before_after_weighting_every_mode": {
+             "semeval_dev": {"zero_shot": [0.6719, 0.6741], "5_shot": [0.7054, 0.7079], "20_shot": [0.7524, 0.7544]},
+             "airline_reasons": {"zero_shot": [0.5198, 0.5339], "5_shot": [0.5374, 0.5433], "20_shot": [0.5536, 0.5574]},
+             "banking77_8_groups": {"zero_shot": [0.7885, 0.792], "5_shot": [0.812, 0.815], "20_shot": [0.8481, 0.8499]}},
+         "seeds_better_at_5_shot": {"semeval_dev": "9/10", "airline_reasons": "10/10", "banking77_8_groups": "10/10"},
+         "note": "macro-F1 not lower anywhere on dev; weighting by the squared probability gained more micro on "
+                 "airline but lowered its zero-shot macro (0.441 vs 0.455): not taken. In zero-shot mode the "
+                 "benchmark (below) showed SemEval test zero-shot 0.7393/0.6184 -> 0.7378/0.5984 micro/macro "
+                 "(price recall down) and lower airline recall for the small default touchpoints (product "
+                 "quality 0.024 -> 0.005, purchase & checkout 0.057 -> 0.023): so zero-shot keeps equal weights "
+                 "and its figures are unchanged",
+         "test_before_after": {
+             "semeval_test_5_shot": {"micro_f1": [0.7469, 0.7514], "macro_f1": [0.6718, 0.6766],
+                                     "seeds_better": "5/5"},
+             "semeval_test_20_shot": {"micro_f1": [0.7926, 0.7943], "macro_f1": [0.7484, 0.7514],
+                                      "seeds_better": "4/5"},
+             "airline_reasons_5_shot": {"micro_f1": [0.5358, 0.542], "macro_f1": [0.4653, 0.4662]},
+             "airline_reasons_20_shot": {"micro_f1": [0.5524, 0.556], "macro_f1": [0.4771, 0.4789]},
+             "banking77_5_shot": {"micro_f1": [0.8122, 0.815], "macro_f1": [0.8012, 0.8045]},
+             "banking77_20_shot": {"micro_f1": [0.8454, 0.8475], "macro_f1": [0.8387, 0.8413]},
+             "note": "5 seeds each, the benchmark's protocol; 'before' = the same code with equal weights (the "
+                     "SemEval 20-shot before is 0.7926, not the 0.7923 committed earlier, because a labeled train "
+                     "sentence that also occurs in test is now left out of the scoring)"}},
+        {"method": "SetFit-style contrastive fine-tuning (cosine-similarity loss on all pairs of the ~30 labeled "
+                   "sentences + 5 descriptions, 1 epoch), then today's head over the new embeddings",
+         "seeds": "2-3",
+         "five_shot": {"last_layer_lr_5e-5": 0.6916, "last_layer_lr_2e-4": 0.6869, "last_layer_lr_1e-3": 0.6915,
+                       "top_2_layers_lr_2e-4": 0.7172, "whole_encoder_lr_2e-5": 0.6904},
+         "same_seeds_today_head": {"2_seeds": 0.709, "3_seeds": 0.6982},
+         "note": "no reliable gain from the top layers"},
+        {"method": "SetFit proper: the whole encoder fine-tuned contrastively (as above), then today's head over "
+                   "its embeddings of the corpus",
+         "seeds": 3,
+         "five_shot_dev": {"lr_2e-5_1_epoch": 0.6904, "lr_5e-5_2_epochs": 0.7293, "lr_5e-5_2_epochs_std": 0.032,
+                           "same_seeds_today_head": 0.7022},
+         "banking77_check": {"setfit_lr_5e-5_2_epochs": 0.7956, "today_head": 0.8161,
+                             "note": "corpus = Banking77 test only, same label draws"},
+         "semeval_test_reported_once": {"micro_f1_per_seed": [0.8131, 0.743, 0.7223], "micro_f1": 0.7595,
+                                        "micro_f1_std": 0.0389, "macro_f1": 0.7007,
+                                        "today_head_same_seeds": [0.7683, 0.7623, 0.7412],
+                                        "note": "lr 5e-5, 2 epochs as chosen on dev; one draw of the 5 labels "
+                                                "reaches 0.81, the mean is the head's and the spread 3x wider"},
+         "cost": "a second full MiniLM pass per sentence at scoring time (the tuned copy), a full pass over the "
+                 "corpus at fit time, 35-180 s of training on one thread, and a ~90 MB model per fitted taxonomy",
+         "note": "+2.7 points on SemEval dev, +0.2 on SemEval test (3x the spread), -2 on Banking77: not "
+                 "general, and it costs a second encoder pass; not integrated"},
+        {"method": "encoder self-training: the top 2 layers (branching off layer 4 like voc's sentiment model) "
+                   "fine-tuned on today's head's corpus pseudo-labels + the labels (BCE, 1 epoch), then today's "
+                   "head over the new embeddings",
+         "seeds": 3, "five_shot": {"lr_1e-4": 0.7175, "lr_3e-4": 0.72, "lr_1e-4_2_epochs": 0.7043,
+                                   "lr_1e-4_soft_targets": 0.6956},
+         "same_seeds_today_head": 0.6982,
+         "checks_5_shot": {
+             "banking77_8_groups": {"micro_f1": [0.8136, 0.8223], "macro_f1": [0.8035, 0.811], "seeds_better": "2/3",
+                                    "note": "corpus = Banking77 test, labels from train; [today's head, encoder "
+                                            "self-training], equal pseudo-label weights in both"},
+             "airline_reasons": {"micro_f1": [0.5334, 0.5758], "macro_f1": [0.4573, 0.4894], "seeds_better": "3/3",
+                                 "note": "corpus = 3,000 tweets with a reason (not Can't Tell), labels from the rest"},
+             "semeval_test_reported_once": {"micro_f1": [0.7529, 0.7648], "macro_f1": [0.6786, 0.6837],
+                                            "micro_f1_per_seed": [[0.7656, 0.7592, 0.7338], [0.7852, 0.7559, 0.7533]],
+                                            "note": "the benchmark's protocol, 3 seeds; today's head (equal weights) "
+                                                    "vs encoder self-training"}},
+         "cost": "at scoring time 2 extra layers per sentence (1/3 of an encoder pass, like sentiment); at fit time "
+                 "the corpus's layer-4 states (a 4/6 encoder pass, or keeping them from the shared pass) and "
+                 "50-170 s of training on one thread for 3,041 sentences",
+         "note": "the only method that gained on all three tasks (+2 SemEval dev, +0.9 Banking77, +4.2 airline), "
+                 "still short of the target; not integrated: at scoring time it is an encoder head on layer 4 "
+                 "(as voc.sentiment), which needs the embed stage to run it and the fit to see the corpus's "
+                 "layer-4 states, outside this stage. The next step if 5-shot quality matters"},
+    ],
+    "conclusion": "5-shot micro-F1 >= 0.80 on SemEval test was not reached (0.7514). Over frozen MiniLM "
+                  "embeddings the best general change found is worth +0.2 to +0.6 points (integrated, few-shot "
+                  "only); fine-tuning the encoder's top 2 layers on corpus pseudo-labels gained on all three tasks "
+                  "(+2 SemEval dev, +0.9 Banking77, +4 airline; SemEval test 0.765 vs 0.753) at 1/3 extra encoder "
+                  "cost and is the next step; SetFit on the whole encoder helps SemEval dev, "
+                  "ties on SemEval test with a 3x wider spread, and hurts Banking77. With all 3,041 labels "
+                  "a linear probe reaches 0.816 on dev (0.853 test), so 0.80 at 5 shots would mean ~94% of "
+                  "full supervision (0.80 of 0.853) from 5 examples per class; the remaining levers are a stronger or "
+                  "task-fine-tuned encoder, or more labels (20-shot is ~0.79-0.80 on test).",
+}
+
+
 # --- helpers ---------------------------------------------------------------------------
 def corpus_of(texts: list[str], emb: np.ndarray) -> Corpus:
     n = len(texts)
@@ -126,6 +301,27 @@ def sample_labeled(texts: list[str], gold: list[set[str]], labels: list[str], k:
     return pd.DataFrame(rows, columns=["text", "touchpoint"])
 
 
+def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[set[str]], pool: np.ndarray,
+             eval_idx: np.ndarray, eval_emb: np.ndarray, k: int, seeds: int) -> dict[str, object]:
+    """``k`` labels per category drawn from rows ``pool`` of ``texts``, fitted on
+    ``corpus``, scored on ``eval_idx`` minus the labeled rows; mean and std over seeds."""
+    labels = taxonomy.names
+    runs = []
+    for seed in range(seeds):
+        labeled = sample_labeled([texts[i] for i in pool], [gold[i] for i in pool], labels, k, seed)
+        used = set(labeled["text"])
+        keep = [j for j, i in enumerate(eval_idx) if texts[i] not in used]
+        st = TouchpointStage(taxonomy=taxonomy, random_state=seed).fit(corpus, labeled=labeled)
+        pred, _ = tag(st, [texts[eval_idx[j]] for j in keep], eval_emb[keep])
+        runs.append(f1_scores([gold[eval_idx[j]] for j in keep], pred, labels))
+    micro = [r["micro_f1"] for r in runs]
+    macro = [r["macro_f1"] for r in runs]
+    return {"seeds": seeds, "labeled_sentences_per_category": k,
+            "micro_f1": round(float(np.mean(micro)), 4), "micro_f1_std": round(float(np.std(micro)), 4),
+            "macro_f1": round(float(np.mean(macro)), 4), "macro_f1_std": round(float(np.std(macro)), 4),
+            "micro_f1_per_seed": micro, "per_label_seed0": runs[0]["per_label"]}
+
+
 # --- SemEval ---------------------------------------------------------------------------
 def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     df = pd.read_csv(data_dir / "semeval2014_restaurants" / "sentences.csv")
@@ -137,7 +333,7 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     te = np.flatnonzero(test)
     tr = np.flatnonzero(~test)
     te_texts, te_emb, te_gold = [texts[i] for i in te], emb[te], [gold_all[i] for i in te]
-    tr_texts, tr_gold = [texts[i] for i in tr], [gold_all[i] for i in tr]
+    tr_gold = [gold_all[i] for i in tr]
     taxonomy = Taxonomy.from_entries(SEMEVAL_TAXONOMY, source="semeval-names+descriptions")
 
     out: dict[str, object] = {"n_test_sentences": len(te), "taxonomy": SEMEVAL_TAXONOMY}
@@ -151,20 +347,7 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     # corpus of train sentences + test: labels come from train, the corpus reuses its embeddings
     full = corpus_of(texts, emb)
     for k in (5, 20):
-        runs = []
-        for seed in range(seeds):
-            labeled = sample_labeled(tr_texts, tr_gold, labels, k, seed)
-            st = TouchpointStage(taxonomy=taxonomy, random_state=seed).fit(full, labeled=labeled)
-            pred, _ = tag(st, te_texts, te_emb)
-            runs.append(f1_scores(te_gold, pred, labels))
-        micro = [r["micro_f1"] for r in runs]
-        macro = [r["macro_f1"] for r in runs]
-        out[f"few_shot_{k}"] = {
-            "seeds": seeds, "labeled_sentences_per_category": k,
-            "micro_f1": round(float(np.mean(micro)), 4), "micro_f1_std": round(float(np.std(micro)), 4),
-            "macro_f1": round(float(np.mean(macro)), 4), "macro_f1_std": round(float(np.std(macro)), 4),
-            "per_label_seed0": runs[0]["per_label"],
-        }
+        out[f"few_shot_{k}"] = few_shot(taxonomy, full, texts, gold_all, tr, te, te_emb, k, seeds)
     # context, not a voc mode: the ceiling of a linear probe on these frozen embeddings
     # with all 3,041 labeled train sentences (one-vs-rest logistic regression, C=1)
     from sklearn.linear_model import LogisticRegression
@@ -181,7 +364,7 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
 
 
 # --- airline ---------------------------------------------------------------------------
-def airline(data_dir: Path, cache_dir: Path) -> dict[str, object]:
+def airline(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     df = pd.read_csv(data_dir / "twitter_us_airline_sentiment" / "Tweets.csv")
     df = df[(df["airline_sentiment"] == "negative") & df["negativereason"].notna()]
     emb = embed_cached(df["text"].astype(str).tolist(), cache_dir)  # same cache as the themes benchmark
@@ -221,6 +404,34 @@ def airline(data_dir: Path, cache_dir: Path) -> dict[str, object]:
     pred, _ = tag(stage, [texts[i] for i in keep], emb[keep])
     out["reason_taxonomy_zero_shot"] = f1_scores([{reasons[i]} for i in keep], pred, labels)
     out["reason_taxonomy_zero_shot"]["note"] = "tweets labeled Can't Tell left out"
+    reason_tax = Taxonomy.from_entries(AIRLINE_TAXONOMY, source="airline-reasons")
+    gold = [{r} if r != "Can't Tell" else set() for r in reasons]
+    keep_a = np.asarray(keep)
+    for k in (5, 20):
+        out[f"reason_taxonomy_few_shot_{k}"] = {
+            **few_shot(reason_tax, corpus_of(texts, emb), texts, gold, keep_a, keep_a, emb[keep_a], k, seeds),
+            "note": "labels drawn from the tweets themselves and left out of the scoring; corpus = all tweets"}
+    return out
+
+
+# --- Banking77 -------------------------------------------------------------------------
+def banking77(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
+    frames = [pd.read_csv(data_dir / "banking77" / f"{split}.csv") for split in ("train", "test")]
+    texts = [t for f in frames for t in f["text"].astype(str)]
+    gold = [{INTENT_TO_GROUP[c]} for f in frames for c in f["category"]]
+    emb = np.vstack([embed_cached(f["text"].astype(str).tolist(), cache_dir) for f in frames])
+    n_tr = len(frames[0])
+    tr, te = np.arange(n_tr), np.arange(n_tr, len(texts))
+    taxonomy = Taxonomy.from_entries(BANK77_TAXONOMY, source="banking77-groups")
+    full = corpus_of(texts, emb)
+    out: dict[str, object] = {"n_test": len(te), "taxonomy": BANK77_TAXONOMY,
+                              "groups": {g: intents.split() for g, (_, intents) in BANK77_GROUPS.items()},
+                              "note": "corpus = train + test messages; labels from train; scored on test"}
+    stage = TouchpointStage(taxonomy=taxonomy).fit(full)
+    pred, _ = tag(stage, [texts[i] for i in te], emb[te])
+    out["zero_shot"] = f1_scores([gold[i] for i in te], pred, taxonomy.names)
+    for k in (5, 20):
+        out[f"few_shot_{k}"] = few_shot(taxonomy, full, texts, gold, tr, te, emb[te], k, seeds)
     return out
 
 
@@ -256,7 +467,9 @@ def main() -> None:
     t0 = time.time()
     results: dict[str, object] = {"machine": machine()}
     results["semeval2014_restaurants"] = semeval(args.data_dir, args.cache_dir, args.seeds)
-    results["airline_negative_tweets"] = airline(args.data_dir, args.cache_dir)
+    results["airline_negative_tweets"] = airline(args.data_dir, args.cache_dir, args.seeds)
+    results["banking77_8_groups"] = banking77(args.data_dir, args.cache_dir, args.seeds)
+    results["few_shot_study"] = FEW_SHOT_STUDY
     results["effort_handwritten"] = effort_set()
     results["seconds"] = round(time.time() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
