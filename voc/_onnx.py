@@ -10,8 +10,9 @@ quantised per batch). Files are named by the weights' sha256, so new weights exp
 anew; they are written to a temporary name and renamed, so concurrent runs are safe.
 
 ``onnx`` is the default: on 3,905 tweet sentences it gave the same embeddings as
-torch (mean cosine 1.0), the same sentiment and theme labels, at ~1.4-2x the speed
-(benchmarks/throughput.py). Where onnxruntime or the export is unavailable voc warns
+torch (mean cosine 1.0) and the same sentiment and theme labels, and it is faster,
+by little on an idle machine and by several times when other jobs share the cores
+(benchmarks/throughput.py, ``scoring``). Where onnxruntime or the export is unavailable voc warns
 and runs torch (:func:`resolve_backend`).
 """
 

@@ -106,21 +106,28 @@ class Encoder:
     def _load(self):  # type: ignore[no-untyped-def]
         return _load_transformer(str(model_path(self.model)), self.num_threads)
 
+    def _tokenizer_and_config(self):  # type: ignore[no-untyped-def]
+        """What every back-end needs; the ONNX ones never load the torch weights
+        (~1 s and ~400 MB of a scoring process)."""
+        if self.backend == "torch":
+            tokenizer, model = self._load()
+            return tokenizer, model.config
+        return _load_tokenizer_and_config(str(model_path(self.model)))
+
     @property
     def dim(self) -> int:
-        return int(self._load()[1].config.hidden_size)
+        return int(self._tokenizer_and_config()[1].hidden_size)
 
     @property
     def n_layers(self) -> int:
-        return int(self._load()[1].config.num_hidden_layers)
+        return int(self._tokenizer_and_config()[1].num_hidden_layers)
 
     def encode(self, texts: Sequence[str], heads: Sequence[Head] = (),
                progress: Callable[[int], None] | None = None) -> EncodeResult:
         """Encode ``texts`` in length-sorted batches; run ``heads`` on the same pass."""
         n = len(texts)
         if n == 0:
-            _, model = self._load()
-            dim = int(model.config.hidden_size)
+            dim = self.dim
             return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads], 0)
         # distinct texts only: duplicates (retweets, boilerplate) cost nothing
         first: dict[str, int] = {}
@@ -165,8 +172,7 @@ class Encoder:
             log.debug("embedding cache skipped: a head has no fingerprint")
             return None, []
         space = namespace(weights_sha256(self.model), self.max_length, self.backend)
-        _, model = self._load()
-        return open_cache(resolve_cache_dir(self.cache_dir), space, int(model.config.hidden_size)), \
+        return open_cache(resolve_cache_dir(self.cache_dir), space, self.dim), \
             [str(h) for h in head_ids]
 
     def _encode(self, texts: list[str], heads: Sequence[Head], progress: Callable[[int], None] | None,
@@ -175,9 +181,9 @@ class Encoder:
         text in the caller's list) only scale the progress ticks."""
         import torch
 
-        tokenizer, model = self._load()
+        tokenizer, config = self._tokenizer_and_config()
         n = len(texts)
-        dim = int(model.config.hidden_size)
+        dim = int(config.hidden_size)
         emb = np.zeros((n, dim), dtype=np.float32)
         outs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in heads]
         if n == 0:
@@ -276,6 +282,19 @@ class _Fresh:
     embeddings: np.ndarray
     head_outputs: list[np.ndarray]
     truncated: np.ndarray  # per distinct encoded text
+
+
+@lru_cache(maxsize=4)
+def _load_tokenizer_and_config(path: str):  # type: ignore[no-untyped-def]
+    from transformers import AutoConfig, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    try:
+        return (AutoTokenizer.from_pretrained(path, local_files_only=True),
+                AutoConfig.from_pretrained(path, local_files_only=True))
+    except Exception as exc:  # noqa: BLE001 - report any loader failure as one voc error
+        raise ModelLoadError(f"cannot load the encoder's tokenizer from {path}: {exc}") from exc
 
 
 @lru_cache(maxsize=4)
