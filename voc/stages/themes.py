@@ -56,7 +56,7 @@ class ThemeStage(Stage):
                  reference: str | Path | "ThemeStage" | None = None, match_threshold: float = 0.8,
                  max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
                  label_sentences: int = 100, label_budget: int = 5000, reduction: str = "umap",
-                 n_neighbors: int = 5,
+                 umap_epochs: int = 200, n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str = DEFAULT_MODEL) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
@@ -74,6 +74,7 @@ class ThemeStage(Stage):
         self.label_sentences = label_sentences
         self.label_budget = label_budget
         self.reduction = reduction
+        self.umap_epochs = umap_epochs
         self.n_neighbors = n_neighbors
         self.max_exemplars = max_exemplars
         self.encoder = encoder
@@ -99,7 +100,7 @@ class ThemeStage(Stage):
         found = cluster.discover(x[sample], min_cluster_size=mcs, min_samples=max(2, round(mcs / 4)),
                                  random_state=self.random_state, merge_threshold=self.merge_threshold,
                                  outlier_threshold=self.outlier_threshold, outlier_quantile=self.outlier_quantile,
-                                 reduction=self.reduction)
+                                 reduction=self.reduction, n_epochs=self.umap_epochs)
         leaf_c = found.centroids
         # order discovered themes by size on the whole corpus (ties: discovery order)
         if leaf_c.shape[0]:

@@ -88,7 +88,7 @@ def load_curated(spec: str | Path | Sequence[dict[str, Any]]) -> list[CuratedThe
 
 def encode_prototypes(themes: Sequence[CuratedTheme], encoder: str) -> tuple[np.ndarray, np.ndarray]:
     """Prototype vectors and, per row, the index of the theme it belongs to."""
-    from voc.encoder import Encoder
+    from voc.encoder import text_encoder
 
     texts: list[str] = []
     owner: list[int] = []
@@ -96,5 +96,5 @@ def encode_prototypes(themes: Sequence[CuratedTheme], encoder: str) -> tuple[np.
         for t in theme.prototype_texts():
             texts.append(t)
             owner.append(i)
-    emb = Encoder(encoder).encode(texts).embeddings if texts else np.zeros((0, 384), dtype=np.float32)
+    emb = text_encoder(encoder).encode(texts).embeddings if texts else np.zeros((0, 384), dtype=np.float32)
     return emb.astype(np.float32), np.asarray(owner, dtype=np.int64)
