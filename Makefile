@@ -12,11 +12,11 @@ SOURCES := $(shell find voc configs models -type f -not -name '*.pyc' 2>/dev/nul
 install: $(STAMP)
 
 # torch first, pinned: its CPU build comes from local disk; an unpinned torch would pull CUDA.
-# The spark and fast extras are installed too, so the suite tests the Spark and ONNX paths.
+# The spark extra is installed too, so the suite tests the Spark path (ONNX Runtime is a core dependency).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark,fast]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 demo: $(DEMO)/report.html
