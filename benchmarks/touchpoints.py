@@ -36,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -49,13 +50,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from themes import embed_cached  # noqa: E402  (one cache for both benchmarks)
 
 # Written from the category names and a one-line description each, nothing else.
-SEMEVAL_TAXONOMY = [
-    {"name": "food", "description": "the food and drinks: dishes, menu, taste, quality and portions"},
-    {"name": "service", "description": "the service: waiters and staff, their friendliness, attentiveness and speed"},
-    {"name": "price", "description": "the prices: how expensive or cheap it is and the value for money"},
-    {"name": "ambience", "description": "the ambience: atmosphere, decor, music, noise and seating"},
-    {"name": "anecdotes/miscellaneous", "description": "anecdotes and general remarks about the restaurant or the visit"},
-]
+SEMEVAL_TAXONOMY = yaml.safe_load((Path(__file__).resolve().parent / "taxonomies" / "semeval2014_restaurants.yaml")
+                                  .read_text(encoding="utf-8"))
 
 # Airline complaint reasons, from the reason names and a one-line description each.
 AIRLINE_TAXONOMY = [

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from voc.errors import ConfigError, NotFittedError
 from voc.stages.base import Corpus
@@ -359,15 +360,10 @@ def test_few_shot_self_trained_round_trip(tmp_path: Path, corpus_of) -> None:
     pd.testing.assert_frame_equal(loaded.transform(corpus_of(cases)).sentences, before)
 
 
-# Written from the SemEval-2014 category names and a one-line description each (as in
-# benchmarks/touchpoints.py), nothing else.
-SEMEVAL_TAXONOMY = [
-    {"name": "food", "description": "the food and drinks: dishes, menu, taste, quality and portions"},
-    {"name": "service", "description": "the service: waiters and staff, their friendliness, attentiveness and speed"},
-    {"name": "price", "description": "the prices: how expensive or cheap it is and the value for money"},
-    {"name": "ambience", "description": "the ambience: atmosphere, decor, music, noise and seating"},
-    {"name": "anecdotes/miscellaneous", "description": "anecdotes and general remarks about the restaurant or the visit"},
-]
+# Written from the SemEval-2014 category names and a one-line description each, the
+# file benchmarks/touchpoints.py measures with.
+SEMEVAL_TAXONOMY = yaml.safe_load((Path(__file__).resolve().parents[2] / "benchmarks" / "taxonomies" /
+                                   "semeval2014_restaurants.yaml").read_text(encoding="utf-8"))
 
 
 def test_few_shot_beats_zero_shot_on_semeval_sample(corpus_of) -> None:
