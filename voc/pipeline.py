@@ -7,7 +7,6 @@ stages learned so new feedback can be scored against the same themes.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import logging
@@ -25,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from voc._paths import DIGEST, portable_values, split_traced, traced
+from voc._paths import portable_values
 from voc.config import apply_overrides, default_config, load_config, merge
 from voc.errors import ConfigError, ModelLoadError, NotFittedError, PipelineError
 from voc.io import IngestResult, frame_to_feedback, read_feedback
@@ -202,7 +201,6 @@ class Analyzer:
                 self.progress(name, 0, 0)
             if fit and stage.learns:
                 stage.fit(corpus)
-                _trace_taxonomy(stage)
             corpus = stage.transform(corpus)
             timings[name] = round(time.perf_counter() - t0, 3)
             if self.progress is not None:
@@ -229,10 +227,6 @@ class Analyzer:
             "timings_s": {**timings, "total": round(time.perf_counter() - t_all, 3)},
             "stages": {k: v for k, v in corpus.meta.items() if k not in ("scores", "segments")},
         }
-        tp = run["stages"].get("touchpoints")
-        if isinstance(tp, dict) and isinstance(tp.get("taxonomy"), str):
-            run["stages"]["touchpoints"] = {**tp, **dict(zip(("taxonomy", "taxonomy_sha256"),
-                                                             split_traced(tp["taxonomy"])))}
         run = portable_values(run)
         return Analysis(documents=corpus.docs, sentences=corpus.sentences,
                         themes=themes.copy() if themes is not None else pd.DataFrame(),
@@ -323,15 +317,6 @@ def _portable_fit_inputs(config: dict[str, Any]) -> dict[str, Any]:
         if isinstance(out.get(section), dict):
             out[section] = {k: portable_values(v) if k in keys else v for k, v in out[section].items()}
     return out
-
-
-def _trace_taxonomy(stage: Stage) -> None:
-    """Name a fitted stage's taxonomy file portably, with its SHA-256 (``voc._paths``): the
-    name ends up in run.json and the saved model, which must not carry absolute paths."""
-    tax = getattr(stage, "taxonomy_", None)
-    source = getattr(tax, "source", None)
-    if isinstance(source, str) and DIGEST not in source and Path(source).is_file():
-        stage.taxonomy_ = dataclasses.replace(tax, source=traced(source))  # type: ignore[attr-defined]
 
 
 def load(path: str | Path, mapping: ColumnMapping | None = None) -> Analyzer:

@@ -15,6 +15,7 @@ and labeled examples are encoded; corpus sentences reuse the shared pass.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from voc._paths import split_traced, traced
 from voc.errors import ConfigError, ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.touchpoints import effort as effort_rules
@@ -89,7 +91,9 @@ class TouchpointStage(Stage):
         if isinstance(self.taxonomy, Taxonomy):
             self.taxonomy_ = self.taxonomy
         else:
-            self.taxonomy_ = load_taxonomy(self.taxonomy if self.taxonomy is not None else default_taxonomy_path())
+            path = Path(self.taxonomy if self.taxonomy is not None else default_taxonomy_path())
+            # named portably with its SHA-256: the name reaches run.json and the saved model
+            self.taxonomy_ = dataclasses.replace(load_taxonomy(path), source=traced(path))
         proto_texts, owner = _prototype_texts(self.taxonomy_)
         extra = list(effort_rules.EXAMPLES) if self.effort_similarity is not None else []
         label_texts, label_sets = self._labels(labeled) if labeled is not None else ([], [])
@@ -225,7 +229,8 @@ class TouchpointStage(Stage):
         corpus.sentences, corpus.docs = sents, docs
         counts = sents["touchpoint"].value_counts()
         corpus.meta.setdefault("touchpoints", {}).update({
-            "mode": self.mode_, "head": self.head_, "taxonomy": self.taxonomy_.source, "threshold": threshold,
+            "mode": self.mode_, "head": self.head_,
+            **dict(zip(("taxonomy", "taxonomy_sha256"), split_traced(self.taxonomy_.source))), "threshold": threshold,
             "none_share": float(counts.get(NONE, 0) / max(len(sents), 1)), "effort_sentences": int(sents["effort"].sum()),
         })
         return corpus
