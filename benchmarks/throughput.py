@@ -101,6 +101,12 @@ def worker(kind: str, **kw: Any) -> dict[str, Any]:
     return spawn([sys.executable, str(Path(__file__).resolve()), "--worker", kind, "--worker-args", json.dumps(kw)])
 
 
+def analyze(csv: Path, out_dir: Path, *extra: str) -> dict[str, Any]:
+    """``voc analyze`` (cold: embedding cache off) in a fresh process, as a user runs it."""
+    return spawn([sys.executable, "-m", "voc", "analyze", str(csv), "--out", str(out_dir), "--text-col", "text",
+                  "--id-col", "id", "--set", "embed.cache=false", *extra, "-q"])
+
+
 def sample_docs(data_dir: Path, name: str, n: int, offset: int = 0):  # type: ignore[no-untyped-def]
     import pandas as pd
 
@@ -411,8 +417,7 @@ def part_e2e(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -> No
     # (both cached on disk); time that once here, outside the measured runs.
     warm = tmp / "warmup.csv"
     sample_docs(args.data_dir, "airline_tweets", 40, offset=14_000).to_csv(warm, index=False)
-    first = spawn([sys.executable, "-m", "voc", "analyze", str(warm), "--out", str(tmp / "out_warmup"), "--text-col",
-                   "text", "--id-col", "id", "--set", "embed.cache=false", "-q"])
+    first = analyze(warm, tmp / "out_warmup")
     out["first_run_on_machine_wall_s"] = {"documents": 40, "process_wall_s": first["process_wall_s"],
                                           "note": "includes one-off ONNX export and numba compilation if this "
                                                   "machine had not run voc before"}
@@ -421,9 +426,7 @@ def part_e2e(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -> No
         f = tmp / f"{name}.csv"
         docs.to_csv(f, index=False)
         run_dir = tmp / f"out_{name}"
-        voc_res = spawn([sys.executable, "-m", "voc", "analyze", str(f), "--out", str(run_dir), "--text-col", "text",
-                         "--id-col", "id", "--set", "embed.cache=false", "--set", f"embed.batch_size={BATCH}",
-                         "--set", f"embed.max_length={MAX_LENGTH}", "-q"])
+        voc_res = analyze(f, run_dir, "--set", f"embed.batch_size={BATCH}", "--set", f"embed.max_length={MAX_LENGTH}")
         run = json.loads((run_dir / "run.json").read_text())
         st = worker("st", sentences_file=str(run_dir / "sentences.parquet"), batch_size=BATCH, max_length=MAX_LENGTH)
         backend = run["stages"]["embed"]["backend"]
@@ -502,8 +505,7 @@ def part_scoring(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -
     if not model.is_dir():
         f = tmp / "airline_tweets.csv"
         sample_docs(args.data_dir, "airline_tweets", args.n).to_csv(f, index=False)
-        spawn([sys.executable, "-m", "voc", "analyze", str(f), "--out", str(tmp / "out_airline_tweets"),
-               "--text-col", "text", "--id-col", "id", "--set", "embed.cache=false", "-q"])
+        analyze(f, tmp / "out_airline_tweets")
     res = worker("scoring", model_dir=str(model), data_dir=str(args.data_dir), offset=args.n, batch=args.score_batch,
                  reps_small=args.reps_small, reps_large=args.reps_large, backends=args.backends,
                  cache_dir=str(tmp / "cache"))

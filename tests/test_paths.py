@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,9 @@ DEFAULT_TAXONOMY = Path(resource_path("configs", "touchpoints.yaml"))
 
 
 def _absolute_paths_in(out: Path, *roots: Path) -> list[str]:
-    needles = {str(r.resolve()) for r in roots} | {"/work/", "/tmp/", str(Path.home())}
+    # the run's own directories, the checkout, the temp dir and the home directory
+    repo, tmp = Path(__file__).resolve().parents[1], Path(tempfile.gettempdir()).resolve()
+    needles = {str(r.resolve()) for r in (*roots, repo, tmp)} | {str(Path.home())}
     hits = []
     for f in out.rglob("*"):
         if f.is_file() and f.suffix in (".json", ".csv", ".html", ".yaml", ".txt"):
