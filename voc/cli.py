@@ -445,11 +445,9 @@ CacheDir = Annotated[Optional[Path], typer.Option("--dir", help="Cache directory
 
 
 def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
+    from rich.filesize import decimal
+
+    return decimal(n)
 
 
 @cache_app.command("info")
