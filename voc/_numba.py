@@ -1,8 +1,8 @@
 """Make umap-learn's numba kernels compile once per machine instead of once per process.
 
 umap-learn declares none of its ``numba.njit`` kernels with ``cache=True``, so every
-fresh ``voc analyze`` spent ~15 s of a 20 s themes stage compiling them (measured in
-``benchmarks/throughput.py``; pynndescent already caches its own). While umap is
+fresh ``voc analyze`` spent most of its themes stage compiling them (a profile; the
+speed-up shows in benchmarks/results/themes.json ``scale``; pynndescent caches its own). While umap is
 imported and fitted we default ``cache=True`` on ``numba.njit``, which stores the
 machine code where numba normally does (``__pycache__`` next to the source, else its
 user-wide cache dir, else ``$NUMBA_CACHE_DIR``). The compiled code is the same, so

@@ -288,7 +288,8 @@ def text_encoder(model: str = DEFAULT_MODEL) -> Encoder:
     """The encoder stages use for their own few texts (taxonomy descriptions and
     examples, curated themes): the default back-end with its fallback, and cached,
     since those texts rarely change. A torch Encoder here loaded the torch weights in
-    every run only for these (~2.4 s of a 16 s analysis of 1,000 tweets)."""
+    every run only for these (a profile of ``voc analyze`` showed it as most of the
+    touchpoint fit)."""
     from voc._onnx import resolve_backend
 
     backend = resolve_backend("onnx", str(model_path(model)), weights_sha256(model), resolve_cache_dir(None), [])

@@ -177,7 +177,7 @@ def test_missing_onnxruntime_falls_back_to_torch_loudly(tmp_path, monkeypatch, c
 
 @pytest.mark.slow
 def test_onnx_backend_runs_the_sentiment_branch_in_onnx_runtime_too(tmp_path, head, plain):
-    """The branch layers would cost ~55% on top of the ONNX pass in torch; exported,
+    """The branch layers cost about as much as the ONNX pass when run in torch; exported,
     they run in ONNX Runtime with the same probabilities. A head that cannot export
     itself still runs, in torch."""
     pytest.importorskip("onnxruntime")

@@ -177,7 +177,9 @@ class SentimentModel:
     def export_onnx(self, target: str | Path) -> None:
         """Write the branch (layers, pooling, classifier, temperature softmax) as an
         ONNX graph ``(hidden, mask) -> probabilities``, so the ONNX back-end runs it in
-        ONNX Runtime too: in torch the two layers cost ~55% on top of the ONNX pass."""
+        ONNX Runtime too: in torch the two layers cost about as much as the ONNX pass itself
+        (profile of ``voc analyze``); ``sentiment_branch_share_of_pass`` in
+        benchmarks/results/throughput.json is what they cost now."""
         import torch
 
         self._check()

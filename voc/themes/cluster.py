@@ -60,7 +60,7 @@ def best_match(x: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 def top_k(s: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Column index and value of each row's ``k`` largest entries, largest first.
-    torch.topk: 4-7x faster than ``np.argpartition`` on a (1024, 10k) block."""
+    torch.topk: several times faster than ``np.argpartition`` on (1024, 10k) blocks."""
     import torch
 
     vals, idx = torch.topk(torch.from_numpy(np.ascontiguousarray(s)), k, dim=1)
@@ -109,8 +109,8 @@ def exact_knn(x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     distances, by blocked matrix products.
 
     UMAP would otherwise build a pynndescent index, whose kernels numba recompiles in
-    every process (~45 s of a 60 s themes fit at 5k sentences; they cannot be cached)
-    and which is approximate; at voc's fit sizes (``max_fit_sentences``) the exact
+    every process (most of a themes fit above 4,096 sentences in a profile; they cannot
+    be cached) and which is approximate; at voc's fit sizes (``max_fit_sentences``) the exact
     product is a few BLAS seconds."""
     xn = normalize(x)
     n = xn.shape[0]
