@@ -101,6 +101,36 @@ def test_round_trip(model: SentimentModel, tmp_path: Path) -> None:
 
 
 @needs_model
+@pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
+def test_weight_dtypes_round_trip(model: SentimentModel, tmp_path: Path, dtype: str) -> None:
+    """Every storage dtype reloads to nearly the same probabilities; int8 is the
+    smallest, and it is what keeps 4 fine-tuned layers under the 10 MB limit."""
+    from voc.sentiment.model import WEIGHTS_FILE
+
+    texts = ["Not bad at all.", "Terrible support, never again.", "The store opens at 9.", "love it but pricey"]
+    original, model.weight_dtype = model.weight_dtype, dtype
+    try:
+        model.to_disk(tmp_path / dtype)
+    finally:
+        model.weight_dtype = original
+    again = SentimentModel.from_disk(tmp_path / dtype)
+    assert again.weight_dtype == dtype
+    tol = {"float32": 1e-6, "float16": 2e-3, "int8": 2e-2}[dtype]
+    np.testing.assert_allclose(again.predict_proba(texts), model.predict_proba(texts), atol=tol)
+    assert again.predict(texts) == model.predict(texts)
+    n_params = sum(int(v.numel()) for v in model.net_.state_dict().values())
+    size = (tmp_path / dtype / WEIGHTS_FILE).stat().st_size
+    assert size < n_params * {"float32": 4.05, "float16": 2.05, "int8": 1.05}[dtype]
+
+
+def test_unknown_weight_dtype_is_refused() -> None:
+    from voc.sentiment.model import encode_weights
+
+    with pytest.raises(ValueError, match="weight_dtype"):
+        encode_weights({}, "int4")
+
+
+@needs_model
 def test_saving_twice_writes_the_same_bytes(model: SentimentModel, tmp_path: Path) -> None:
     """Regression: the weights file's metadata had two keys that safetensors wrote in a
     random order, so re-saving one fitted Analyzer gave another model fingerprint and the

@@ -5,7 +5,7 @@ Why this shape: a head on frozen pooled embeddings is far too weak for sentiment
 (see ``benchmarks/results/sentiment.json``), a second full encoder pass doubles the
 cost of every run, and a full fine-tuned copy of MiniLM is ~45 MB. Branching off
 layer ``branch_layer`` of the pass voc already makes costs only the copied top
-layers (~3.5 MB fp16 each) and keeps the artifact small.
+layers (~3.5 MB each in fp16, half that in int8) and keeps the artifact small.
 
 The copied layers are a plain re-implementation of a post-LayerNorm BERT layer, so
 the saved weights do not depend on the internals of a given ``transformers`` release.
@@ -124,7 +124,7 @@ class SentimentModel:
                  batch_size: int = 32, lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.01,
                  dropout: float = 0.1, max_length: int = 128, calib_fraction: float = 0.1,
                  label_smoothing: float = 0.0, class_weight: str | None = None, seed: int = 0,
-                 num_threads: int = 2, fp16: bool = True, init_from: str | None = None) -> None:
+                 num_threads: int = 2, weight_dtype: str = "float16", init_from: str | None = None) -> None:
         self.encoder = encoder
         self.branch_layer = branch_layer
         self.epochs = epochs
@@ -139,7 +139,7 @@ class SentimentModel:
         self.class_weight = class_weight
         self.seed = seed
         self.num_threads = num_threads
-        self.fp16 = fp16
+        self.weight_dtype = weight_dtype
         self.init_from = init_from
 
     # ---- training --------------------------------------------------------------------
@@ -221,15 +221,13 @@ class SentimentModel:
         return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
 
     def to_disk(self, path: str | Path) -> None:
-        """Write ``sentiment.safetensors`` (fp16 unless ``fp16=False``) and ``config.json``."""
-        import torch
+        """Write ``sentiment.safetensors`` in ``weight_dtype`` and ``config.json``."""
         from safetensors.torch import save_file
 
         self._check()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        dtype = torch.float16 if self.fp16 else torch.float32
-        tensors = {k: v.detach().to(dtype).contiguous() for k, v in self.net_.state_dict().items()}
+        tensors = encode_weights(self.net_.state_dict(), self.weight_dtype)
         # One metadata key: safetensors keeps metadata in a Rust HashMap, so two keys came out
         # in either order and two saves of one model had different bytes (and fingerprints).
         save_file(tensors, str(path / WEIGHTS_FILE), metadata={"format": f"voc-sentiment/{FORMAT_VERSION}"})
@@ -249,7 +247,6 @@ class SentimentModel:
     def from_disk(cls, path: str | Path, check_encoder: bool = True) -> "SentimentModel":
         """Load a saved model; warns when the encoder weights differ from the training ones
         (the head reads their hidden states, so a different encoder silently degrades it)."""
-        import torch
         from safetensors.torch import load_file
 
         path = Path(path)
@@ -260,10 +257,12 @@ class SentimentModel:
             cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
             if tuple(cfg["labels"]) != LABELS:
                 raise ModelLoadError(f"{cfg_file}: label order {cfg['labels']} is not {list(LABELS)}")
-            model = cls(**cfg["params"])
+            params = dict(cfg["params"])
+            if "fp16" in params:  # format 1 before weight_dtype existed
+                params["weight_dtype"] = "float16" if params.pop("fp16") else "float32"
+            model = cls(**params)
             net = _build_net(cfg["net"])
-            state = {k: v.to(torch.float32) for k, v in load_file(str(w_file)).items()}
-            net.load_state_dict(state)
+            net.load_state_dict(decode_weights(load_file(str(w_file))))
         except ModelLoadError:
             raise
         except Exception as exc:  # noqa: BLE001 - any corrupt file is one voc error
@@ -281,6 +280,47 @@ class SentimentModel:
                             "its probabilities may be wrong", path, model.encoder_sha256_[:12], model.encoder,
                             current[:12])
         return model
+
+
+WEIGHT_DTYPES = ("float32", "float16", "int8")
+_SCALE = ".int8_scale"
+
+
+def encode_weights(state: dict[str, Any], weight_dtype: str) -> dict[str, Any]:
+    """Tensors to save. ``int8`` stores every weight matrix as int8 with one fp16 scale
+    per output row (symmetric, absmax / 127) and the rest in fp16: half the bytes of
+    fp16, which is what lets four fine-tuned layers (branching off layer 2) stay under
+    voc's 10 MB artifact limit. Weights only: inference dequantises at load and runs in
+    fp32, so there is no int8 arithmetic to go wrong at run time."""
+    import torch
+
+    if weight_dtype not in WEIGHT_DTYPES:
+        raise ValueError(f"weight_dtype must be one of {WEIGHT_DTYPES}, not {weight_dtype!r}")
+    out: dict[str, Any] = {}
+    for name, value in state.items():
+        v = value.detach().float()
+        if weight_dtype == "int8" and v.ndim == 2:
+            scale = (v.abs().amax(dim=1) / 127.0).clamp(min=1e-12)
+            out[name] = torch.round(v / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+            out[name + _SCALE] = scale.to(torch.float16).contiguous()
+        else:
+            out[name] = v.to(torch.float32 if weight_dtype == "float32" else torch.float16).contiguous()
+    return out
+
+
+def decode_weights(tensors: dict[str, Any]) -> dict[str, Any]:
+    """fp32 state dict from :func:`encode_weights`' tensors (any of its dtypes)."""
+    import torch
+
+    state: dict[str, Any] = {}
+    for name, value in tensors.items():
+        if name.endswith(_SCALE):
+            continue
+        if value.dtype == torch.int8:
+            state[name] = value.float() * tensors[name + _SCALE].float()[:, None]
+        else:
+            state[name] = value.to(torch.float32)
+    return state
 
 
 @lru_cache(maxsize=8)
