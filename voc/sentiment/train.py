@@ -312,6 +312,13 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
         raise EmptyInput(f"{path}: no rows with both {text_col!r} and {label_col!r}")
     texts = frame[text_col].astype(str).tolist()
     labels = normalize_labels(frame[label_col].tolist())
+    if opts.get("init_from"):
+        # a warm start keeps the starting model's shape and storage unless told otherwise
+        from voc.sentiment import resolve_sentiment_path
+
+        base = SentimentModel.from_disk(resolve_sentiment_path(str(opts["init_from"])), check_encoder=False)
+        for key in ("encoder", "branch_layer", "max_length", "weight_dtype"):
+            opts.setdefault(key, getattr(base, key))
     model = SentimentModel(**opts)
     y = np.array([LABELS.index(lab) for lab in labels])
     rng = np.random.default_rng(model.seed)
