@@ -69,7 +69,8 @@ def test_empty() -> None:
     assert str(frame["nps"].dtype) == "Int64"
 
 
-@pytest.mark.parametrize("kwargs", [{"n": -1}, {"n": 2.5}, {"months": 0}, {"start": "not a date"}])
+@pytest.mark.parametrize("kwargs", [{"n": -1}, {"n": 2.5}, {"months": 0}, {"start": "not a date"},
+                                    {"effect_scale": -1.0}, {"effect_scale": float("nan")}, {"effect_scale": True}])
 def test_bad_arguments(kwargs: dict) -> None:
     with pytest.raises(ConfigError):
         make_feedback(**{"n": 10, **kwargs})
@@ -288,6 +289,21 @@ def test_regression_recovers_the_top_drivers(sample) -> None:
     top5 = set(planted.abs().nlargest(5).index)
     assert len(top5 & set(beta.abs().nlargest(8).index)) >= 4
     assert (np.sign(beta) == np.sign(planted)).mean() >= 0.9
+
+
+def test_effect_scale_changes_the_scores_only(sample) -> None:
+    """effect_scale strengthens the planted effects (the test suite's small sample uses it)
+    and leaves texts, structure and the answer key exactly as they were."""
+    frame, truth = sample
+    scaled, scaled_truth = make_feedback(2000, 0, effect_scale=2.0, return_truth=True)
+    pd.testing.assert_frame_equal(scaled_truth, truth)
+    others = [c for c in COLUMNS if c not in ("nps", "stars", "csat")]
+    pd.testing.assert_frame_equal(scaled[others], frame[others])
+    for score in ("nps", "stars", "csat"):
+        pd.testing.assert_series_equal(scaled[score].isna(), frame[score].isna())
+        base, strong = _mention_delta(frame, truth, score), _mention_delta(scaled, truth, score)
+        top = [k for k in KEYS if abs(PLANTED_THEMES[k][f"{score}_effect"]) >= 0.5 and pd.notna(base[k])]
+        assert (strong[top].abs() > base[top].abs()).mean() >= 0.8, score
 
 
 def test_generation_is_fast() -> None:

@@ -83,6 +83,15 @@ def test_drivers_use_scores(fitted):
     assert {"nps", "stars", "csat"} & set(drivers["score"].astype(str))
 
 
+def test_sample_has_a_margin_of_significant_pains_and_strengths(fitted):
+    """The report tests read the top pain point of the session's sample. Guard the margin
+    (5-9 pains, 3-7 strengths measured over seeds; see tests/conftest.py) so a pipeline
+    change that erodes it fails here, by name, rather than as an IndexError in a report test."""
+    counts = fitted[1].priorities["kind"].value_counts()
+    assert counts.get("pain", 0) >= 3 and counts.get("strength", 0) >= 2, (
+        f"sample gives {counts.to_dict()}; enlarge the sample or its effect_scale in tests/conftest.py")
+
+
 def test_round_trip_reproduces_assignments(fitted, sample_frame, tmp_path):
     analyzer, analysis, out = fitted
     loaded = voc.load(out / "model")

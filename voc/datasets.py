@@ -392,6 +392,7 @@ def make_feedback(
     *,
     start: str = "2025-11-01",
     months: int = 12,
+    effect_scale: float = 1.0,
     return_truth: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Generate ``n`` realistic feedback documents from an online clothing & home-goods shop.
@@ -406,10 +407,19 @@ def make_feedback(
     (negative / neutral / positive, from the summed planted NPS effects or the generic tone) and
     ``pii`` (kinds of fake PII inserted: email / phone / card). Effects: :data:`PLANTED_THEMES`.
 
+    ``effect_scale`` multiplies every planted theme's score effects (not the generic tones, the
+    member lift or the noise). It changes the scores only: texts, themes, dates, channels and the
+    answer key are the same as with the default 1.0. Small samples (a few hundred rows) use
+    ``effect_scale > 1`` so that driver intervals exclude zero despite the few scored rows per
+    score; the default reproduces the documented effects.
+
     Same arguments and an integer ``random_state`` give an identical frame; ``None`` draws fresh.
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ConfigError(f"make_feedback: n must be a non-negative integer, got {n!r}")
+    if isinstance(effect_scale, bool) or not isinstance(effect_scale, (int, float, np.number)) \
+            or not np.isfinite(effect_scale) or effect_scale < 0:
+        raise ConfigError(f"make_feedback: effect_scale must be a finite number >= 0, got {effect_scale!r}")
     if not isinstance(months, (int, np.integer)) or months < 1:
         raise ConfigError(f"make_feedback: months must be a positive integer, got {months!r}")
     try:
@@ -439,7 +449,7 @@ def make_feedback(
     scores: dict[str, pd.arrays.IntegerArray] = {}
     for j, (name, (ch_name, lo, hi)) in enumerate(SCORE_CHANNEL.items()):
         mean, sd = _BASE[name]
-        eff = np.array([PLANTED_THEMES[k_][f"{name}_effect"] for k_ in keys])
+        eff = np.array([PLANTED_THEMES[k_][f"{name}_effect"] for k_ in keys]) * float(effect_scale)
         tone_eff = np.array([_TONE_EFFECT[tn][j] for tn in _TONES])
         latent = mean + _MEMBER_LIFT[name] * member + has @ eff + tone_eff[tone] + rng.normal(0.0, sd, n)
         values = np.clip(np.rint(latent), lo, hi).astype("int64")
