@@ -556,13 +556,6 @@ PARTS = {"e2e": part_e2e, "bertopic": part_bertopic, "scoring": part_scoring, "s
          "components": part_components}
 
 
-# Where a warm (cached) one-document transform spends its time: pyinstrument, 40 calls, this machine,
-# load average ~8 (python benchmarks/throughput.py does not rerun it; see the module docstring of voc.cache).
-BATCH1_PROFILE_MS = {"drivers": 125, "sentiment (aggregate_documents, pandas groupby/merge)": 85,
-                     "themes (kNN vote over 10k exemplars)": 59, "pipeline.versions() (importlib.metadata per call)": 37,
-                     "touchpoints": 36, "ingest/validate": 16, "clean": 11, "segment": 7, "embed (cache hit)": 4}
-
-
 def summary(r: dict[str, Any]) -> dict[str, Any]:
     """Goals of issue 9, met or not, from the figures above (nothing new is measured)."""
     out: dict[str, Any] = {}
@@ -597,7 +590,6 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
                           "met_for_new_text": any(v[key]["docs_per_s"] >= 1000 for k, v in rows.items()
                                                   if k != "warm_cache_torch"),
                           "batch_1_p50_ms": {k: v["batch_1"]["p50_ms"] for k, v in rows.items() if "batch_1" in v},
-                          "warm_batch_1_profile_ms": BATCH1_PROFILE_MS,
                           "cache_speedup": round(sc["warm_cache_torch"][key]["docs_per_s"]
                                                  / sc["cold_torch"][key]["docs_per_s"], 1)}
     sl = r.get("scale", {})
