@@ -193,3 +193,34 @@ def test_onnx_backend_runs_the_sentiment_branch_in_onnx_runtime_too(tmp_path, he
     assert len(list((tmp_path / "onnx").glob("head-*.onnx"))) == 1
     np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-5)
     np.testing.assert_allclose(r.head_outputs[1], plain.head_outputs[0], atol=1e-5)
+
+
+def test_heads_also_read_multi_clause_documents_whole(tmp_path, head):
+    """With the document pass, each document of two or more clauses is read by the
+    heads in one piece (aligned with docs, NaN for one-clause documents, whose clause
+    is the whole); without it nothing is run on documents."""
+    import pandas as pd
+
+    from voc.stages.base import Corpus
+    from voc.stages.embed import EmbedStage
+    from voc.stages.segment import SegmentStage
+
+    long = "The jacket looks great and the colour is lovely. " * 20 + "But it fell apart."
+    docs = pd.DataFrame({"doc_id": ["a", "b", "c"],
+                         "text": ["Terrible support.", "Love the fit, but the zip broke after a week.", long]})
+
+    def run(document_pass: bool) -> Corpus:
+        corpus = SegmentStage().transform(Corpus(docs=docs.copy()))
+        stage = EmbedStage(backend="torch", cache=False, cache_dir=str(tmp_path), document_pass=document_pass)
+        stage.attach("sentiment_proba", head)
+        return stage.transform(corpus)
+
+    out = run(True)
+    whole = out.doc_features["sentiment_proba"]
+    assert whole.shape == (3, 3) and np.isnan(whole[0]).all()
+    ref = Encoder().encode(docs["text"].tolist()[1:], heads=[head]).head_outputs[0]
+    np.testing.assert_allclose(whole[1:], ref, atol=1e-5)
+    assert out.doc_features["truncated"].tolist() == [False, False, True]
+    assert out.meta["embed"]["documents_read_whole"] == 2 and out.meta["embed"]["documents_truncated"] == 1
+    assert out.features["sentiment_proba"].shape == (len(out.sentences), 3)
+    assert run(False).doc_features == {}

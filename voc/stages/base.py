@@ -22,7 +22,9 @@ class Corpus:
     ``docs`` has one row per accepted input row (column ``doc_id``); ``sentences`` one
     row per sentence or clause (``doc_id``, ``sentence_id``, ``text``); ``embeddings``
     is aligned row for row with ``sentences``, and so is each array in ``features``
-    (outputs of heads run inside the embedding pass). ``tables`` holds aggregate outputs
+    (outputs of heads run inside the embedding pass); each array in ``doc_features`` is
+    aligned row for row with ``docs`` (heads run on whole documents, NaN where a
+    document was not run). ``tables`` holds aggregate outputs
     (drivers, priorities, trends...) keyed by name; ``meta`` collects counts and
     warnings that end up in run.json.
     """
@@ -31,6 +33,7 @@ class Corpus:
     sentences: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["doc_id", "sentence_id", "text"]))
     embeddings: np.ndarray | None = None
     features: dict[str, np.ndarray] = field(default_factory=dict)
+    doc_features: dict[str, np.ndarray] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 

