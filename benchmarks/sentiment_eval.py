@@ -106,9 +106,14 @@ def run_logreg(top: FrozenTop, train, test) -> np.ndarray:  # type: ignore[no-un
     return clf.predict_proba(top.embed(test["text"].tolist()))
 
 
+LODO_MODELS: dict[tuple[int, str], SentimentModel] = {}  # (branch layer, held-out domain) -> model
+
+
 def run_ft(cache: HiddenCache, train, test, epochs: int, seed: int) -> np.ndarray:  # type: ignore[no-untyped-def]
     m = SentimentModel(branch_layer=cache.branch_layer, epochs=epochs, seed=seed, num_threads=1)
     m.fit(train["text"].tolist(), train["label"].tolist(), cache=cache)
+    held_out = sorted(set(test["domain"]))
+    LODO_MODELS[(cache.branch_layer, "+".join(held_out))] = m
     return _proba_from_cache(m, cache, test["text"].tolist())
 
 
@@ -123,23 +128,30 @@ def evaluate(methods: dict[str, Any], train, test, y: np.ndarray) -> dict[str, A
     return out
 
 
-def documents(model_dir: Path, test_pool: dict[str, Any], caches: dict[int, HiddenCache]) -> dict[str, Any]:
+def documents(model: SentimentModel, test_pool: dict[str, Any], caches: dict[int, HiddenCache]) -> dict[str, Any]:
     """Document sentiment the way ``voc analyze`` makes it, against the document's gold label.
 
-    The held-out figures above feed every text to the model whole (truncated at 128
-    tokens). voc instead splits a document into sentences and contrast clauses
-    (:class:`~voc.stages.segment.SegmentStage`), scores each clause and aggregates them
-    (:func:`~voc.stages.sentiment.aggregate_documents`); this is what a user gets for a
-    multi-sentence review, so it is measured here on the same test rows, both ways.
+    The held-out figures feed every text to the model whole (truncated at 128 tokens).
+    voc splits a document into sentences and contrast clauses
+    (:class:`~voc.stages.segment.SegmentStage`), scores each clause, and combines them
+    (:func:`~voc.stages.sentiment.aggregate_documents`); with ``embed.document_pass`` it
+    also reads every multi-clause document whole. Compared on the same test rows:
+      * ``whole_text``: the model on the document text alone;
+      * ``clauses_length``: clauses only, weighted by length;
+      * ``clauses_opinion``: clauses only, weighted by sqrt(length) x (1 - P(neutral)):
+        what ``voc analyze`` reports by default;
+      * ``document_pass``: what it reports with ``embed.document_pass=true`` (the whole
+        reading for multi-clause documents, blended with the clauses when the document
+        is longer than 128 tokens).
     """
     import pandas as pd
     from sklearn.metrics import recall_score
 
     from voc.stages.base import Corpus
     from voc.stages.segment import SegmentStage
-    from voc.stages.sentiment import SentimentStage
+    from voc.stages.sentiment import LABELS as STAGE_LABELS
+    from voc.stages.sentiment import aggregate_documents
 
-    model = SentimentModel.from_disk(model_dir)
     cache = caches.get(model.branch_layer) or HiddenCache(model.encoder, model.branch_layer, model.max_length)
     caches.setdefault(model.branch_layer, cache)
 
@@ -150,26 +162,40 @@ def documents(model_dir: Path, test_pool: dict[str, Any], caches: dict[int, Hidd
                                                          zero_division=0)), 4),
                 "binary_accuracy_by_sign": round(float(((score[polar] > 0) == (y[polar] == 2)).mean()), 4)}
 
-    out: dict[str, Any] = {"model": Path(os.path.relpath(model_dir)).as_posix()}
+    out: dict[str, Any] = {}
     for name, test in test_pool.items():
         frame = test.reset_index(drop=True)
         y = frame["label"].map(LABELS.index).to_numpy()
-        whole = _proba_from_cache(model, cache, frame["text"].tolist())
+        doc_texts = frame["text"].tolist()
+        whole = _proba_from_cache(model, cache, doc_texts)
+        truncated = np.array([s.shape[0] >= model.max_length for s in cache.get(doc_texts)])
         corpus = SegmentStage().transform(Corpus(docs=pd.DataFrame({"doc_id": np.arange(len(frame)),
                                                                     "text": frame["text"].astype("string")})))
-        clauses = corpus.sentences["text"].astype(str).tolist()
-        stage = SentimentStage()
-        stage.model_, stage.description_ = model, "benchmark"
-        corpus.features["sentiment_proba"] = _proba_from_cache(model, cache, clauses)
-        docs = stage.transform(corpus).docs.sort_values("doc_id")
-        agg_label = docs["sentiment"].astype(str).map({lab: i for i, lab in enumerate(LABELS)}).to_numpy()
-        out[name] = {"n": int(len(frame)), "clauses_per_doc": round(len(clauses) / max(len(frame), 1), 2),
-                     "whole_text": metrics(y, whole.argmax(1), whole[:, 2] - whole[:, 0]),
-                     "voc_clauses_aggregated": metrics(y, agg_label, docs["sentiment_score"].to_numpy()),
-                     "mixed_share": round(float((docs["sentiment_mix"] == "mixed").mean()), 4)}
-        log.info("documents %-20s whole bin %.3f | voc bin %.3f  (%.2f clauses/doc)", name,
-                 out[name]["whole_text"]["binary_accuracy_by_sign"],
-                 out[name]["voc_clauses_aggregated"]["binary_accuracy_by_sign"], out[name]["clauses_per_doc"])
+        sents = corpus.sentences.copy()
+        p = _proba_from_cache(model, cache, sents["text"].astype(str).tolist())
+        for j, lab in enumerate(STAGE_LABELS):
+            sents[f"p_{lab}"] = p[:, j]
+        sents["sentiment"] = STAGE_LABELS[p.argmax(1)]
+        ids = pd.Series(np.arange(len(frame)))
+        multi = np.bincount(sents["doc_id"].to_numpy(dtype=np.int64), minlength=len(frame)) >= 2
+        read = np.where(multi[:, None], whole, np.nan)  # what embed.document_pass hands the stage
+        to_int = {lab: i for i, lab in enumerate(LABELS)}
+        row: dict[str, Any] = {"n": int(len(frame)), "clauses_per_doc": round(len(sents) / max(len(frame), 1), 2),
+                               "multi_clause_share": round(float(multi.mean()), 4),
+                               "truncated_share": round(float(truncated.mean()), 4),
+                               "whole_text": metrics(y, whole.argmax(1), whole[:, 2] - whole[:, 0])}
+        for key, kwargs in {"clauses_length": {"weighting": "length"}, "clauses_opinion": {},
+                            "document_pass": {"whole": read, "truncated": truncated}}.items():
+            docs = aggregate_documents(sents, ids, **kwargs)
+            row[key] = metrics(y, docs["sentiment"].astype(str).map(to_int).to_numpy(),
+                               docs["sentiment_score"].to_numpy())
+        row["mixed_share"] = round(float((docs["sentiment_mix"] == "mixed").mean()), 4)
+        out[name] = row
+        log.info("documents %-20s binary: whole %.3f  clauses(len) %.3f  clauses(opinion) %.3f  doc pass %.3f  "
+                 "(%.2f clauses/doc)", name, *(row[k]["binary_accuracy_by_sign"] for k in
+                                               ("whole_text", "clauses_length", "clauses_opinion",
+                                                "document_pass")),
+                 row["clauses_per_doc"])
     return out
 
 
@@ -210,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "sentiment.json")
     ap.add_argument("--model-dir", type=Path, default=REPO / "models" / "sentiment")
     ap.add_argument("--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "voc_sentiment_L4.safetensors")
-    ap.add_argument("--branch-layers", type=int, nargs="*", default=[4], help="fine-tuned variants to compare (1-5)")
+    ap.add_argument("--branch-layers", type=int, nargs="*", default=[2], help="fine-tuned variants to compare (1-5)")
     ap.add_argument("--eval-cap", type=int, default=600, help="max test rows per held-out domain")
     ap.add_argument("--train-cap", type=int, default=150, help="max LODO training rows per (set, label)")
     ap.add_argument("--cv-cap", type=int, default=500, help="max training-pool rows per (set, label) in 5-fold CV")
@@ -275,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         from sklearn.model_selection import StratifiedKFold
 
         results["cv"] = {}
+        lodo_models = dict(LODO_MODELS)  # CV fits (--cv-finetune) must not replace the LODO models
         cv_methods = {**methods_base, **(ft if args.cv_finetune else {})}
         for name in sorted(sets):
             if name == "crowdflower_tweets":
@@ -294,9 +321,18 @@ def main(argv: list[str] | None = None) -> int:
                 r = results["cv"][name][m]
                 log.info("    %-8s acc %.3f  macroF1 %.3f  bin %s", m, r["accuracy"], r["macro_f1"], r["binary_accuracy_by_sign"])
         _save_caches(caches, args.cache)
+        LODO_MODELS.clear()
+        LODO_MODELS.update(lodo_models)
     if not args.no_docs:
-        results["documents"] = [documents(d, {k: v for k, v in test_pool.items() if k != "crowdflower_tweets"},
-                                          caches) for d in (args.doc_models or [args.model_dir])]
+        pool = {k: v for k, v in test_pool.items() if k != "crowdflower_tweets"}
+        results["documents"] = {Path(os.path.relpath(d)).as_posix(): documents(SentimentModel.from_disk(d), pool, caches)
+                                for d in (args.doc_models or [args.model_dir])}
+        # the same, with each LODO model on the domain it never saw (as for data voc is judged on)
+        cross: dict[str, Any] = {}
+        for (k, held), m in LODO_MODELS.items():
+            cross.setdefault(f"ft_L{k}", {}).update(documents(m, {h: pool[h] for h in held.split("+")}, caches))
+        if cross:
+            results["documents_cross_domain"] = cross
         _save_caches(caches, args.cache)
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
