@@ -16,8 +16,10 @@ puts 10% of every set in its test part; training rows only ever come from the re
     only with --cv-finetune, it costs 5 trainings per set), over the set's
     class-balanced training rows plus its test rows.
   * documents: each set's test rows scored as ``voc analyze`` scores a document
-    (sentences and contrast clauses, scored and aggregated) next to the whole text
-    fed to the model at once; multi-sentence reviews are where the two differ.
+    (sentences and contrast clauses, scored and combined, with and without
+    ``embed.document_pass``) next to the whole text fed to the model at once, by the
+    shipped model and by each LODO model on the domain it never saw; multi-sentence
+    reviews are where the variants differ.
   * speed: sentences/s of the bare encoder pass, of encoder + sentiment head in the
     same pass, and of the head alone on precomputed hidden states.
 

@@ -98,7 +98,7 @@ class EmbedStage(Stage):
                 full[whole] = arr
                 corpus.doc_features[key] = full
             truncated = np.zeros(len(corpus.docs), dtype=bool)
-            truncated[whole] = docs.truncated if docs.truncated is not None else False
+            truncated[whole] = docs.truncated
             corpus.doc_features["truncated"] = truncated
             n_doc_truncated = int(truncated.sum())
         corpus.embeddings = result.embeddings

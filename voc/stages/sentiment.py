@@ -44,7 +44,7 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: 
       (``weighting="opinion"``): a verdict ("returning it, the zip broke") counts more
       than a description ("I ordered a 6 in blue"), and a long clause more than a short
       one, but sub-linearly so one long description cannot drown the verdict.
-      ``"length"`` weighs by length only (voc before 0.2; kept for the benchmark).
+      ``"length"`` weighs by length only (the earlier rule, kept for the benchmark).
       The document protocol of ``benchmarks/sentiment_eval.py`` compares the two.
     * **label**: a one-clause document has its clause's label. A longer one is neutral
       only when its neutral mass (clause probabilities weighted by sqrt(length), or by
@@ -55,9 +55,8 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: 
     * **whole** (optional, (n_docs, 3) probabilities aligned with ``doc_ids``, NaN rows
       where a document was not read whole, from ``embed.document_pass``): a document
       the model read in one piece takes that reading's label and score. One longer
-      than the encoder's window (``truncated``) was read only
-      in part: its probabilities are averaged with the clause masses (the multi-clause
-      rule above then decides the label).
+      than the encoder's window (``truncated``) was read only in part: its probabilities
+      are averaged with the clause masses (the multi-clause rule above then decides).
     ``sentiment_mix`` always comes from the clauses.
     """
     if weighting not in ("opinion", "length"):
@@ -70,7 +69,7 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: 
         mass = np.sqrt(length) if weighting == "opinion" else length
         w = mass * (1.0 - p[:, 1]) if weighting == "opinion" else length
         frame = pd.DataFrame(p * mass[:, None], columns=["neg", "neu", "pos"])
-        frame["len"] = mass
+        frame["mass"] = mass
         frame["polar"] = w * (p[:, 2] - p[:, 0])
         frame["w"] = w
         frame["n"] = 1
@@ -79,11 +78,11 @@ def aggregate_documents(sentences: pd.DataFrame, doc_ids: pd.Series, weighting: 
         frame["is_neg"] = (sentences["sentiment"] == "negative").to_numpy()
         frame["is_pos"] = (sentences["sentiment"] == "positive").to_numpy()
         g = frame.groupby("doc_id", sort=False).agg(
-            neg=("neg", "sum"), neu=("neu", "sum"), pos=("pos", "sum"), len=("len", "sum"), polar=("polar", "sum"),
+            neg=("neg", "sum"), neu=("neu", "sum"), pos=("pos", "sum"), mass=("mass", "sum"), polar=("polar", "sum"),
             w=("w", "sum"), n=("n", "sum"), single=("single", "first"), n_neg=("is_neg", "sum"),
             n_pos=("is_pos", "sum"))
         for c in ("neg", "neu", "pos"):
-            g[c] = g[c] / g["len"]
+            g[c] = g[c] / g["mass"]
         g["score"] = g["polar"] / g["w"].clip(lower=1e-12)
         out = pd.DataFrame({"doc_id": doc_ids}).merge(g.reset_index(), on="doc_id", how="left")
     for c in ("neg", "neu", "pos", "score", "n", "single"):
