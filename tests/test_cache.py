@@ -90,3 +90,24 @@ def test_cache_commands_have_help() -> None:
     for cmd in (["cache"], ["cache", "info"], ["cache", "clear"]):
         res = runner.invoke(app, [*cmd, "--help"])
         assert res.exit_code == 0 and "Usage" in res.output
+
+
+def test_configured_cache_dir_holds_everything_a_run_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With embed.cache_dir set, the taxonomy and curated-theme texts (encoded by the
+    touchpoint and theme stages themselves) are cached and exported there too, not in
+    the default cache directory (they used to ignore the setting)."""
+    import voc
+    from voc.datasets import make_feedback
+
+    configured, default = tmp_path / "configured", tmp_path / "default"
+    monkeypatch.setenv("VOC_CACHE_DIR", str(default))
+    curated = [{"name": "Late delivery", "examples": ["my parcel arrived two weeks late"]}]
+    analyzer = voc.Analyzer(overrides=[f"embed.cache_dir={configured}"])
+    stages = analyzer._build()
+    stages["themes"].curated = curated
+    analyzer.fit_transform(make_feedback(n=60, random_state=3))
+    assert list((configured / "onnx").glob("*.onnx"))
+    assert not default.exists() or not any(default.rglob("*")), sorted(default.rglob("*"))
+    for name in ("touchpoints", "themes"):
+        assert stages[name].encoder_runtime["cache_dir"] == str(configured)
+    assert "cache_dir" not in stages["touchpoints"].get_params()

@@ -286,16 +286,16 @@ class _Fresh:
     truncated: np.ndarray  # per distinct encoded text
 
 
-def text_encoder(model: str = DEFAULT_MODEL) -> Encoder:
+def text_encoder(model: str = DEFAULT_MODEL, cache_dir: str | Path | None = None, backend: str = "onnx") -> Encoder:
     """The encoder stages use for their own few texts (taxonomy descriptions and
-    examples, curated themes): the default back-end with its fallback, and cached,
-    since those texts rarely change. A torch Encoder here loaded the torch weights in
-    every run only for these (a profile of ``voc analyze`` showed it as most of the
-    touchpoint fit)."""
+    examples, curated themes): the run's back-end (ONNX by default, with its fallback)
+    and cache directory, and cached, since those texts rarely change. A torch Encoder
+    here loaded the torch weights in every run only for these (a profile of
+    ``voc analyze`` showed it as most of the touchpoint fit)."""
     from voc._onnx import resolve_backend
 
-    backend = resolve_backend("onnx", str(model_path(model)), weights_sha256(model), resolve_cache_dir(None), [])
-    return Encoder(model, backend=backend, cache=True)
+    resolved = resolve_backend(backend, str(model_path(model)), weights_sha256(model), resolve_cache_dir(cache_dir), [])
+    return Encoder(model, backend=resolved, cache=True, cache_dir=cache_dir)
 
 
 @lru_cache(maxsize=4)

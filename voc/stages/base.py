@@ -82,6 +82,18 @@ class Stage:
     def get_params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
 
+    def set_encoder_runtime(self, cache_dir: str | None = None, backend: str = "onnx") -> "Stage":
+        """The embed stage's cache directory and back-end, for stages that encode a few
+        texts of their own (taxonomy, curated themes) with :func:`voc.encoder.text_encoder`.
+        The Analyzer sets them; they are how this machine runs, not what the model
+        learned, so they stay out of ``get_params`` and the saved model."""
+        self._encoder_runtime = {"cache_dir": cache_dir, "backend": backend}
+        return self
+
+    @property
+    def encoder_runtime(self) -> dict[str, Any]:
+        return dict(getattr(self, "_encoder_runtime", None) or {"cache_dir": None, "backend": "onnx"})
+
     def check_fitted(self, attribute: str) -> None:
         if getattr(self, attribute, None) is None:
             raise NotFittedError(f"stage {self.name!r} is not fitted yet: call fit() or load a saved model first")

@@ -84,7 +84,7 @@ class ThemeStage(Stage):
         x, texts = _inputs(corpus)
         n = x.shape[0]
         cur = load_curated(self.curated) if self.curated else []
-        protos, owner = (encode_prototypes(cur, self.encoder) if cur
+        protos, owner = (encode_prototypes(cur, self.encoder, **self.encoder_runtime) if cur
                          else (np.zeros((0, x.shape[1]), np.float32), np.zeros(0, np.int64)))
         claimed = np.zeros(n, dtype=bool)
         if cur:

@@ -162,7 +162,8 @@ class TouchpointStage(Stage):
         if corpus is not None and corpus.embeddings is not None and "text" in corpus.sentences:
             known = {t: i for i, t in enumerate(corpus.sentences["text"].astype(str))}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
-        new = text_encoder(self.encoder or DEFAULT_MODEL).encode(todo).embeddings if todo else np.zeros((0, 0))
+        new = (text_encoder(self.encoder or DEFAULT_MODEL, **self.encoder_runtime).encode(todo).embeddings if todo
+               else np.zeros((0, 0)))
         fresh = {t: new[i] for i, t in enumerate(todo)}
         dim = new.shape[1] if todo else (corpus.embeddings.shape[1] if corpus is not None and corpus.embeddings
                                          is not None else 0)

@@ -86,8 +86,10 @@ def load_curated(spec: str | Path | Sequence[dict[str, Any]]) -> list[CuratedThe
     return themes
 
 
-def encode_prototypes(themes: Sequence[CuratedTheme], encoder: str) -> tuple[np.ndarray, np.ndarray]:
-    """Prototype vectors and, per row, the index of the theme it belongs to."""
+def encode_prototypes(themes: Sequence[CuratedTheme], encoder: str, cache_dir: str | None = None,
+                      backend: str = "onnx") -> tuple[np.ndarray, np.ndarray]:
+    """Prototype vectors and, per row, the index of the theme it belongs to (encoded with
+    the run's ``cache_dir`` and ``backend``, see :func:`voc.encoder.text_encoder`)."""
     from voc.encoder import text_encoder
 
     texts: list[str] = []
@@ -96,5 +98,6 @@ def encode_prototypes(themes: Sequence[CuratedTheme], encoder: str) -> tuple[np.
         for t in theme.prototype_texts():
             texts.append(t)
             owner.append(i)
-    emb = text_encoder(encoder).encode(texts).embeddings if texts else np.zeros((0, 384), dtype=np.float32)
+    emb = (text_encoder(encoder, cache_dir=cache_dir, backend=backend).encode(texts).embeddings if texts
+           else np.zeros((0, 384), dtype=np.float32))
     return emb.astype(np.float32), np.asarray(owner, dtype=np.int64)
