@@ -278,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
                                "sets": {k: {"rows": len(v), "labels": v["label"].value_counts().to_dict()}
                                         for k, v in sets.items()}}
     # paths as the user would type them, never this machine's absolute paths
-    results["protocol"] = {k: (Path(os.path.relpath(v)).as_posix() if isinstance(v, Path) else v)
-                           for k, v in results["protocol"].items()}
+    results["protocol"] = {k: (f"$TMPDIR/{v.name}" if k == "cache" else Path(os.path.relpath(v)).as_posix())
+                           if isinstance(v, Path) else v for k, v in results["protocol"].items()}
     results["protocol"] = json.loads(json.dumps(results["protocol"], default=str))
     # Same split as models/train_sentiment.py: a deterministic 10% of every set is test;
     # training rows come only from the other 90%, test rows only from those 10%.
