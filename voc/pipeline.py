@@ -146,7 +146,8 @@ class Analyzer:
                 raise ConfigError(f"config section {name!r}: {exc}") from exc
         embed = stages.get("embed")
         for stage in stages.values():  # their own few texts go where and how the embed stage's do
-            stage.set_encoder_runtime(getattr(embed, "cache_dir", None), getattr(embed, "backend", "onnx"))
+            stage.set_encoder_runtime(getattr(embed, "model", None), getattr(embed, "cache_dir", None),
+                                      getattr(embed, "backend", "onnx"))
         self.stages_ = stages
         self.check()
         return stages

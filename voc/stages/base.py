@@ -82,17 +82,24 @@ class Stage:
     def get_params(self) -> dict[str, Any]:
         return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
 
-    def set_encoder_runtime(self, cache_dir: str | None = None, backend: str = "onnx") -> "Stage":
-        """The embed stage's cache directory and back-end, for stages that encode a few
-        texts of their own (taxonomy, curated themes) with :func:`voc.encoder.text_encoder`.
-        The Analyzer sets them; they are how this machine runs, not what the model
-        learned, so they stay out of ``get_params`` and the saved model."""
-        self._encoder_runtime = {"cache_dir": cache_dir, "backend": backend}
+    def set_encoder_runtime(self, model: str | None = None, cache_dir: str | None = None,
+                            backend: str = "onnx") -> "Stage":
+        """The embed stage's model, cache directory and back-end, for stages that encode a
+        few texts of their own (taxonomy, curated themes) with :func:`voc.encoder.text_encoder`:
+        their vectors must come from the encoder that embedded the sentences. The Analyzer
+        sets them; the cache directory and back-end are how this machine runs, not what
+        the model learned, so none of them is in ``get_params`` or the saved model (a
+        stage's own ``encoder`` parameter, when set, still wins for the model)."""
+        from voc.encoder import DEFAULT_MODEL
+
+        self._encoder_runtime = {"model": model or DEFAULT_MODEL, "cache_dir": cache_dir, "backend": backend}
         return self
 
     @property
     def encoder_runtime(self) -> dict[str, Any]:
-        return dict(getattr(self, "_encoder_runtime", None) or {"cache_dir": None, "backend": "onnx"})
+        if getattr(self, "_encoder_runtime", None) is None:
+            self.set_encoder_runtime()
+        return dict(self._encoder_runtime)
 
     def check_fitted(self, attribute: str) -> None:
         if getattr(self, attribute, None) is None:

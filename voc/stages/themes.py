@@ -20,7 +20,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from voc.encoder import DEFAULT_MODEL
 from voc.errors import ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.themes import cluster, hierarchy, labels
@@ -57,7 +56,7 @@ class ThemeStage(Stage):
                  max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
                  label_sentences: int = 100, label_budget: int = 5000, reduction: str = "umap",
                  umap_epochs: int = 200, n_neighbors: int = 5,
-                 max_exemplars: int = 10_000, encoder: str = DEFAULT_MODEL) -> None:
+                 max_exemplars: int = 10_000, encoder: str | None = None) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
         self.random_state = random_state
@@ -84,7 +83,8 @@ class ThemeStage(Stage):
         x, texts = _inputs(corpus)
         n = x.shape[0]
         cur = load_curated(self.curated) if self.curated else []
-        protos, owner = (encode_prototypes(cur, self.encoder, **self.encoder_runtime) if cur
+        rt = self.encoder_runtime
+        protos, owner = (encode_prototypes(cur, self.encoder or rt["model"], rt["cache_dir"], rt["backend"]) if cur
                          else (np.zeros((0, x.shape[1]), np.float32), np.zeros(0, np.int64)))
         claimed = np.zeros(n, dtype=bool)
         if cur:

@@ -156,14 +156,15 @@ class TouchpointStage(Stage):
     def _encode(self, texts: list[str], corpus: Corpus | None) -> np.ndarray:
         """Embed taxonomy texts and labels, reusing corpus embeddings for sentences
         already encoded (labels often come from the corpus itself)."""
-        from voc.encoder import DEFAULT_MODEL, text_encoder
+        from voc.encoder import text_encoder
 
         known: dict[str, int] = {}
         if corpus is not None and corpus.embeddings is not None and "text" in corpus.sentences:
             known = {t: i for i, t in enumerate(corpus.sentences["text"].astype(str))}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
-        new = (text_encoder(self.encoder or DEFAULT_MODEL, **self.encoder_runtime).encode(todo).embeddings if todo
-               else np.zeros((0, 0)))
+        rt = self.encoder_runtime
+        new = (text_encoder(self.encoder or rt["model"], rt["cache_dir"], rt["backend"]).encode(todo).embeddings
+               if todo else np.zeros((0, 0)))
         fresh = {t: new[i] for i, t in enumerate(todo)}
         dim = new.shape[1] if todo else (corpus.embeddings.shape[1] if corpus is not None and corpus.embeddings
                                          is not None else 0)
