@@ -77,10 +77,13 @@ def _sha256_file(path: str, size: int, mtime_ns: int) -> str:
 class EncodeResult:
     embeddings: np.ndarray  # (n, dim) float32, L2-normalised
     head_outputs: list[np.ndarray]
-    n_truncated: int
+    truncated: np.ndarray  # (n,) bool: the text was longer than max_length tokens
     n_cached: int = 0  # texts served from the embedding cache (no transformer pass)
     n_encoded: int = 0  # distinct texts that went through the encoder
-    truncated: np.ndarray | None = None  # (n,) bool: the text was longer than max_length tokens
+
+    @property
+    def n_truncated(self) -> int:
+        return int(self.truncated.sum())
 
 
 class Encoder:
@@ -129,8 +132,8 @@ class Encoder:
         n = len(texts)
         if n == 0:
             dim = self.dim
-            return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads], 0,
-                                truncated=np.zeros(0, dtype=bool))
+            return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads],
+                                np.zeros(0, dtype=bool))
         # distinct texts only: duplicates (retweets, boilerplate) cost nothing
         first: dict[str, int] = {}
         inverse = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=n)
@@ -162,8 +165,8 @@ class Encoder:
             if miss.size:
                 store.put([keys[i] for i in miss], fresh.embeddings, head_ids, fresh.head_outputs, fresh.truncated)
         truncated[miss] = fresh.truncated
-        return EncodeResult(emb[inverse], [a[inverse] for a in head_arrays], int(counts[truncated].sum()),
-                            n_cached=int(counts[hit].sum()), n_encoded=int(miss.size), truncated=truncated[inverse])
+        return EncodeResult(emb[inverse], [a[inverse] for a in head_arrays], truncated[inverse],
+                            n_cached=int(counts[hit].sum()), n_encoded=int(miss.size))
 
     # --- internals ------------------------------------------------------------------
     def _open_cache(self, heads: Sequence[Head]) -> tuple[EmbeddingCache | None, list[str]]:
