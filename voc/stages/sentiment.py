@@ -162,9 +162,7 @@ class SentimentStage(Stage):
         corpus.sentences = sents
         docs = corpus.docs.drop(columns=[c for c in ("sentiment", "sentiment_score", "sentiment_mix",
                                                      "n_negative", "n_positive") if c in corpus.docs])
-        whole = corpus.doc_features.get(FEATURE)
-        if whole is not None and len(whole) != len(docs):
-            whole = None
+        whole = corpus.doc_features.get(FEATURE)  # aligned with docs (embed.document_pass)
         agg = aggregate_documents(sents, docs["doc_id"], whole=whole, truncated=corpus.doc_features.get("truncated"))
         corpus.docs = docs.merge(agg, on="doc_id", how="left", validate="one_to_one")
         corpus.meta["sentiment"] = {"model": self.description_,
