@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--branch-layer", type=int, default=2)
     ap.add_argument("--weight-dtype", default="int8", choices=["float32", "float16", "int8"],
                     help="storage of the saved weights (int8 halves fp16; needed for 4 layers under 10 MB)")
+    ap.add_argument("--delta-rank", type=int, default=64,
+                    help="store the layers as rank-R differences from the encoder's weights (0 = full matrices)")
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--cap", type=int, default=1200, help="max rows per (data set, label)")
     ap.add_argument("--lr", type=float, default=1e-4)
@@ -61,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(max(1, min(args.threads, 2)))
     model = SentimentModel(branch_layer=args.branch_layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
-                           num_threads=max(1, min(args.threads, 2)), weight_dtype=args.weight_dtype)
+                           num_threads=max(1, min(args.threads, 2)), weight_dtype=args.weight_dtype,
+                           delta_rank=args.delta_rank or None)
     cache_file = args.cache or Path(os.environ.get("TMPDIR", "/tmp")) / f"voc_sentiment_L{args.branch_layer}.safetensors"
     cache = HiddenCache(model.encoder, model.branch_layer, model.max_length).load(cache_file)
     # states of every text this run needs, computed once and kept for the benchmark

@@ -56,7 +56,7 @@ def test_shipped_model_loads_fast_and_is_small() -> None:
     SentimentModel.from_disk(DEFAULT_MODEL_DIR)
     assert time.perf_counter() - t0 < 2.0
     for f in DEFAULT_MODEL_DIR.iterdir():
-        assert f.stat().st_size <= 10 * 1024 * 1024, f
+        assert f.stat().st_size <= 2.5 * 1024 * 1024, f  # low-rank int8 differences: 1.8 MB
     cfg = json.loads((DEFAULT_MODEL_DIR / "config.json").read_text())
     assert cfg["labels"] == list(LABELS)
     assert len(cfg["encoder_weights_sha256"]) == 64
@@ -108,11 +108,12 @@ def test_weight_dtypes_round_trip(model: SentimentModel, tmp_path: Path, dtype: 
     from voc.sentiment.model import WEIGHTS_FILE
 
     texts = ["Not bad at all.", "Terrible support, never again.", "The store opens at 9.", "love it but pricey"]
-    original, model.weight_dtype = model.weight_dtype, dtype
+    original = model.weight_dtype, model.delta_rank
+    model.weight_dtype, model.delta_rank = dtype, None  # full matrices
     try:
         model.to_disk(tmp_path / dtype)
     finally:
-        model.weight_dtype = original
+        model.weight_dtype, model.delta_rank = original
     again = SentimentModel.from_disk(tmp_path / dtype)
     assert again.weight_dtype == dtype
     tol = {"float32": 1e-6, "float16": 2e-3, "int8": 2e-2}[dtype]
@@ -121,6 +122,31 @@ def test_weight_dtypes_round_trip(model: SentimentModel, tmp_path: Path, dtype: 
     n_params = sum(int(v.numel()) for v in model.net_.state_dict().values())
     size = (tmp_path / dtype / WEIGHTS_FILE).stat().st_size
     assert size < n_params * {"float32": 4.05, "float16": 2.05, "int8": 1.05}[dtype]
+
+
+@needs_model
+def test_low_rank_differences_from_the_encoder_are_small_and_faithful(model: SentimentModel, tmp_path: Path) -> None:
+    """The shipped form: each copied matrix as a rank-64 int8 difference from the
+    encoder's own weights. A quarter of the full int8 bytes, same labels; without the
+    encoder's weights it cannot load (and says so instead of guessing)."""
+    from voc.errors import ModelLoadError
+    from voc.sentiment.model import WEIGHTS_FILE, decode_weights, encode_weights
+
+    texts = ["Not bad at all.", "Terrible support, never again.", "The store opens at 9.", "love it but pricey"]
+    original = model.weight_dtype, model.delta_rank
+    model.weight_dtype, model.delta_rank = "int8", 64
+    try:
+        model.to_disk(tmp_path / "delta")
+    finally:
+        model.weight_dtype, model.delta_rank = original
+    again = SentimentModel.from_disk(tmp_path / "delta")
+    np.testing.assert_allclose(again.predict_proba(texts), model.predict_proba(texts), atol=2e-2)
+    assert again.predict(texts) == model.predict(texts)
+    assert (tmp_path / "delta" / WEIGHTS_FILE).stat().st_size < 2.5 * 1024 * 1024
+    state = model.net_.state_dict()
+    base = {k: v * 0.97 for k, v in state.items() if v.ndim == 2 and k.startswith("layers.")}
+    with pytest.raises(ModelLoadError, match="difference from the encoder"):
+        decode_weights(encode_weights(state, "float32", base=base, rank=8))
 
 
 def test_unknown_weight_dtype_is_refused() -> None:

@@ -5,7 +5,8 @@ Why this shape: a head on frozen pooled embeddings is far too weak for sentiment
 (see ``benchmarks/results/sentiment.json``), a second full encoder pass doubles the
 cost of every run, and a full fine-tuned copy of MiniLM is ~45 MB. Branching off
 layer ``branch_layer`` of the pass voc already makes costs only the copied top
-layers (~3.5 MB each in fp16, half that in int8) and keeps the artifact small.
+layers, and storing them as low-rank int8 differences from the encoder's own weights
+(which come with the encoder package) keeps the artifact under 2 MB.
 
 The copied layers are a plain re-implementation of a post-LayerNorm BERT layer, so
 the saved weights do not depend on the internals of a given ``transformers`` release.
@@ -124,7 +125,8 @@ class SentimentModel:
                  batch_size: int = 32, lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.01,
                  dropout: float = 0.1, max_length: int = 128, calib_fraction: float = 0.1,
                  label_smoothing: float = 0.0, class_weight: str | None = None, seed: int = 0,
-                 num_threads: int = 2, weight_dtype: str = "int8", init_from: str | None = None) -> None:
+                 num_threads: int = 2, weight_dtype: str = "int8", delta_rank: int | None = 64,
+                 init_from: str | None = None) -> None:
         self.encoder = encoder
         self.branch_layer = branch_layer
         self.epochs = epochs
@@ -140,6 +142,7 @@ class SentimentModel:
         self.seed = seed
         self.num_threads = num_threads
         self.weight_dtype = weight_dtype
+        self.delta_rank = delta_rank
         self.init_from = init_from
 
     # ---- training --------------------------------------------------------------------
@@ -221,13 +224,16 @@ class SentimentModel:
         return {k: v for k, v in vars(self).items() if not k.endswith("_") and not k.startswith("_")}
 
     def to_disk(self, path: str | Path) -> None:
-        """Write ``sentiment.safetensors`` in ``weight_dtype`` and ``config.json``."""
+        """Write ``sentiment.safetensors`` (see :func:`encode_weights`) and ``config.json``."""
         from safetensors.torch import save_file
 
         self._check()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        tensors = encode_weights(self.net_.state_dict(), self.weight_dtype)
+        tensors = self._stored_tensors()
+        if tensors is None:
+            base = _base_weights(self.encoder, self.branch_layer, self.net_config_) if self.delta_rank else None
+            tensors = encode_weights(self.net_.state_dict(), self.weight_dtype, base=base, rank=self.delta_rank)
         # One metadata key: safetensors keeps metadata in a Rust HashMap, so two keys came out
         # in either order and two saves of one model had different bytes (and fingerprints).
         save_file(tensors, str(path / WEIGHTS_FILE), metadata={"format": f"voc-sentiment/{FORMAT_VERSION}"})
@@ -242,6 +248,21 @@ class SentimentModel:
             "training": self.metadata_,
         }
         (path / CONFIG_FILE).write_text(json.dumps(config, indent=2, default=str), encoding="utf-8")
+
+    def _stored_tensors(self) -> dict[str, Any] | None:
+        """The tensors this model was loaded from, if its weights and storage settings
+        have not changed since (else None: encode again)."""
+        import torch
+
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None or loaded[2] != (self.weight_dtype, self.delta_rank):
+            return None
+        tensors, has_base, _ = loaded
+        base = _base_weights(self.encoder, self.branch_layer, self.net_config_) if has_base else None
+        state, current = decode_weights(tensors, base), self.net_.state_dict()
+        if current.keys() != state.keys() or not all(torch.equal(current[k], state[k]) for k in state):
+            return None
+        return tensors
 
     @classmethod
     def from_disk(cls, path: str | Path, check_encoder: bool = True) -> "SentimentModel":
@@ -262,7 +283,13 @@ class SentimentModel:
                 params["weight_dtype"] = "float16" if params.pop("fp16") else "float32"
             model = cls(**params)
             net = _build_net(cfg["net"])
-            net.load_state_dict(decode_weights(load_file(str(w_file))))
+            tensors = load_file(str(w_file))
+            base = (_base_weights(model.encoder, model.branch_layer, cfg["net"])
+                    if any(k.endswith(_DELTA_A) for k in tensors) else None)
+            net.load_state_dict(decode_weights(tensors, base))
+            # re-saving an unchanged model writes these tensors again: low-rank int8
+            # encoding is lossy, so encoding the decoded weights anew would drift
+            model._loaded = (tensors, base is not None, (model.weight_dtype, model.delta_rank))
         except ModelLoadError:
             raise
         except Exception as exc:  # noqa: BLE001 - any corrupt file is one voc error
@@ -284,14 +311,45 @@ class SentimentModel:
 
 WEIGHT_DTYPES = ("float32", "float16", "int8")
 _SCALE = ".int8_scale"
+_DELTA_A, _DELTA_B = ".delta_a", ".delta_b"
 
 
-def encode_weights(state: dict[str, Any], weight_dtype: str) -> dict[str, Any]:
-    """Tensors to save. ``int8`` stores every weight matrix as int8 with one fp16 scale
-    per output row (symmetric, absmax / 127) and the rest in fp16: half the bytes of
-    fp16, which is what lets four fine-tuned layers (branching off layer 2) stay under
-    voc's 10 MB artifact limit. Weights only: inference dequantises at load and runs in
-    fp32, so there is no int8 arithmetic to go wrong at run time."""
+def _put(out: dict[str, Any], name: str, value: Any, weight_dtype: str) -> None:
+    """``value`` stored in ``weight_dtype``: int8 matrices get one fp16 scale per row
+    (symmetric, absmax / 127); vectors and the other dtypes are cast."""
+    import torch
+
+    v = value.detach().float()
+    if weight_dtype == "int8" and v.ndim == 2:
+        scale = (v.abs().amax(dim=1) / 127.0).clamp(min=1e-12)
+        out[name] = torch.round(v / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
+        out[name + _SCALE] = scale.to(torch.float16).contiguous()
+    else:
+        out[name] = v.to(torch.float32 if weight_dtype == "float32" else torch.float16).contiguous()
+
+
+def _get(tensors: dict[str, Any], name: str) -> Any:
+    import torch
+
+    value = tensors[name]
+    if value.dtype == torch.int8:
+        return value.float() * tensors[name + _SCALE].float()[:, None]
+    return value.to(torch.float32)
+
+
+def encode_weights(state: dict[str, Any], weight_dtype: str, base: dict[str, Any] | None = None,
+                   rank: int | None = None) -> dict[str, Any]:
+    """Tensors to save.
+
+    With ``base`` (the encoder's own weights of the copied layers, which every user
+    already has from the encoder package) and ``rank``, a weight matrix W is stored as
+    its difference from the base, truncated to ``rank`` by SVD: two thin factors A (out x
+    rank) and B (rank x in) with W = base + A @ B. Fine-tuning moves MiniLM's weights
+    only a little, so rank 64 keeps the model's held-out figures (the model card compares
+    one training stored both ways) in a quarter of the bytes. Everything is then kept in
+    ``weight_dtype``; int8 has one
+    fp16 scale per row. Inference dequantises at load and runs in fp32, so no int8 or
+    low-rank arithmetic happens at run time."""
     import torch
 
     if weight_dtype not in WEIGHT_DTYPES:
@@ -299,28 +357,49 @@ def encode_weights(state: dict[str, Any], weight_dtype: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in state.items():
         v = value.detach().float()
-        if weight_dtype == "int8" and v.ndim == 2:
-            scale = (v.abs().amax(dim=1) / 127.0).clamp(min=1e-12)
-            out[name] = torch.round(v / scale[:, None]).clamp(-127, 127).to(torch.int8).contiguous()
-            out[name + _SCALE] = scale.to(torch.float16).contiguous()
+        if base is not None and rank and v.ndim == 2 and name in base:
+            u, sv, vh = torch.linalg.svd(v - base[name].float(), full_matrices=False)
+            r = min(int(rank), sv.numel())
+            _put(out, name + _DELTA_A, u[:, :r] * sv[:r], weight_dtype)
+            _put(out, name + _DELTA_B, vh[:r], weight_dtype)
         else:
-            out[name] = v.to(torch.float32 if weight_dtype == "float32" else torch.float16).contiguous()
+            _put(out, name, v, weight_dtype)
     return out
 
 
-def decode_weights(tensors: dict[str, Any]) -> dict[str, Any]:
-    """fp32 state dict from :func:`encode_weights`' tensors (any of its dtypes)."""
-    import torch
-
+def decode_weights(tensors: dict[str, Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
+    """fp32 state dict from :func:`encode_weights`' tensors (any of its forms)."""
     state: dict[str, Any] = {}
-    for name, value in tensors.items():
-        if name.endswith(_SCALE):
+    for name in tensors:
+        if name.endswith(_SCALE) or name.endswith(_DELTA_B):
             continue
-        if value.dtype == torch.int8:
-            state[name] = value.float() * tensors[name + _SCALE].float()[:, None]
+        if name.endswith(_DELTA_A):
+            key = name[: -len(_DELTA_A)]
+            if base is None or key not in base:
+                raise ModelLoadError(f"{key} is stored as a difference from the encoder's weights, "
+                                     "which are not available")
+            state[key] = base[key].float() + _get(tensors, name) @ _get(tensors, key + _DELTA_B)
         else:
-            state[name] = value.to(torch.float32)
+            state[name] = _get(tensors, name)
     return state
+
+
+def _base_weights(encoder: str, branch_layer: int, net_config: dict[str, Any]) -> dict[str, Any]:
+    """The packaged encoder's own weights of the copied layers, in this module's names,
+    read straight from its safetensors file (no model is built)."""
+    from safetensors import safe_open
+
+    from voc.encoder import model_path
+
+    f = model_path(encoder) / "model.safetensors"
+    if not f.exists():
+        raise ModelLoadError(f"the encoder {encoder!r} has no model.safetensors to take base weights from")
+    out: dict[str, Any] = {}
+    with safe_open(str(f), "pt") as st:
+        for i in range(int(net_config["n_layers"])):
+            for hf_name, ours in _HF_NAMES.items():
+                out[f"layers.{i}.{ours}.weight"] = st.get_tensor(f"encoder.layer.{branch_layer + i}.{hf_name}.weight")
+    return out
 
 
 @lru_cache(maxsize=8)

@@ -317,7 +317,7 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
         from voc.sentiment import resolve_sentiment_path
 
         base = SentimentModel.from_disk(resolve_sentiment_path(str(opts["init_from"])), check_encoder=False)
-        for key in ("encoder", "branch_layer", "max_length", "weight_dtype"):
+        for key in ("encoder", "branch_layer", "max_length", "weight_dtype", "delta_rank"):
             opts.setdefault(key, getattr(base, key))
     model = SentimentModel(**opts)
     y = np.array([LABELS.index(lab) for lab in labels])
