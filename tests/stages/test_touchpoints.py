@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from voc.errors import ConfigError, NotFittedError
+from voc.errors import ConfigError, ModelLoadError, NotFittedError
 from voc.stages.base import Corpus
 from voc.stages.touchpoints import TouchpointStage
 from voc.touchpoints import check_taxonomy, effort_kinds, load_taxonomy, match_effort
@@ -442,3 +442,91 @@ def test_effort_columns(corpus_of) -> None:
     out = TouchpointStage().fit_transform(corpus_of(texts))
     assert out.sentences["effort"].tolist() == [True, False, False, False]
     assert out.docs["effort"].tolist() == [True, False]
+
+
+# --- the word view -----------------------------------------------------------------------------
+def test_word_view_counts_a_word_wherever_it_appears() -> None:
+    """Taught from sentences about price alone, "pricey" still raises price inside a
+    sentence about food: the evidence a mean-pooled embedding dilutes."""
+    from voc.touchpoints.lexical import LexicalView
+
+    food = [f"the {d} was {a}" for d in ("pasta", "soup", "steak", "pizza", "salad", "fish")
+            for a in ("lovely", "bland", "great", "cold", "tasty")]
+    price = [f"{w} for what you get" for w in ("pricey", "cheap", "pricey", "good value", "pricey")] * 3 \
+        + ["so pricey", "a bit pricey", "too pricey"] * 5
+    targets = np.array([[True, False]] * len(food) + [[False, True]] * len(price))
+    view = LexicalView().fit(food + price, targets, ["food: dishes", "price: how much it costs"],
+                             np.array([[True, False], [False, True]]), 20.0)
+    assert view is not None
+    p = view.predict_proba(["the pasta was lovely but pricey", "the pasta was lovely", "so pricey"])
+    # measured 0.27 vs 0.16 price (and the food reading kept, 0.73): asserted with margin
+    assert p[0, 1] > p[1, 1] + 0.05 and p[0, 0] > 0.5, p
+    assert p[2, 1] > 0.5 > p[2, 0], p
+
+
+def test_word_view_needs_a_repeated_word() -> None:
+    from voc.touchpoints.lexical import LexicalView
+
+    assert LexicalView().fit(["alpha beta", "gamma delta"], np.array([[True], [False]]), [], np.zeros((0, 1)), 20.0) \
+        is None
+
+
+def test_word_view_state_is_checked() -> None:
+    from voc.touchpoints.lexical import LexicalView
+
+    with pytest.raises(ValueError, match="2 words"):
+        LexicalView.from_state({"a": 0, "b": 1}, {"idf": np.ones(2), "coef": np.zeros((3, 5)),
+                                                   "intercept": np.zeros(3)})
+
+
+def test_word_view_is_saved_and_optional(tmp_path: Path, corpus_of, monkeypatch) -> None:
+    monkeypatch.setattr("voc.stages.touchpoints.MIN_LEXICAL", 10)  # a small corpus, to keep the test quick
+    corpus = corpus_of(SELF_TRAIN_CORPUS)
+    cases = [t for t, _ in ZERO_SHOT_CASES]
+    emb = corpus_of(cases).embeddings
+    with_words, without = TouchpointStage().fit(corpus), TouchpointStage(lexical=False).fit(corpus)
+    assert with_words.lexical_ is not None and without.lexical_ is None
+    # same embedding head either way: the word view is added after it
+    np.testing.assert_array_equal(with_words.coef_, without.coef_)
+    assert not np.allclose(with_words.predict_proba(cases, emb), without.predict_proba(cases, emb))
+    with_words.to_disk(tmp_path / "st")
+    loaded = TouchpointStage().from_disk(tmp_path / "st")
+    np.testing.assert_array_equal(loaded.predict_proba(cases, emb), with_words.predict_proba(cases, emb))
+    # a model saved before the word view existed loads and scores with the embedding head alone
+    (tmp_path / "st" / "lexical.npz").unlink()
+    old = TouchpointStage().from_disk(tmp_path / "st")
+    assert old.lexical_ is None
+    np.testing.assert_allclose(old.predict_proba(cases, emb), without.predict_proba(cases, emb), rtol=1e-6)
+    # a damaged word view is a load error, not a silent fallback
+    np.savez(tmp_path / "st" / "lexical.npz", idf=np.ones(1))
+    with pytest.raises(ModelLoadError, match="cannot load the touchpoints stage"):
+        TouchpointStage().from_disk(tmp_path / "st")
+
+
+def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
+    """Real labels, skipped where ../shared/data is absent: 1,500 SemEval-2014 restaurant
+    sentences as the corpus, zero-shot, micro-F1 with and without the word view.
+    Measured +0.9 to +1.8 points over six draws; asserted: +0.5. Below 1,000 sentences
+    the stage leaves the word view out (it cost F1 on 300-600-sentence corpora)."""
+    import json
+
+    from tests.conftest import shared_path
+    from voc.touchpoints.taxonomy import Taxonomy
+
+    df = pd.read_csv(shared_path("semeval2014_restaurants", "sentences.csv"))
+    gold = [{c["category"] for c in json.loads(j)} for j in df["aspect_categories_json"]]
+    pick = np.sort(np.random.default_rng(0).choice(len(df), 1500, replace=False))
+    texts = [str(df["text"].iloc[i]) for i in pick]
+    corpus = corpus_of(texts)
+    taxonomy = Taxonomy.from_entries(SEMEVAL_TAXONOMY)
+
+    def micro_f1(stage: TouchpointStage) -> float:
+        pred = stage.transform(corpus_of(texts)).sentences["touchpoints"]
+        tp = sum(len(set(p) & gold[i]) for p, i in zip(pred, pick, strict=True))
+        return 2 * tp / (sum(len(p) for p in pred) + sum(len(gold[i]) for i in pick))
+
+    words = TouchpointStage(taxonomy=taxonomy).fit(corpus)
+    assert words.lexical_ is not None
+    small = TouchpointStage(taxonomy=taxonomy).fit(corpus_of(texts[:900]))
+    assert small.lexical_ is None
+    assert micro_f1(words) >= micro_f1(TouchpointStage(taxonomy=taxonomy, lexical=False).fit(corpus)) + 0.005

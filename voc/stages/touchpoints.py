@@ -9,8 +9,10 @@ descriptions/examples, so touchpoints without labels still work. Then, when ``fi
 a corpus of 50+ sentences, one round of self-training on it: one-vs-rest logistic
 regressions on the corpus's own pseudo-labels (with labels: each weighted by how sure
 the seed is of it), anchored by the prototypes and labels (multi-label, and learns how
-customers phrase each touchpoint). Only the taxonomy texts
-and labeled examples are encoded; corpus sentences reuse the shared pass.
+customers phrase each touchpoint). On corpora of 1,000+ sentences a word view
+(voc.touchpoints.lexical: tf-idf one-vs-rest, trained on that head's decisions) is
+averaged in; it catches touchpoints a sentence mentions in passing. Only the taxonomy
+texts and labeled examples are encoded; corpus sentences reuse the shared pass.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from voc.errors import ConfigError, ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.touchpoints import effort as effort_rules
 from voc.touchpoints.keywords import KeywordMatcher
+from voc.touchpoints.lexical import LexicalView
 from voc.touchpoints.model import (
     decide,
     few_shot_proba,
@@ -36,6 +39,7 @@ from voc.touchpoints.model import (
     initial_proba,
     ovr_proba,
     prototype_similarity,
+    sample_rows,
     self_train,
     zero_shot_proba,
 )
@@ -53,6 +57,9 @@ SELF_TRAIN_C = 1.0          # one-vs-rest over thousands of pseudo-labels: more
 ANCHOR_WEIGHT = 20.0        # a prototype or labeled sentence counts as 20 pseudo-labels
 MIN_SELF_TRAIN = 50         # smaller corpora keep the prototype/softmax scorer
 MAX_SELF_TRAIN = 10_000     # pseudo-labeled rows sampled from larger corpora
+MIN_LEXICAL = 1_000         # the word view needs a corpus: below ~600 sentences it cost F1
+LEXICAL_C = 1.0             # the word view's one-vs-rest regularisation
+LEXICAL_WEIGHT = 0.5        # its share of the averaged probability
 
 
 class TouchpointStage(Stage):
@@ -68,7 +75,7 @@ class TouchpointStage(Stage):
                  encoder: str | None = None, keywords: bool = True, floor: float = FLOOR,
                  temperature: float = TEMPERATURE, c: float = FEW_SHOT_C, self_train: bool = True,
                  effort_similarity: float | None = None, random_state: int | None = 0,
-                 labels: str | Path | None = None) -> None:
+                 labels: str | Path | None = None, lexical: bool = True) -> None:
         self.taxonomy = taxonomy
         self.labels = labels
         self.threshold = threshold
@@ -78,6 +85,7 @@ class TouchpointStage(Stage):
         self.temperature = temperature
         self.c = c
         self.self_train = self_train
+        self.lexical = lexical
         self.effort_similarity = effort_similarity
         self.random_state = random_state
 
@@ -105,6 +113,7 @@ class TouchpointStage(Stage):
         self.coef_: np.ndarray | None = None
         self.intercept_: np.ndarray | None = None
         self.head_ = "prototype"
+        self.lexical_: LexicalView | None = None
         self._matcher = None
         self._hits_cache: tuple[list[str], np.ndarray] | None = None
         k = len(self.taxonomy_)
@@ -118,8 +127,9 @@ class TouchpointStage(Stage):
             assert corpus is not None and corpus.embeddings is not None
             x = corpus.embeddings
             texts = corpus.sentences["text"].astype(str).tolist()
+            hits = self._keyword_hits(texts)
             sim = prototype_similarity(x, self.prototypes_, self.prototype_owner_, k)
-            seed = initial_proba(sim, self._keyword_hits(texts), self.temperature, self.floor, KEYWORD_LOGIT,
+            seed = initial_proba(sim, hits, self.temperature, self.floor, KEYWORD_LOGIT,
                                  x, self.coef_, self.intercept_)
             labels = np.zeros((len(anchor_sets), k), dtype=bool)
             for i, js in enumerate(anchor_sets):
@@ -128,6 +138,14 @@ class TouchpointStage(Stage):
                                                      MAX_SELF_TRAIN, self.random_state,
                                                      confidence_weighted=labeled is not None)
             self.head_ = "one-vs-rest"
+            if self.lexical and n_corpus >= MIN_LEXICAL:
+                # the same rows self_train learned from, labeled by the head it just fitted
+                rows = sample_rows(len(x), MAX_SELF_TRAIN, self.random_state)
+                decided = ovr_proba(x[rows], self.coef_, self.intercept_, hits[rows], KEYWORD_LOGIT)[:, :k]
+                threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
+                self.lexical_ = LexicalView(LEXICAL_C, self.random_state).fit(
+                    [texts[i] for i in rows], decided >= threshold, [*proto_texts, *label_texts], labels,
+                    ANCHOR_WEIGHT)
         self.mode_ = "few-shot" if labeled is not None else "zero-shot"
         log.info("touchpoints: %s, %d touchpoints from %s", self.mode_, len(self.taxonomy_), self.taxonomy_.source)
         return self
@@ -182,7 +200,12 @@ class TouchpointStage(Stage):
                                 f"taxonomy was encoded with {self.prototypes_.shape[1]}; use the same encoder")
         hits = self._keyword_hits(texts)
         if self.head_ == "one-vs-rest" and self.coef_ is not None and self.intercept_ is not None:
-            return ovr_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+            proba = ovr_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+            if self.lexical_ is not None and len(texts):
+                k = proba.shape[1] - 1
+                tp = (1 - LEXICAL_WEIGHT) * proba[:, :k] + LEXICAL_WEIGHT * self.lexical_.predict_proba(texts)
+                proba = np.hstack([tp, 1.0 - tp.max(axis=1, keepdims=True)])
+            return proba
         if self.coef_ is not None and self.intercept_ is not None:
             return few_shot_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
         sim = prototype_similarity(embeddings, self.prototypes_, self.prototype_owner_, len(self.taxonomy_))
@@ -231,7 +254,7 @@ class TouchpointStage(Stage):
         corpus.sentences, corpus.docs = sents, docs
         counts = sents["touchpoint"].value_counts()
         corpus.meta.setdefault("touchpoints", {}).update({
-            "mode": self.mode_, "head": self.head_,
+            "mode": self.mode_, "head": self.head_, "word_view": self.lexical_ is not None,
             **dict(zip(("taxonomy", "taxonomy_sha256"), split_traced(self.taxonomy_.source))), "threshold": threshold,
             "none_share": float(counts.get(NONE, 0) / max(len(sents), 1)), "effort_sentences": int(sents["effort"].sum()),
         })
@@ -255,6 +278,10 @@ class TouchpointStage(Stage):
         if self.coef_ is not None and self.intercept_ is not None:
             np.save(path / "coef.npy", self.coef_)
             np.save(path / "intercept.npy", self.intercept_)
+        if self.lexical_ is not None:
+            vocabulary, arrays = self.lexical_.state()
+            (path / "lexical_vocabulary.json").write_text(json.dumps(vocabulary, ensure_ascii=False), encoding="utf-8")
+            np.savez(path / "lexical.npz", **arrays)
 
     def from_disk(self, path: Path) -> "TouchpointStage":
         path = Path(path)
@@ -267,7 +294,12 @@ class TouchpointStage(Stage):
             few = (path / "coef.npy").exists()
             coef = np.load(path / "coef.npy", allow_pickle=False) if few else None
             intercept = np.load(path / "intercept.npy", allow_pickle=False) if few else None
-        except (OSError, ValueError) as exc:
+            lexical = None
+            if (path / "lexical.npz").exists():  # models saved before the word view have none
+                with np.load(path / "lexical.npz", allow_pickle=False) as arrays:
+                    lexical = LexicalView.from_state(
+                        json.loads((path / "lexical_vocabulary.json").read_text(encoding="utf-8")), dict(arrays))
+        except (OSError, ValueError, KeyError) as exc:
             raise ModelLoadError(f"cannot load the touchpoints stage from {path}: {exc}") from exc
         for key, value in params.items():
             if key in self.get_params():
@@ -275,6 +307,7 @@ class TouchpointStage(Stage):
         self.taxonomy_ = Taxonomy.from_entries(state["taxonomy"], source=state.get("taxonomy_source", str(path)))
         self.prototypes_, self.prototype_owner_, self.effort_prototypes_ = prototypes, owner, effort_protos
         self.coef_, self.intercept_ = coef, intercept
+        self.lexical_ = lexical
         self.mode_, self.head_ = state["mode"], state["head"]
         self._matcher = None
         self._hits_cache = None

@@ -114,6 +114,14 @@ def initial_proba(sim: np.ndarray, hits: np.ndarray, temperature: float, floor: 
     return softmax(logits)
 
 
+def sample_rows(n: int, max_rows: int, random_state: int | None) -> np.ndarray:
+    """The corpus rows self-training learns from: all of them, or a uniform sample of
+    ``max_rows`` (it keeps the pseudo-label mix and bounds the cost)."""
+    if n <= max_rows:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(random_state).choice(n, size=max_rows, replace=False))
+
+
 def self_train(x: np.ndarray, seed_proba: np.ndarray, anchors: np.ndarray, anchor_labels: np.ndarray,
                anchor_weight: float, c: float, max_rows: int, random_state: int | None,
                confidence_weighted: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -144,10 +152,7 @@ def self_train(x: np.ndarray, seed_proba: np.ndarray, anchors: np.ndarray, ancho
     from sklearn.linear_model import LogisticRegression
 
     k = anchor_labels.shape[1]
-    rng = np.random.default_rng(random_state)
-    rows = np.arange(len(x))
-    if len(rows) > max_rows:  # a uniform sample keeps the pseudo-label mix and bounds the cost
-        rows = np.sort(rng.choice(len(x), size=max_rows, replace=False))
+    rows = sample_rows(len(x), max_rows, random_state)
     pseudo = seed_proba[rows].argmax(axis=1)
     y = np.vstack([np.eye(k + 1, dtype=bool)[pseudo][:, :k], anchor_labels])
     xs = np.vstack([x[rows], anchors])
