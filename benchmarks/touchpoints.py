@@ -15,10 +15,13 @@
    tests/stages/test_touchpoints.py.
 5. ``few_shot_study``: the few-shot methods tried for issue 5 and their figures
    (selected on SemEval *train*, checked on the airline reasons and Banking77).
+6. ``word_view_study`` / ``word_view_cost``: sections 1-3 with the word view off, its
+   gain by corpus size, and its fit/scoring time.
 
     python benchmarks/touchpoints.py                  # writes benchmarks/results/touchpoints.json
     python benchmarks/touchpoints.py --data-dir DIR   # another copy of the shared data
     python benchmarks/touchpoints.py --seeds 10
+    python benchmarks/touchpoints.py --only word_view_cost   # rerun one section, keep the rest
 
 Embeddings are cached under ``--cache-dir`` (default: the system temp dir).
 """
@@ -298,7 +301,7 @@ def sample_labeled(texts: list[str], gold: list[set[str]], labels: list[str], k:
 
 
 def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[set[str]], pool: np.ndarray,
-             eval_idx: np.ndarray, eval_emb: np.ndarray, k: int, seeds: int) -> dict[str, object]:
+             eval_idx: np.ndarray, eval_emb: np.ndarray, k: int, seeds: int, **stage_kw: object) -> dict[str, object]:
     """``k`` labels per category drawn from rows ``pool`` of ``texts``, fitted on
     ``corpus``, scored on ``eval_idx`` minus the labeled rows; mean and std over seeds."""
     labels = taxonomy.names
@@ -307,7 +310,7 @@ def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[se
         labeled = sample_labeled([texts[i] for i in pool], [gold[i] for i in pool], labels, k, seed)
         used = set(labeled["text"])
         keep = [j for j, i in enumerate(eval_idx) if texts[i] not in used]
-        st = TouchpointStage(taxonomy=taxonomy, random_state=seed).fit(corpus, labeled=labeled)
+        st = TouchpointStage(taxonomy=taxonomy, random_state=seed, **stage_kw).fit(corpus, labeled=labeled)  # type: ignore[arg-type]
         pred, _ = tag(st, [texts[eval_idx[j]] for j in keep], eval_emb[keep])
         runs.append(f1_scores([gold[eval_idx[j]] for j in keep], pred, labels))
     micro = [r["micro_f1"] for r in runs]
@@ -318,19 +321,39 @@ def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[se
             "micro_f1_per_seed": micro, "per_label_seed0": runs[0]["per_label"]}
 
 
+# --- the tasks -------------------------------------------------------------------------
+def _task(name: str, data_dir: Path, cache_dir: Path) -> tuple[list[str], np.ndarray, list[set[str]], np.ndarray,
+                                                                 np.ndarray, Taxonomy]:
+    """(texts, embeddings, gold, label pool, scored rows, taxonomy) of each task, as the
+    sections above use them."""
+    if name == "semeval":
+        df = pd.read_csv(data_dir / "semeval2014_restaurants" / "sentences.csv")
+        texts = df["text"].astype(str).tolist()
+        gold = [{c["category"] for c in json.loads(j)} for j in df["aspect_categories_json"]]
+        test = (df["split"] == "test").to_numpy()
+        return (texts, embed_cached(texts, cache_dir), gold, np.flatnonzero(~test), np.flatnonzero(test),
+                Taxonomy.from_entries(SEMEVAL_TAXONOMY, source="semeval-names+descriptions"))
+    if name == "airline_reasons":
+        df, emb = _airline_negative(data_dir, cache_dir)
+        reasons = df["negativereason"].astype(str).tolist()
+        scored = np.array([i for i, r in enumerate(reasons) if r != "Can't Tell"])
+        return (df["text"].astype(str).tolist(), emb, [{r} if r != "Can't Tell" else set() for r in reasons],
+                scored, scored, Taxonomy.from_entries(AIRLINE_TAXONOMY, source="airline-reasons"))
+    frames = [pd.read_csv(data_dir / "banking77" / f"{split}.csv") for split in ("train", "test")]
+    texts = [t for f in frames for t in f["text"].astype(str)]
+    emb = np.vstack([embed_cached(f["text"].astype(str).tolist(), cache_dir) for f in frames])
+    n_tr = len(frames[0])
+    return (texts, emb, [{INTENT_TO_GROUP[c]} for f in frames for c in f["category"]], np.arange(n_tr),
+            np.arange(n_tr, len(texts)), Taxonomy.from_entries(BANK77_TAXONOMY, source="banking77-groups"))
+
+
+
 # --- SemEval ---------------------------------------------------------------------------
 def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
-    df = pd.read_csv(data_dir / "semeval2014_restaurants" / "sentences.csv")
-    gold_all = [{c["category"] for c in json.loads(j)} for j in df["aspect_categories_json"]]
-    labels = [e["name"] for e in SEMEVAL_TAXONOMY]
-    test = (df["split"] == "test").to_numpy()
-    texts = df["text"].astype(str).tolist()
-    emb = embed_cached(texts, cache_dir)
-    te = np.flatnonzero(test)
-    tr = np.flatnonzero(~test)
+    texts, emb, gold_all, tr, te, taxonomy = _task("semeval", data_dir, cache_dir)
+    labels = taxonomy.names
     te_texts, te_emb, te_gold = [texts[i] for i in te], emb[te], [gold_all[i] for i in te]
     tr_gold = [gold_all[i] for i in tr]
-    taxonomy = Taxonomy.from_entries(SEMEVAL_TAXONOMY, source="semeval-names+descriptions")
 
     out: dict[str, object] = {"n_test_sentences": len(te), "taxonomy": SEMEVAL_TAXONOMY}
     t0 = time.perf_counter()
@@ -360,12 +383,17 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
 
 
 # --- airline ---------------------------------------------------------------------------
-def airline(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
+def _airline_negative(data_dir: Path, cache_dir: Path) -> tuple[pd.DataFrame, np.ndarray]:
+    """The negative tweets with a reason, one per tweet id, and their embeddings."""
     df = pd.read_csv(data_dir / "twitter_us_airline_sentiment" / "Tweets.csv")
     df = df[(df["airline_sentiment"] == "negative") & df["negativereason"].notna()]
     emb = embed_cached(df["text"].astype(str).tolist(), cache_dir)  # same cache as the themes benchmark
     keep_rows = ~df["tweet_id"].duplicated().to_numpy()
-    df, emb = df[keep_rows], emb[keep_rows]
+    return df[keep_rows], emb[keep_rows]
+
+
+def airline(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
+    df, emb = _airline_negative(data_dir, cache_dir)
     texts = df["text"].astype(str).tolist()
     reasons = df["negativereason"].astype(str).tolist()
     out: dict[str, object] = {"n_tweets": len(texts), "mapping": {k: list(v) for k, v in AIRLINE_TO_DEFAULT.items()},
@@ -412,13 +440,7 @@ def airline(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
 
 # --- Banking77 -------------------------------------------------------------------------
 def banking77(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
-    frames = [pd.read_csv(data_dir / "banking77" / f"{split}.csv") for split in ("train", "test")]
-    texts = [t for f in frames for t in f["text"].astype(str)]
-    gold = [{INTENT_TO_GROUP[c]} for f in frames for c in f["category"]]
-    emb = np.vstack([embed_cached(f["text"].astype(str).tolist(), cache_dir) for f in frames])
-    n_tr = len(frames[0])
-    tr, te = np.arange(n_tr), np.arange(n_tr, len(texts))
-    taxonomy = Taxonomy.from_entries(BANK77_TAXONOMY, source="banking77-groups")
+    texts, emb, gold, tr, te, taxonomy = _task("banking77", data_dir, cache_dir)
     full = corpus_of(texts, emb)
     out: dict[str, object] = {"n_test": len(te), "taxonomy": BANK77_TAXONOMY,
                               "groups": {g: intents.split() for g, (_, intents) in BANK77_GROUPS.items()},
@@ -428,6 +450,86 @@ def banking77(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     out["zero_shot"] = f1_scores([gold[i] for i in te], pred, taxonomy.names)
     for k in (5, 20):
         out[f"few_shot_{k}"] = few_shot(taxonomy, full, texts, gold, tr, te, emb[te], k, seeds)
+    return out
+
+
+# --- the word view ---------------------------------------------------------------------
+def word_view_study(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
+    """The word view (voc.touchpoints.lexical) on and off.
+
+    ``without_word_view``: the sections above rerun with ``lexical=False`` (same corpora,
+    labels and seeds; the sections above have it on). ``by_corpus_size``: a random n of
+    each task's scored rows (SemEval: train rows) is the corpus and the scored set, minus
+    any labeled sentence (3 draws, the word view
+    forced on at every size), micro-F1 with minus without: where ``MIN_LEXICAL`` comes from.
+    """
+    import voc.stages.touchpoints as stage_module
+
+    out: dict[str, object] = {"protocol": word_view_study.__doc__.split("\n\n")[1].strip()}  # type: ignore[union-attr]
+    without: dict[str, object] = {}
+    sizes: dict[str, object] = {}
+    for name in ("semeval", "airline_reasons", "banking77"):
+        texts, emb, gold, pool, scored, taxonomy = _task(name, data_dir, cache_dir)
+        full = corpus_of(texts, emb)
+        if name == "semeval":  # zero-shot with the test sentences as corpus, as above
+            zs_corpus = corpus_of([texts[i] for i in scored], emb[scored])
+        else:
+            zs_corpus = full
+        st = TouchpointStage(taxonomy=taxonomy, lexical=False).fit(zs_corpus)
+        pred, _ = tag(st, [texts[i] for i in scored], emb[scored])
+        zs = f1_scores([gold[i] for i in scored], pred, taxonomy.names)
+        row: dict[str, object] = {"zero_shot": {"micro_f1": zs["micro_f1"], "macro_f1": zs["macro_f1"]}}
+        for k in (5, 20):
+            r = few_shot(taxonomy, full, texts, gold, pool, scored, emb[scored], k, seeds, lexical=False)
+            row[f"few_shot_{k}"] = {key: r[key] for key in ("micro_f1", "micro_f1_std", "macro_f1")}
+        without[name] = row
+        saved = stage_module.MIN_LEXICAL
+        stage_module.MIN_LEXICAL = 0
+        try:
+            by_n: dict[str, object] = {}
+            rows = scored if len(scored) >= 2400 else pool  # SemEval: train (its test has 800 sentences)
+            for n in (300, 600, 1200, 2400):
+                diffs: dict[int, list[float]] = {0: [], 5: []}
+                for draw in range(3):
+                    pick = np.sort(np.random.default_rng(draw).choice(rows, n, replace=False))
+                    for k in (0, 5):
+                        labeled = (sample_labeled([texts[i] for i in pool], [gold[i] for i in pool], taxonomy.names,
+                                                  k, draw) if k else None)
+                        used = set(labeled["text"]) if labeled is not None else set()
+                        keep = [i for i in pick if texts[i] not in used]
+                        f1 = []
+                        for lexical in (False, True):
+                            st = TouchpointStage(taxonomy=taxonomy, lexical=lexical, random_state=draw).fit(
+                                corpus_of([texts[i] for i in pick], emb[pick]), labeled=labeled)
+                            pred, _ = tag(st, [texts[i] for i in keep], emb[keep])
+                            f1.append(f1_scores([gold[i] for i in keep], pred, taxonomy.names)["micro_f1"])
+                        diffs[k].append(f1[1] - f1[0])
+                by_n[str(n)] = {"zero_shot_gain": round(float(np.mean(diffs[0])), 4),
+                                "five_shot_gain": round(float(np.mean(diffs[5])), 4)}
+            sizes[name] = by_n
+        finally:
+            stage_module.MIN_LEXICAL = saved
+    out["without_word_view"] = without
+    out["by_corpus_size"] = sizes
+    out["min_corpus"] = stage_module.MIN_LEXICAL
+    return out
+
+
+def word_view_cost(data_dir: Path, cache_dir: Path) -> dict[str, object]:
+    """Fit and transform seconds of the stage with and without the word view: the
+    default taxonomy (10 touchpoints) on the 9,089 negative airline tweets."""
+    texts, emb, *_ = _task("airline_reasons", data_dir, cache_dir)
+    corpus = corpus_of(texts, emb)
+    out: dict[str, object] = {"n_sentences": len(texts), "taxonomy": "configs/touchpoints.yaml"}
+    TouchpointStage(lexical=False).fit(corpus)  # warm-up: loads the encoder and spaCy once
+    for lexical in (False, True):
+        t0 = time.perf_counter()
+        st = TouchpointStage(lexical=lexical).fit(corpus)
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        st.transform(corpus_of(texts, emb))
+        out["with_word_view" if lexical else "without"] = {"fit_seconds": round(fit_s, 2),
+                                                           "transform_seconds": round(time.perf_counter() - t0, 2)}
     return out
 
 
@@ -450,7 +552,18 @@ def machine() -> dict[str, object]:
 
     return {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
             "torch": torch.__version__, "sklearn": sklearn.__version__, "torch_threads": torch.get_num_threads(),
-            "note": "2 shared cores; another model was training at the same time, so timings are pessimistic"}
+            "note": "2 shared cores"}
+
+
+SECTIONS = {
+    "semeval2014_restaurants": semeval,
+    "airline_negative_tweets": airline,
+    "banking77_8_groups": banking77,
+    "few_shot_study": lambda *_: FEW_SHOT_STUDY,
+    "word_view_study": word_view_study,
+    "word_view_cost": lambda data_dir, cache_dir, _: word_view_cost(data_dir, cache_dir),
+    "effort_handwritten": lambda *_: effort_set(),
+}
 
 
 def main() -> None:
@@ -459,15 +572,16 @@ def main() -> None:
     ap.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "voc_bench_cache")
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "touchpoints.json")
+    ap.add_argument("--only", nargs="+", metavar="SECTION", choices=list(SECTIONS),
+                    help="rerun these sections and keep the others from --out")
     args = ap.parse_args()
     t0 = time.time()
-    results: dict[str, object] = {"machine": machine()}
-    results["semeval2014_restaurants"] = semeval(args.data_dir, args.cache_dir, args.seeds)
-    results["airline_negative_tweets"] = airline(args.data_dir, args.cache_dir, args.seeds)
-    results["banking77_8_groups"] = banking77(args.data_dir, args.cache_dir, args.seeds)
-    results["few_shot_study"] = FEW_SHOT_STUDY
-    results["effort_handwritten"] = effort_set()
-    results["seconds"] = round(time.time() - t0, 1)
+    results: dict[str, object] = json.loads(args.out.read_text(encoding="utf-8")) if args.only else {}
+    results["machine"] = machine()
+    for name, run in SECTIONS.items():
+        if not args.only or name in args.only:
+            results[name] = run(args.data_dir, args.cache_dir, args.seeds)
+    results["seconds" if not args.only else f"seconds_{'_'.join(args.only)}"] = round(time.time() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     s = results["semeval2014_restaurants"]

@@ -57,7 +57,7 @@ SELF_TRAIN_C = 1.0          # one-vs-rest over thousands of pseudo-labels: more
 ANCHOR_WEIGHT = 20.0        # a prototype or labeled sentence counts as 20 pseudo-labels
 MIN_SELF_TRAIN = 50         # smaller corpora keep the prototype/softmax scorer
 MAX_SELF_TRAIN = 10_000     # pseudo-labeled rows sampled from larger corpora
-MIN_LEXICAL = 1_000         # the word view needs a corpus: below ~600 sentences it cost F1
+MIN_LEXICAL = 1_000         # the word view needs a corpus: on 300-600 sentences it cost F1
 LEXICAL_C = 1.0             # the word view's one-vs-rest regularisation
 LEXICAL_WEIGHT = 0.5        # its share of the averaged probability
 
