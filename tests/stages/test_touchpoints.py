@@ -155,6 +155,9 @@ def test_shipped_taxonomies_are_clean() -> None:
     ("- {name: a, description: x, examples: just one}\n", "examples must be a list"),
     ("name: a\n", "expected a non-empty list"),
     ("- {name: a, description: x\n", "not valid YAML"),
+    ("- {name: a, description: x, catch_all: yes please}\n", "catch_all must be true or false"),
+    ("- {name: a, description: x, catch_all: true}\n- {name: b, description: y, catch_all: true}\n",
+     "only one touchpoint can be catch_all"),
 ])
 def test_check_reports_each_problem(tmp_path: Path, yaml_text: str, needle: str) -> None:
     problems = check_taxonomy(_write(tmp_path, yaml_text))
@@ -530,3 +533,36 @@ def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
     small = TouchpointStage(taxonomy=taxonomy).fit(corpus_of(texts[:900]))
     assert small.lexical_ is None
     assert micro_f1(words) >= micro_f1(TouchpointStage(taxonomy=taxonomy, lexical=False).fit(corpus)) + 0.005
+
+
+# --- a catch-all touchpoint ---------------------------------------------------------------------
+def test_catch_all_takes_the_unclaimed_sentences() -> None:
+    from voc.touchpoints.model import decide
+
+    proba = np.array([[0.9, 0.1, 0.05, 0.1],    # claimed by 0
+                      [0.2, 0.1, 0.05, 0.8],    # nothing reaches 0.3: none, or the catch-all
+                      [0.1, 0.2, 0.6, 0.4],     # the catch-all itself reaches the threshold
+                      [0.5, 0.1, 0.1, 0.5]])
+    tags, primary, score = decide(proba, 0.3)
+    assert tags == [[0], [], [2], [0]] and list(primary) == [0, -1, 2, 0]
+    tags, primary, score = decide(proba, 0.3, catch_all=2)
+    assert tags == [[0], [2], [2], [0]] and list(primary) == [0, 2, 2, 0]
+    assert score[1] == pytest.approx(0.8)  # 1 - the best other touchpoint, as "none" would be scored
+    # above 0.5 the best other touchpoint can outweigh the unclaimed mass; the primary is still a tag
+    tags, primary, _ = decide(np.array([[0.6, 0.1, 0.05, 0.3]]), 0.7, catch_all=2)
+    assert tags == [[2]] and list(primary) == [2]
+
+
+def test_catch_all_in_a_taxonomy(tmp_path: Path, corpus_of) -> None:
+    path = _write(tmp_path, "- {name: food, description: the dishes and their taste}\n"
+                            "- {name: general, description: general remarks about the place, catch_all: true}\n")
+    taxonomy = load_taxonomy(path)
+    assert taxonomy.catch_all == 1 and taxonomy.to_entries()[1]["catch_all"] is True
+    texts = ["The pasta was superb.", "My cat likes sleeping in the sun.", "We will be back."]
+    stage = TouchpointStage(taxonomy=path).fit(corpus_of(texts))
+    out = stage.transform(corpus_of(texts)).sentences
+    assert "none" not in set(out["touchpoint"]) and out["touchpoint"].iloc[0] == "food"
+    stage.to_disk(tmp_path / "st")
+    loaded = TouchpointStage().from_disk(tmp_path / "st")
+    assert loaded.taxonomy_.catch_all == 1
+    pd.testing.assert_frame_equal(loaded.transform(corpus_of(texts)).sentences, out)

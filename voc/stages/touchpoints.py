@@ -240,7 +240,8 @@ class TouchpointStage(Stage):
                                 "run the embed stage on the same sentences")
         names = self.taxonomy_.names
         threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
-        tags, primary, score = decide(self.predict_proba(texts, emb), threshold) if texts else ([], [], [])
+        tags, primary, score = (decide(self.predict_proba(texts, emb), threshold, self.taxonomy_.catch_all)
+                                if texts else ([], [], []))
         sents["touchpoints"] = pd.Series([[names[j] for j in t] for t in tags], index=sents.index, dtype=object)
         sents["touchpoint"] = [names[j] if j >= 0 else NONE for j in primary]
         sents["touchpoint_score"] = np.asarray(score, dtype=np.float64)

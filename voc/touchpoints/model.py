@@ -78,18 +78,28 @@ def few_shot_proba(x: np.ndarray, coef: np.ndarray, intercept: np.ndarray, hits:
     return softmax(logits.astype(np.float64))
 
 
-def decide(proba: np.ndarray, threshold: float) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
+def decide(proba: np.ndarray, threshold: float,
+           catch_all: int | None = None) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
     """Multi-label decision from (n, k+1) probabilities (last column = none).
 
     A touchpoint is tagged when its probability reaches ``threshold``; the primary one
     is the most probable tag; with no tag the sentence is "none" and its score is the
-    probability that it is about none of the touchpoints.
+    probability that it is about none of the touchpoints. With a ``catch_all`` touchpoint
+    (a taxonomy's "general" / "other" entry) a sentence no other touchpoint claims is
+    tagged with it instead of "none", scored the same way.
     Returns (tags per row, primary index or -1, primary score).
     """
     k = proba.shape[1] - 1
     tp = proba[:, :k]
     mask = tp >= threshold
-    best = tp.argmax(axis=1)
+    if catch_all is not None:
+        others = np.delete(tp, catch_all, axis=1)
+        unclaimed = ~np.delete(mask, catch_all, axis=1).any(axis=1)
+        mask[:, catch_all] |= unclaimed
+        rest = 1.0 - (others.max(axis=1) if others.shape[1] else np.zeros(len(tp)))
+        tp = tp.copy()  # the order and score below see the catch-all at least as the unclaimed mass
+        tp[unclaimed, catch_all] = np.maximum(tp[unclaimed, catch_all], rest[unclaimed])
+    best = np.where(mask, tp, -1.0).argmax(axis=1)  # the most probable *tagged* touchpoint
     has = mask.any(axis=1)
     primary = np.where(has, best, -1)
     score = np.where(has, tp[np.arange(len(tp)), best], 1.0 - tp.max(axis=1) if k else 1.0)

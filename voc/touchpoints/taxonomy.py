@@ -1,6 +1,7 @@
 """Touchpoint taxonomies: plain YAML files users edit, loaded and checked here.
 
-A taxonomy is a list of entries ``{name, description, keywords?, examples?, stage?}``
+A taxonomy is a list of entries ``{name, description, keywords?, examples?, stage?,
+catch_all?}``
 (or a mapping with that list under ``touchpoints:``). Validation collects *every*
 problem with its file, line and entry, so ``voc taxonomy check`` can show them all at
 once; :func:`load_taxonomy` refuses a file with any problem, so a typo never turns
@@ -23,7 +24,7 @@ from voc.errors import ConfigError
 STAGES: tuple[str, ...] = ("awareness", "consideration", "purchase", "post-purchase", "advocacy")
 #: The label of a sentence no touchpoint fits; it cannot be a touchpoint's name.
 NONE = "none"
-FIELDS = ("name", "description", "keywords", "examples", "stage")
+FIELDS = ("name", "description", "keywords", "examples", "stage", "catch_all")
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Touchpoint:
     keywords: tuple[str, ...] = ()
     examples: tuple[str, ...] = ()
     stage: str | None = None
+    #: a "general" / "other" touchpoint: it also takes every sentence no other one claims
+    catch_all: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "description": self.description}
@@ -42,6 +45,8 @@ class Touchpoint:
             out["examples"] = list(self.examples)
         if self.stage:
             out["stage"] = self.stage
+        if self.catch_all:
+            out["catch_all"] = True
         return out
 
 
@@ -60,6 +65,11 @@ class Taxonomy:
 
     def __iter__(self) -> Iterator[Touchpoint]:
         return iter(self.touchpoints)
+
+    @property
+    def catch_all(self) -> int | None:
+        """Index of the catch-all touchpoint, if the taxonomy has one."""
+        return next((j for j, t in enumerate(self.touchpoints) if t.catch_all), None)
 
     def to_entries(self) -> list[dict[str, Any]]:
         return [t.to_dict() for t in self.touchpoints]
@@ -85,6 +95,7 @@ def _entry(raw: dict[str, Any]) -> Touchpoint:
         keywords=tuple(str(k).strip() for k in raw.get("keywords") or () if str(k).strip()),
         examples=tuple(str(x).strip() for x in raw.get("examples") or () if str(x).strip()),
         stage=(str(raw["stage"]).strip().lower() if raw.get("stage") else None),
+        catch_all=raw.get("catch_all") is True,
     )
 
 
@@ -119,11 +130,12 @@ def validate_entries(entries: Any, source: str = "<memory>", lines: list[int | N
     """Every problem with ``entries``, one message each; [] when the taxonomy is fine."""
     if not isinstance(entries, list) or not entries:
         return [f"{source}: expected a non-empty list of touchpoint entries "
-                "({name, description, keywords?, examples?, stage?}), optionally under 'touchpoints:'"]
+                "({name, description, keywords?, examples?, stage?, catch_all?}), optionally under 'touchpoints:'"]
     lines = lines or []
     problems: list[str] = []
     seen_names: dict[str, str] = {}
     keyword_owner: dict[str, str] = {}
+    catch_all: str | None = None
 
     for i, raw in enumerate(entries):
         line = lines[i] if i < len(lines) else None
@@ -153,6 +165,13 @@ def validate_entries(entries: Any, source: str = "<memory>", lines: list[int | N
             value = raw.get(key)
             if value is not None and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
                 problems.append(f"{where}: {label}: {key} must be a list of strings")
+        if "catch_all" in raw:
+            if not isinstance(raw["catch_all"], bool):
+                problems.append(f"{where}: {label}: catch_all must be true or false")
+            elif raw["catch_all"] and catch_all is not None:
+                problems.append(f"{where}: {label}: only one touchpoint can be catch_all (also {catch_all})")
+            elif raw["catch_all"]:
+                catch_all = label
         stage = raw.get("stage")
         if stage is not None and str(stage).strip().lower() not in STAGES:
             problems.append(f"{where}: {label}: unknown stage {stage!r}; use one of {', '.join(STAGES)}")
