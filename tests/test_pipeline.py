@@ -113,6 +113,20 @@ def test_transform_new_feedback(fitted):
     assert result.documents["sentiment"].tolist() == ["negative", "negative"]
 
 
+def test_heads_run_in_the_shared_pass(fitted, caplog):
+    """Sentiment and the touchpoint layer states come out of the one encoder pass: scoring
+    new feedback encodes nothing a second time."""
+    import logging
+
+    analyzer, _, _ = fitted
+    embed = analyzer.stages_["embed"]
+    assert {"sentiment_proba", "layer3_mean"} <= set(embed._heads)
+    new = pd.DataFrame({"id": ["n1"], "text": ["The checkout kept failing, so I paid twice."]})
+    with caplog.at_level(logging.WARNING, logger="voc"):
+        analyzer.transform(new)
+    assert not [r for r in caplog.records if "again" in r.getMessage()], caplog.text
+
+
 def test_unfitted_analyzer_refuses_to_transform(sample_frame):
     with pytest.raises(NotFittedError):
         Analyzer().transform(sample_frame.head(3))

@@ -37,6 +37,23 @@ class Head(Protocol):
     def forward_hidden(self, hidden: "torch.Tensor", mask: "torch.Tensor") -> np.ndarray: ...  # noqa: F821
 
 
+@dataclass(frozen=True)
+class LayerMeanPool:
+    """A head returning the masked mean of one layer's hidden states: a second sentence
+    vector from the same pass, closer to the words than the last layer's (the
+    touchpoint tagger joins it to the embedding; see voc.stages.touchpoints)."""
+
+    branch_layer: int
+
+    @property
+    def cache_key(self) -> str:
+        return f"layer-mean-pool-{self.branch_layer}"
+
+    def forward_hidden(self, hidden: "torch.Tensor", mask: "torch.Tensor") -> np.ndarray:  # noqa: F821
+        m = mask.unsqueeze(-1).to(hidden.dtype)
+        return ((hidden * m).sum(1) / m.sum(1).clamp(min=1e-9)).float().numpy()
+
+
 def model_path(name: str = DEFAULT_MODEL) -> Path:
     """Resolve an encoder name to a local directory. Only packaged models or local
     directories are accepted: nothing is downloaded."""

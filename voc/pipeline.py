@@ -188,12 +188,10 @@ class Analyzer:
         corpus.meta["scores"] = list(self.mapping.scores) if self.mapping else []
         corpus.meta["segments"] = list(self.mapping.segments) if self.mapping else []
         embed = stages["embed"]
-        for name, stage in stages.items():
+        for name, stage in stages.items():  # heads run inside the shared pass; outputs land in corpus.features
             head = getattr(stage, "head", None)
             if callable(head) and (h := head()) is not None and hasattr(embed, "attach"):
-                from voc.stages.sentiment import FEATURE
-
-                embed.attach(FEATURE, h)  # type: ignore[attr-defined]
+                embed.attach(stage.feature, h)  # type: ignore[attr-defined]
         if self.progress is not None and hasattr(embed, "progress"):
             embed.progress = lambda done, total: self.progress("embed", done, total)  # type: ignore[misc]
         timings: dict[str, float] = {}

@@ -566,3 +566,52 @@ def test_catch_all_in_a_taxonomy(tmp_path: Path, corpus_of) -> None:
     loaded = TouchpointStage().from_disk(tmp_path / "st")
     assert loaded.taxonomy_.catch_all == 1
     pd.testing.assert_frame_equal(loaded.transform(corpus_of(texts)).sentences, out)
+
+
+# --- the layer states joined to the embedding -----------------------------------------------------
+def test_layer_states_come_from_the_shared_pass(corpus_of, caplog) -> None:
+    """The stage's head is what the embed stage runs; given its output, the stage does not
+    encode the corpus again, and scoring with or without it passed gives the same result."""
+    import json as json_mod
+    import logging
+
+    from voc.encoder import Encoder, LayerMeanPool
+
+    stage = TouchpointStage()
+    assert stage.head() == LayerMeanPool(3) and stage.feature == "layer3_mean"
+    assert TouchpointStage(layer=None).head() is None
+    corpus = corpus_of(SELF_TRAIN_CORPUS)
+    result = Encoder().encode(SELF_TRAIN_CORPUS, heads=[stage.head()])
+    corpus.features[stage.feature] = result.head_outputs[0]
+    with caplog.at_level(logging.WARNING, logger="voc"):
+        stage.fit(corpus)
+    assert not [r for r in caplog.records if "encoding" in r.getMessage()], caplog.text
+    cases = [t for t, _ in ZERO_SHOT_CASES]
+    emb = corpus_of(cases).embeddings
+    states = Encoder().encode(cases, heads=[stage.head()]).head_outputs[0]
+    np.testing.assert_allclose(stage.predict_proba(cases, emb, states), stage.predict_proba(cases, emb), atol=1e-5)
+    # without the states the learned head reads a different vector: the layer is in use
+    plain = TouchpointStage(layer=None).fit(corpus)
+    assert not np.allclose(plain.predict_proba(cases, emb), stage.predict_proba(cases, emb, states))
+    assert json_mod.loads(json_mod.dumps(stage.get_params()))["layer"] == 3
+
+
+def test_model_saved_before_layer_states_loads(tmp_path: Path, corpus_of) -> None:
+    import json as json_mod
+
+    corpus = corpus_of(SELF_TRAIN_CORPUS)
+    plain = TouchpointStage(layer=None).fit(corpus)
+    plain.to_disk(tmp_path / "st")
+    state_file = tmp_path / "st" / "state.json"
+    state = json_mod.loads(state_file.read_text(encoding="utf-8"))
+    del state["layer"]
+    state_file.write_text(json_mod.dumps(state), encoding="utf-8")
+    params_file = tmp_path / "st" / "params.json"
+    params = json_mod.loads(params_file.read_text(encoding="utf-8"))
+    del params["layer"]
+    params_file.write_text(json_mod.dumps(params), encoding="utf-8")
+    old = TouchpointStage().from_disk(tmp_path / "st")
+    assert old.layer_ is None and old.head() is None
+    cases = [t for t, _ in ZERO_SHOT_CASES]
+    emb = corpus_of(cases).embeddings
+    np.testing.assert_array_equal(old.predict_proba(cases, emb), plain.predict_proba(cases, emb))

@@ -139,6 +139,8 @@ class SentimentStage(Stage):
             self.model_, self.description_ = resolve_sentiment_model(self.model)
         return self
 
+    feature = FEATURE  # where the shared pass puts the head's output
+
     def head(self) -> Any | None:
         """The model as a head of the shared encoder pass, if it is one."""
         self.load()

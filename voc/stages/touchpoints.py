@@ -9,10 +9,13 @@ descriptions/examples, so touchpoints without labels still work. Then, when ``fi
 a corpus of 50+ sentences, one round of self-training on it: one-vs-rest logistic
 regressions on the corpus's own pseudo-labels (with labels: each weighted by how sure
 the seed is of it), anchored by the prototypes and labels (multi-label, and learns how
-customers phrase each touchpoint). On corpora of 1,000+ sentences a word view
-(voc.touchpoints.lexical: tf-idf one-vs-rest, trained on that head's decisions) is
-averaged in; it catches touchpoints a sentence mentions in passing. Only the taxonomy
-texts and labeled examples are encoded; corpus sentences reuse the shared pass.
+customers phrase each touchpoint). The learned heads read the sentence embedding joined
+to the mean-pooled states of encoder layer 3 (the stage's :meth:`head`, run inside the
+shared pass): they keep more of the words than the last layer. On corpora of 1,000+
+sentences a word view (voc.touchpoints.lexical: tf-idf one-vs-rest, trained on that
+head's decisions) is averaged in; it catches touchpoints a sentence mentions in passing.
+Only the taxonomy texts and labeled examples are encoded; corpus sentences reuse the
+shared pass.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from voc._paths import split_traced, traced
+from voc.encoder import LayerMeanPool
 from voc.errors import ConfigError, ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.touchpoints import effort as effort_rules
@@ -60,6 +64,8 @@ MAX_SELF_TRAIN = 10_000     # pseudo-labeled rows sampled from larger corpora
 MIN_LEXICAL = 1_000         # the word view needs a corpus: on 300-600 sentences it cost F1
 LEXICAL_C = 1.0             # the word view's one-vs-rest regularisation
 LEXICAL_WEIGHT = 0.5        # its share of the averaged probability
+LAYER = 3                   # encoder layer whose mean-pooled states join the sentence embedding
+LAYER_WEIGHT = 0.7          # their weight in the joined vector (the embedding's is 1)
 
 
 class TouchpointStage(Stage):
@@ -75,7 +81,7 @@ class TouchpointStage(Stage):
                  encoder: str | None = None, keywords: bool = True, floor: float = FLOOR,
                  temperature: float = TEMPERATURE, c: float = FEW_SHOT_C, self_train: bool = True,
                  effort_similarity: float | None = None, random_state: int | None = 0,
-                 labels: str | Path | None = None, lexical: bool = True) -> None:
+                 labels: str | Path | None = None, lexical: bool = True, layer: int | None = LAYER) -> None:
         self.taxonomy = taxonomy
         self.labels = labels
         self.threshold = threshold
@@ -86,6 +92,7 @@ class TouchpointStage(Stage):
         self.c = c
         self.self_train = self_train
         self.lexical = lexical
+        self.layer = layer
         self.effort_similarity = effort_similarity
         self.random_state = random_state
 
@@ -105,9 +112,15 @@ class TouchpointStage(Stage):
         proto_texts, owner = _prototype_texts(self.taxonomy_)
         extra = list(effort_rules.EXAMPLES) if self.effort_similarity is not None else []
         label_texts, label_sets = self._labels(labeled) if labeled is not None else ([], [])
-        embedded = self._encode([*proto_texts, *extra, *label_texts], corpus)
+        self.layer_ = self.layer
+        has_corpus = corpus is not None and corpus.embeddings is not None and len(corpus.embeddings) > 0
+        corpus_states = self._corpus_states(corpus) if has_corpus and self.layer_ is not None else None
+        embedded, states = self._encode([*proto_texts, *extra, *label_texts], corpus, corpus_states)
+        if states is not None:  # centred on the corpus: the layer's mean direction says nothing
+            self.layer_mean_ = (corpus_states if corpus_states is not None else states).mean(axis=0)
         n_p, n_e = len(proto_texts), len(extra)
-        self.prototypes_ = embedded[:n_p]
+        joined = self._join(embedded, states)
+        self.prototypes_ = embedded[:n_p]  # similarity stays in the embedding's cosine units (floor, temperature)
         self.prototype_owner_ = np.asarray(owner, dtype=np.int64)
         self.effort_prototypes_ = embedded[n_p:n_p + n_e]
         self.coef_: np.ndarray | None = None
@@ -117,7 +130,7 @@ class TouchpointStage(Stage):
         self._matcher = None
         self._hits_cache: tuple[list[str], np.ndarray] | None = None
         k = len(self.taxonomy_)
-        anchors = np.vstack([self.prototypes_, embedded[n_p + n_e:]])
+        anchors = np.vstack([joined[:n_p], joined[n_p + n_e:]])  # what the learned heads train on
         anchor_sets = [[int(j)] for j in owner] + label_sets
         if labeled is not None:
             self.coef_, self.intercept_ = fit_softmax(anchors, anchor_sets, k + 1, self.c, self.random_state)
@@ -125,12 +138,15 @@ class TouchpointStage(Stage):
         n_corpus = 0 if corpus is None or corpus.embeddings is None else len(corpus.embeddings)
         if self.self_train and n_corpus >= MIN_SELF_TRAIN:
             assert corpus is not None and corpus.embeddings is not None
-            x = corpus.embeddings
+            x = self._join(corpus.embeddings, corpus_states)
             texts = corpus.sentences["text"].astype(str).tolist()
             hits = self._keyword_hits(texts)
-            sim = prototype_similarity(x, self.prototypes_, self.prototype_owner_, k)
+            # the seed compares joined vectors too: measured better on all three benchmark tasks
+            # than the embedding's cosines (the prototype-only scorer below keeps those: its
+            # floor is calibrated in them, and without self-training nothing re-learns it)
+            sim = prototype_similarity(x, joined[:n_p], self.prototype_owner_, k)
             seed = initial_proba(sim, hits, self.temperature, self.floor, KEYWORD_LOGIT,
-                                 x, self.coef_, self.intercept_)
+                                 x, self.coef_, self.intercept_)  # the learned heads read the joined vector
             labels = np.zeros((len(anchor_sets), k), dtype=bool)
             for i, js in enumerate(anchor_sets):
                 labels[i, [j for j in js if j < k]] = True
@@ -171,43 +187,102 @@ class TouchpointStage(Stage):
         sets = [sorted(s - {none}) if len(s) > 1 else sorted(s) for s in grouped.values()]
         return list(grouped), sets
 
-    def _encode(self, texts: list[str], corpus: Corpus | None) -> np.ndarray:
-        """Embed taxonomy texts and labels, reusing corpus embeddings for sentences
-        already encoded (labels often come from the corpus itself)."""
-        from voc.encoder import text_encoder
-
+    def _encode(self, texts: list[str], corpus: Corpus | None,
+                corpus_states: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+        """Embed taxonomy texts and labels (and pool their layer states), reusing the
+        corpus's rows for sentences already encoded (labels often come from the corpus)."""
         known: dict[str, int] = {}
         if corpus is not None and corpus.embeddings is not None and "text" in corpus.sentences:
             known = {t: i for i, t in enumerate(corpus.sentences["text"].astype(str))}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
-        rt = self.encoder_runtime
-        new = (text_encoder(self.encoder or rt["model"], rt["cache_dir"], rt["backend"]).encode(todo).embeddings
-               if todo else np.zeros((0, 0)))
-        fresh = {t: new[i] for i, t in enumerate(todo)}
-        dim = new.shape[1] if todo else (corpus.embeddings.shape[1] if corpus is not None and corpus.embeddings
-                                         is not None else 0)
+        heads = [LayerMeanPool(self.layer_)] if self.layer_ is not None else []
+        if todo:
+            result = self._text_encoder().encode(todo, heads=heads)
+            new, new_states = result.embeddings, (result.head_outputs[0] if heads else None)
+        else:
+            new, new_states = np.zeros((0, 0), np.float32), None
+        at = {t: i for i, t in enumerate(todo)}
+        dim = new.shape[1] if todo else corpus.embeddings.shape[1]  # type: ignore[union-attr]
         out = np.zeros((len(texts), dim), dtype=np.float32)
+        states = np.zeros((len(texts), dim), dtype=np.float32) if heads else None
         for i, t in enumerate(texts):
-            out[i] = fresh[t] if t in fresh else corpus.embeddings[known[t]]  # type: ignore[union-attr]
-        return out
+            fresh = t in at
+            out[i] = new[at[t]] if fresh else corpus.embeddings[known[t]]  # type: ignore[union-attr]
+            if states is not None:
+                states[i] = new_states[at[t]] if fresh else corpus_states[known[t]]  # type: ignore[index]
+        return out, states
+
+    def _text_encoder(self):  # type: ignore[no-untyped-def]
+        from voc.encoder import text_encoder
+
+        rt = self.encoder_runtime
+        return text_encoder(self.encoder or rt["model"], rt["cache_dir"], rt["backend"])
+
+    # --- the layer states joined to the embedding ------------------------------------------
+    @property
+    def feature(self) -> str:
+        """Where the shared pass puts this stage's head output (``corpus.features``)."""
+        return f"layer{self._layer()}_mean"
+
+    def _layer(self) -> int | None:
+        return self.layer_ if hasattr(self, "mode_") else self.layer  # a fitted stage keeps its own
+
+    def head(self) -> LayerMeanPool | None:
+        """The head the embed stage runs for this stage: layer ``layer``'s mean-pooled
+        states. Joined to the embedding they lifted micro-F1 on all three benchmark
+        tasks (``layer_study`` in benchmarks/results/touchpoints.json): layer 3 keeps
+        more of the words than the last layer, which the sentence objective shaped."""
+        layer = self._layer()
+        return None if layer is None else LayerMeanPool(layer)
+
+    def _corpus_states(self, corpus: Corpus) -> np.ndarray:
+        """The layer states of the corpus's sentences: from the shared pass, or encoded
+        here (loudly: a second pass) when the corpus was built without them."""
+        arr = corpus.features.get(self.feature)
+        if arr is not None and len(arr) == len(corpus.sentences):
+            return arr
+        texts = corpus.sentences["text"].astype(str).tolist()
+        log.warning("touchpoints: %s is not in the corpus (attach TouchpointStage.head() to the embed stage, as "
+                    "voc.Analyzer does); encoding %d sentences again for it", self.feature, len(texts))
+        return self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]
+
+    def _join(self, embeddings: np.ndarray, states: np.ndarray | None) -> np.ndarray:
+        """[embedding, w * centred unit layer states], unit length; the embedding alone
+        when the stage has no layer."""
+        if self.layer_ is None or states is None:
+            return embeddings
+        z = np.asarray(states, dtype=np.float32) - self.layer_mean_
+        z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
+        out = np.hstack([np.asarray(embeddings, dtype=np.float32), LAYER_WEIGHT * z])
+        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
 
     # --- scoring -----------------------------------------------------------------------
-    def predict_proba(self, texts: list[str], embeddings: np.ndarray) -> np.ndarray:
-        """(n, k+1) probabilities over the taxonomy's touchpoints and, last, "none"."""
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray,
+                      layer_states: np.ndarray | None = None) -> np.ndarray:
+        """(n, k+1) probabilities over the taxonomy's touchpoints and, last, "none".
+        ``layer_states``: the sentences' output of :meth:`head` (encoded here if omitted)."""
         self.check_fitted("mode_")
-        if embeddings.shape[1] != self.prototypes_.shape[1]:
+        dim = self.prototypes_.shape[1]
+        if embeddings.shape[1] != dim:
             raise PipelineError(f"touchpoints: sentence embeddings have {embeddings.shape[1]} dimensions but the "
-                                f"taxonomy was encoded with {self.prototypes_.shape[1]}; use the same encoder")
+                                f"taxonomy was encoded with {dim}; use the same encoder")
         hits = self._keyword_hits(texts)
+        if self.coef_ is not None and self.layer_ is not None:  # the learned heads read the joined vector
+            if layer_states is None:
+                layer_states = (self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]
+                                if texts else np.zeros((0, dim), np.float32))
+            joined = self._join(embeddings, layer_states)
+        else:
+            joined = embeddings
         if self.head_ == "one-vs-rest" and self.coef_ is not None and self.intercept_ is not None:
-            proba = ovr_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+            proba = ovr_proba(joined, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
             if self.lexical_ is not None and len(texts):
                 k = proba.shape[1] - 1
                 tp = (1 - LEXICAL_WEIGHT) * proba[:, :k] + LEXICAL_WEIGHT * self.lexical_.predict_proba(texts)
                 proba = np.hstack([tp, 1.0 - tp.max(axis=1, keepdims=True)])
             return proba
         if self.coef_ is not None and self.intercept_ is not None:
-            return few_shot_proba(embeddings, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
+            return few_shot_proba(joined, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
         sim = prototype_similarity(embeddings, self.prototypes_, self.prototype_owner_, len(self.taxonomy_))
         return zero_shot_proba(sim, hits, self.temperature, self.floor, KEYWORD_LOGIT)
 
@@ -240,7 +315,10 @@ class TouchpointStage(Stage):
                                 "run the embed stage on the same sentences")
         names = self.taxonomy_.names
         threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
-        tags, primary, score = (decide(self.predict_proba(texts, emb), threshold, self.taxonomy_.catch_all)
+        states = corpus.features.get(self.feature) if self.layer_ is not None else None
+        if states is not None and len(states) != len(texts):
+            states = None
+        tags, primary, score = (decide(self.predict_proba(texts, emb, states), threshold, self.taxonomy_.catch_all)
                                 if texts else ([], [], []))
         sents["touchpoints"] = pd.Series([[names[j] for j in t] for t in tags], index=sents.index, dtype=object)
         sents["touchpoint"] = [names[j] if j >= 0 else NONE for j in primary]
@@ -271,11 +349,13 @@ class TouchpointStage(Stage):
             params["taxonomy"] = params["taxonomy"].source
         (path / "params.json").write_text(json.dumps(params, indent=2, default=str), encoding="utf-8")
         state: dict[str, Any] = {"mode": self.mode_, "head": self.head_, "taxonomy_source": self.taxonomy_.source,
-                                 "taxonomy": self.taxonomy_.to_entries()}
+                                 "taxonomy": self.taxonomy_.to_entries(), "layer": self.layer_}
         (path / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
         np.save(path / "prototypes.npy", self.prototypes_)
         np.save(path / "prototype_owner.npy", self.prototype_owner_)
         np.save(path / "effort_prototypes.npy", self.effort_prototypes_)
+        if self.layer_ is not None:
+            np.save(path / "layer_mean.npy", self.layer_mean_)
         if self.coef_ is not None and self.intercept_ is not None:
             np.save(path / "coef.npy", self.coef_)
             np.save(path / "intercept.npy", self.intercept_)
@@ -295,6 +375,8 @@ class TouchpointStage(Stage):
             few = (path / "coef.npy").exists()
             coef = np.load(path / "coef.npy", allow_pickle=False) if few else None
             intercept = np.load(path / "intercept.npy", allow_pickle=False) if few else None
+            layer = state.get("layer")  # models saved before the layer states have none
+            layer_mean = np.load(path / "layer_mean.npy", allow_pickle=False) if layer is not None else None
             lexical = None
             if (path / "lexical.npz").exists():  # models saved before the word view have none
                 with np.load(path / "lexical.npz", allow_pickle=False) as arrays:
@@ -309,6 +391,9 @@ class TouchpointStage(Stage):
         self.prototypes_, self.prototype_owner_, self.effort_prototypes_ = prototypes, owner, effort_protos
         self.coef_, self.intercept_ = coef, intercept
         self.lexical_ = lexical
+        self.layer_ = layer
+        if layer_mean is not None:
+            self.layer_mean_ = layer_mean
         self.mode_, self.head_ = state["mode"], state["head"]
         self._matcher = None
         self._hits_cache = None
