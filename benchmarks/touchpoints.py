@@ -17,6 +17,8 @@
    (selected on SemEval *train*, checked on the airline reasons and Banking77).
 6. ``word_view_study`` / ``word_view_cost``: sections 1-3 with the word view off, its
    gain by corpus size, and its fit/scoring time.
+7. ``layer_study``: sections 1-3 without the layer states joined to the embedding, and
+   with other layers.
 
     python benchmarks/touchpoints.py                  # writes benchmarks/results/touchpoints.json
     python benchmarks/touchpoints.py --data-dir DIR   # another copy of the shared data
@@ -29,6 +31,7 @@ Embeddings are cached under ``--cache-dir`` (default: the system temp dir).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import platform
@@ -45,6 +48,7 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 sys.path.insert(0, str(REPO))
 
+from voc.encoder import LayerMeanPool  # noqa: E402
 from voc.stages.base import Corpus  # noqa: E402
 from voc.stages.touchpoints import TouchpointStage  # noqa: E402
 from voc.touchpoints.taxonomy import Taxonomy  # noqa: E402
@@ -251,13 +255,54 @@ FEW_SHOT_STUDY: dict[str, object] = {
 
 
 # --- helpers ---------------------------------------------------------------------------
-def corpus_of(texts: list[str], emb: np.ndarray) -> Corpus:
+LAYERS = (2, 3, 4)  # layer states computed for every task (3 is the stage's default; 2 and 4 for layer_study)
+
+
+@dataclasses.dataclass
+class Vectors:
+    """Sentence embeddings and the mean-pooled layer states the stage's head adds to
+    them in voc's shared pass, indexed together."""
+
+    emb: np.ndarray
+    states: dict[int, np.ndarray]
+
+    def __getitem__(self, idx: object) -> "Vectors":
+        return Vectors(self.emb[idx], {k: v[idx] for k, v in self.states.items()})  # type: ignore[index]
+
+    def __len__(self) -> int:
+        return len(self.emb)
+
+    @staticmethod
+    def concat(parts: list["Vectors"]) -> "Vectors":
+        return Vectors(np.vstack([p.emb for p in parts]), {k: np.vstack([p.states[k] for p in parts])
+                                                            for k in parts[0].states})
+
+
+def encode_cached(texts: list[str], cache_dir: Path) -> Vectors:
+    """Embeddings (the themes benchmark's cache) plus the layer states, cached alike."""
+    import hashlib
+
+    from voc.encoder import Encoder
+
+    emb = embed_cached(texts, cache_dir)
+    key = hashlib.sha256("\n".join(texts).encode("utf-8")).hexdigest()[:16]
+    files = {k: cache_dir / f"layer{k}_{key}_{len(texts)}.npy" for k in LAYERS}
+    missing = [k for k, f in files.items() if not f.exists()]
+    if missing:
+        out = Encoder().encode(texts, heads=[LayerMeanPool(k) for k in missing]).head_outputs
+        for k, arr in zip(missing, out, strict=True):
+            np.save(files[k], arr)
+    return Vectors(emb, {k: np.load(f) for k, f in files.items()})
+
+
+def corpus_of(texts: list[str], vec: Vectors) -> Corpus:
     n = len(texts)
     sents = pd.DataFrame({"doc_id": np.arange(n), "sentence_id": 0, "text": texts})
-    return Corpus(docs=pd.DataFrame({"doc_id": np.arange(n)}), sentences=sents, embeddings=emb)
+    return Corpus(docs=pd.DataFrame({"doc_id": np.arange(n)}), sentences=sents, embeddings=vec.emb,
+                  features={f"layer{k}_mean": v for k, v in vec.states.items()})
 
 
-def tag(stage: TouchpointStage, texts: list[str], emb: np.ndarray) -> tuple[list[list[str]], float]:
+def tag(stage: TouchpointStage, texts: list[str], emb: Vectors) -> tuple[list[list[str]], float]:
     """Tags per sentence and transform time per 1,000 sentences."""
     t0 = time.perf_counter()
     out = stage.transform(corpus_of(texts, emb)).sentences["touchpoints"].tolist()
@@ -301,7 +346,7 @@ def sample_labeled(texts: list[str], gold: list[set[str]], labels: list[str], k:
 
 
 def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[set[str]], pool: np.ndarray,
-             eval_idx: np.ndarray, eval_emb: np.ndarray, k: int, seeds: int, **stage_kw: object) -> dict[str, object]:
+             eval_idx: np.ndarray, eval_emb: Vectors, k: int, seeds: int, **stage_kw: object) -> dict[str, object]:
     """``k`` labels per category drawn from rows ``pool`` of ``texts``, fitted on
     ``corpus``, scored on ``eval_idx`` minus the labeled rows; mean and std over seeds."""
     labels = taxonomy.names
@@ -322,7 +367,7 @@ def few_shot(taxonomy: Taxonomy, corpus: Corpus, texts: list[str], gold: list[se
 
 
 # --- the tasks -------------------------------------------------------------------------
-def _task(name: str, data_dir: Path, cache_dir: Path) -> tuple[list[str], np.ndarray, list[set[str]], np.ndarray,
+def _task(name: str, data_dir: Path, cache_dir: Path) -> tuple[list[str], Vectors, list[set[str]], np.ndarray,
                                                                  np.ndarray, Taxonomy]:
     """(texts, embeddings, gold, label pool, scored rows, taxonomy) of each task, as the
     sections above use them."""
@@ -331,7 +376,7 @@ def _task(name: str, data_dir: Path, cache_dir: Path) -> tuple[list[str], np.nda
         texts = df["text"].astype(str).tolist()
         gold = [{c["category"] for c in json.loads(j)} for j in df["aspect_categories_json"]]
         test = (df["split"] == "test").to_numpy()
-        return (texts, embed_cached(texts, cache_dir), gold, np.flatnonzero(~test), np.flatnonzero(test),
+        return (texts, encode_cached(texts, cache_dir), gold, np.flatnonzero(~test), np.flatnonzero(test),
                 Taxonomy.from_entries(SEMEVAL_TAXONOMY, source="semeval-names+descriptions"))
     if name == "airline_reasons":
         df, emb = _airline_negative(data_dir, cache_dir)
@@ -341,7 +386,7 @@ def _task(name: str, data_dir: Path, cache_dir: Path) -> tuple[list[str], np.nda
                 scored, scored, Taxonomy.from_entries(AIRLINE_TAXONOMY, source="airline-reasons"))
     frames = [pd.read_csv(data_dir / "banking77" / f"{split}.csv") for split in ("train", "test")]
     texts = [t for f in frames for t in f["text"].astype(str)]
-    emb = np.vstack([embed_cached(f["text"].astype(str).tolist(), cache_dir) for f in frames])
+    emb = Vectors.concat([encode_cached(f["text"].astype(str).tolist(), cache_dir) for f in frames])
     n_tr = len(frames[0])
     return (texts, emb, [{INTENT_TO_GROUP[c]} for f in frames for c in f["category"]], np.arange(n_tr),
             np.arange(n_tr, len(texts)), Taxonomy.from_entries(BANK77_TAXONOMY, source="banking77-groups"))
@@ -383,7 +428,8 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     from sklearn.linear_model import LogisticRegression
 
     y_tr = np.array([[lab in g for lab in labels] for g in tr_gold])
-    probs = np.column_stack([LogisticRegression(C=1.0, max_iter=2000).fit(emb[tr], y_tr[:, j]).predict_proba(te_emb)[:, 1]
+    probs = np.column_stack([LogisticRegression(C=1.0, max_iter=2000).fit(emb.emb[tr], y_tr[:, j])
+                             .predict_proba(te_emb.emb)[:, 1]
                              for j in range(len(labels))])
     pred = [[labels[j] for j in range(len(labels)) if p[j] >= 0.4 or j == p.argmax()] for p in probs]
     ceiling = f1_scores(te_gold, pred, labels)
@@ -394,11 +440,11 @@ def semeval(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
 
 
 # --- airline ---------------------------------------------------------------------------
-def _airline_negative(data_dir: Path, cache_dir: Path) -> tuple[pd.DataFrame, np.ndarray]:
+def _airline_negative(data_dir: Path, cache_dir: Path) -> tuple[pd.DataFrame, Vectors]:
     """The negative tweets with a reason, one per tweet id, and their embeddings."""
     df = pd.read_csv(data_dir / "twitter_us_airline_sentiment" / "Tweets.csv")
     df = df[(df["airline_sentiment"] == "negative") & df["negativereason"].notna()]
-    emb = embed_cached(df["text"].astype(str).tolist(), cache_dir)  # same cache as the themes benchmark
+    emb = encode_cached(df["text"].astype(str).tolist(), cache_dir)  # same cache as the themes benchmark
     keep_rows = ~df["tweet_id"].duplicated().to_numpy()
     return df[keep_rows], emb[keep_rows]
 
@@ -465,6 +511,35 @@ def banking77(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
 
 
 # --- the word view ---------------------------------------------------------------------
+def _variant(name: str, data_dir: Path, cache_dir: Path, seeds: int, **stage_kw: object) -> dict[str, object]:
+    """Zero-, 5- and 20-shot micro/macro-F1 of one task with other stage settings, on the
+    corpora, labels and seeds of sections 1-3."""
+    texts, emb, gold, pool, scored, taxonomy = _task(name, data_dir, cache_dir)
+    full = corpus_of(texts, emb)
+    # SemEval's zero-shot corpus is its test sentences, as in section 1
+    zs_corpus = corpus_of([texts[i] for i in scored], emb[scored]) if name == "semeval" else full
+    st = TouchpointStage(taxonomy=taxonomy, **stage_kw).fit(zs_corpus)  # type: ignore[arg-type]
+    pred, _ = tag(st, [texts[i] for i in scored], emb[scored])
+    zs = f1_scores([gold[i] for i in scored], pred, taxonomy.names)
+    row: dict[str, object] = {"zero_shot": {"micro_f1": zs["micro_f1"], "macro_f1": zs["macro_f1"]}}
+    for k in (5, 20):
+        r = few_shot(taxonomy, full, texts, gold, pool, scored, emb[scored], k, seeds, **stage_kw)
+        row[f"few_shot_{k}"] = {key: r[key] for key in ("micro_f1", "micro_f1_std", "macro_f1")}
+    return row
+
+
+TASKS = ("semeval", "airline_reasons", "banking77")
+
+
+def layer_study(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
+    """The layer states joined to the embedding (``layer``, default 3): sections 1-3 with
+    none, and with layers 2 and 4 (the sections above use 3). Chosen on SemEval train
+    (layers 2-4, weight 0.7 or 1), checked on the airline reasons and Banking77."""
+    return {"protocol": layer_study.__doc__.split("\n\n")[0].strip(),  # type: ignore[union-attr]
+            **{f"layer_{layer}": {name: _variant(name, data_dir, cache_dir, seeds, layer=layer) for name in TASKS}
+               for layer in (None, 2, 4)}}
+
+
 def word_view_study(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, object]:
     """The word view (voc.touchpoints.lexical) on and off.
 
@@ -477,23 +552,9 @@ def word_view_study(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, ob
     import voc.stages.touchpoints as stage_module
 
     out: dict[str, object] = {"protocol": word_view_study.__doc__.split("\n\n")[1].strip()}  # type: ignore[union-attr]
-    without: dict[str, object] = {}
     sizes: dict[str, object] = {}
-    for name in ("semeval", "airline_reasons", "banking77"):
+    for name in TASKS:
         texts, emb, gold, pool, scored, taxonomy = _task(name, data_dir, cache_dir)
-        full = corpus_of(texts, emb)
-        if name == "semeval":  # zero-shot with the test sentences as corpus, as above
-            zs_corpus = corpus_of([texts[i] for i in scored], emb[scored])
-        else:
-            zs_corpus = full
-        st = TouchpointStage(taxonomy=taxonomy, lexical=False).fit(zs_corpus)
-        pred, _ = tag(st, [texts[i] for i in scored], emb[scored])
-        zs = f1_scores([gold[i] for i in scored], pred, taxonomy.names)
-        row: dict[str, object] = {"zero_shot": {"micro_f1": zs["micro_f1"], "macro_f1": zs["macro_f1"]}}
-        for k in (5, 20):
-            r = few_shot(taxonomy, full, texts, gold, pool, scored, emb[scored], k, seeds, lexical=False)
-            row[f"few_shot_{k}"] = {key: r[key] for key in ("micro_f1", "micro_f1_std", "macro_f1")}
-        without[name] = row
         saved = stage_module.MIN_LEXICAL
         stage_module.MIN_LEXICAL = 0
         try:
@@ -520,7 +581,7 @@ def word_view_study(data_dir: Path, cache_dir: Path, seeds: int) -> dict[str, ob
             sizes[name] = by_n
         finally:
             stage_module.MIN_LEXICAL = saved
-    out["without_word_view"] = without
+    out["without_word_view"] = {name: _variant(name, data_dir, cache_dir, seeds, lexical=False) for name in TASKS}
     out["by_corpus_size"] = sizes
     out["min_corpus"] = stage_module.MIN_LEXICAL
     return out
@@ -541,6 +602,38 @@ def word_view_cost(data_dir: Path, cache_dir: Path) -> dict[str, object]:
         st.transform(corpus_of(texts, emb))
         out["with_word_view" if lexical else "without"] = {"fit_seconds": round(fit_s, 2),
                                                            "transform_seconds": round(time.perf_counter() - t0, 2)}
+    return out
+
+
+def layer_cost(data_dir: Path, cache_dir: Path) -> dict[str, object]:
+    """What the layer head adds to the shared pass: 2,000 airline tweets encoded with the
+    sentiment head alone and with the touchpoint head too (ONNX back-end as in voc analyze,
+    no cache, best of 3), and the stage's own fit/scoring time with and without the layer."""
+    from voc.encoder import Encoder
+    from voc.sentiment import load_sentiment_model
+
+    texts, emb, *_ = _task("airline_reasons", data_dir, cache_dir)
+    sample = texts[:2000]
+    sentiment = load_sentiment_model()
+    enc = Encoder(cache=False)
+    enc.encode(sample[:64], heads=[sentiment, LayerMeanPool(3)])  # warm-up: exports the graphs once
+    out: dict[str, object] = {"n_sentences": len(sample)}
+    for name, heads in (("sentiment_head", [sentiment]), ("sentiment_and_layer_heads", [sentiment, LayerMeanPool(3)])):
+        times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            enc.encode(sample, heads=heads)
+            times.append(time.perf_counter() - t0)
+        out[name] = {"seconds": round(min(times), 2), "sentences_per_second": round(len(sample) / min(times), 1)}
+    corpus = corpus_of(texts, emb)
+    for layer in (None, 3):
+        t0 = time.perf_counter()
+        st = TouchpointStage(layer=layer).fit(corpus)
+        fit_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        st.transform(corpus_of(texts, emb))
+        out[f"stage_layer_{layer}"] = {"fit_seconds": round(fit_s, 2),
+                                       "transform_seconds": round(time.perf_counter() - t0, 2)}
     return out
 
 
@@ -572,6 +665,8 @@ SECTIONS = {
     "banking77_8_groups": banking77,
     "few_shot_study": lambda *_: FEW_SHOT_STUDY,
     "word_view_study": word_view_study,
+    "layer_study": layer_study,
+    "layer_cost": lambda data_dir, cache_dir, _: layer_cost(data_dir, cache_dir),
     "word_view_cost": lambda data_dir, cache_dir, _: word_view_cost(data_dir, cache_dir),
     "effort_handwritten": lambda *_: effort_set(),
 }
