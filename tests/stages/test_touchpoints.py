@@ -372,7 +372,7 @@ SEMEVAL_TAXONOMY = yaml.safe_load((Path(__file__).resolve().parents[2] / "benchm
 def test_few_shot_beats_zero_shot_on_semeval_sample(corpus_of) -> None:
     """Real labels, skipped where ../shared/data is absent: 400 SemEval-2014 restaurant
     test sentences, 5 labeled train sentences per category (3 draws). Measured margin
-    +1.9 to +3.3 micro-F1 points over six 400-sentence samples; asserted: +1."""
+    +1.7 to +3.4 micro-F1 points over six 400-sentence samples; asserted: +1."""
     import json
 
     from tests.conftest import shared_path
@@ -509,7 +509,7 @@ def test_word_view_is_saved_and_optional(tmp_path: Path, corpus_of, monkeypatch)
 def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
     """Real labels, skipped where ../shared/data is absent: 1,500 SemEval-2014 restaurant
     sentences as the corpus, zero-shot, micro-F1 with and without the word view.
-    Measured +0.9 to +1.8 points over six draws; asserted: +0.5. Below 1,000 sentences
+    Measured +0.6 to +1.2 points over six draws (draw 0: +0.8); asserted: +0.3. Below 1,000 sentences
     the stage leaves the word view out (it cost F1 on 300-600-sentence corpora)."""
     import json
 
@@ -532,7 +532,7 @@ def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
     assert words.lexical_ is not None
     small = TouchpointStage(taxonomy=taxonomy).fit(corpus_of(texts[:900]))
     assert small.lexical_ is None
-    assert micro_f1(words) >= micro_f1(TouchpointStage(taxonomy=taxonomy, lexical=False).fit(corpus)) + 0.005
+    assert micro_f1(words) >= micro_f1(TouchpointStage(taxonomy=taxonomy, lexical=False).fit(corpus)) + 0.003
 
 
 # --- a catch-all touchpoint ---------------------------------------------------------------------
