@@ -281,7 +281,7 @@ FEW_SHOT_STUDY: dict[str, object] = {
                             "L4_w1": 0.7346}},
          "airline_reasons_5_shot": {"none": 0.5714, "L2": 0.567, "L3": 0.5713, "L4": 0.5656},
          "banking77_5_shot": {"none": 0.8227, "L2": 0.8269, "L3": 0.824, "L4": 0.8255},
-         "note": "layer 3 at weight 0.7 integrated; layer_study reruns none / 2 / 4 in voc's own pass"},
+         "note": "word view on in all; layer 3 at weight 0.7 integrated; layer_study reruns none / 2 / 4 in voc's own pass"},
         {"method": "the self-training seed on the embedding's cosines (learned heads on the joined vector)",
          "test_5_shot": {"semeval": 0.7848, "airline_reasons": 0.5682, "banking77": 0.8196},
          "integrated_seed_on_joined_vectors": {"semeval": 0.799, "airline_reasons": 0.5714, "banking77": 0.8198}},
