@@ -123,8 +123,9 @@ def test_heads_run_in_the_shared_pass(fitted, caplog):
     assert {"sentiment_proba", "layer3_mean"} <= set(embed._heads)
     new = pd.DataFrame({"id": ["n1"], "text": ["The checkout kept failing, so I paid twice."]})
     with caplog.at_level(logging.WARNING, logger="voc"):
-        analyzer.transform(new)
+        result = analyzer.transform(new)
     assert not [r for r in caplog.records if "again" in r.getMessage()], caplog.text
+    assert result.run["stages"]["touchpoints"]["layer"] == 3  # run.json says what the tagger read
 
 
 def test_unfitted_analyzer_refuses_to_transform(sample_frame):

@@ -333,7 +333,7 @@ class TouchpointStage(Stage):
         corpus.sentences, corpus.docs = sents, docs
         counts = sents["touchpoint"].value_counts()
         corpus.meta.setdefault("touchpoints", {}).update({
-            "mode": self.mode_, "head": self.head_, "word_view": self.lexical_ is not None,
+            "mode": self.mode_, "head": self.head_, "word_view": self.lexical_ is not None, "layer": self.layer_,
             **dict(zip(("taxonomy", "taxonomy_sha256"), split_traced(self.taxonomy_.source))), "threshold": threshold,
             "none_share": float(counts.get(NONE, 0) / max(len(sents), 1)), "effort_sentences": int(sents["effort"].sum()),
         })
