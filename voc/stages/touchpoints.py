@@ -241,10 +241,13 @@ class TouchpointStage(Stage):
         arr = corpus.features.get(self.feature)
         if arr is not None and len(arr) == len(corpus.sentences):
             return arr
-        texts = corpus.sentences["text"].astype(str).tolist()
-        log.warning("touchpoints: %s is not in the corpus (attach TouchpointStage.head() to the embed stage, as "
-                    "voc.Analyzer does); encoding %d sentences again for it", self.feature, len(texts))
-        return self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]
+        return self._encode_states(corpus.sentences["text"].astype(str).tolist())
+
+    def _encode_states(self, texts: list[str]) -> np.ndarray:
+        """The fallback when the shared pass did not run :meth:`head`: a second pass, so say so."""
+        log.warning("touchpoints: %s was not computed in the shared pass (attach TouchpointStage.head() to the "
+                    "embed stage, as voc.Analyzer does); encoding %d sentences again for it", self.feature, len(texts))
+        return self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]  # type: ignore[arg-type]
 
     def _join(self, embeddings: np.ndarray, states: np.ndarray | None) -> np.ndarray:
         """[embedding, w * centred unit layer states], unit length; the embedding alone
@@ -269,8 +272,7 @@ class TouchpointStage(Stage):
         hits = self._keyword_hits(texts)
         if self.coef_ is not None and self.layer_ is not None:  # the learned heads read the joined vector
             if layer_states is None:
-                layer_states = (self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]
-                                if texts else np.zeros((0, dim), np.float32))
+                layer_states = self._encode_states(texts) if texts else np.zeros((0, dim), np.float32)
             joined = self._join(embeddings, layer_states)
         else:
             joined = embeddings
