@@ -64,6 +64,9 @@ RECIPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "L1_s1": ({"branch_layer": 1, "seed": 1}, {}),
     "L0_s0": ({"branch_layer": 0}, {}),
     "L0_s1": ({"branch_layer": 0, "seed": 1}, {}),
+    "lr2e-4_s1": ({"lr": 2e-4, "seed": 1}, {}),
+    "L1_lr2e-4_s0": ({"branch_layer": 1, "lr": 2e-4}, {}),
+    "L1_lr2e-4_s1": ({"branch_layer": 1, "lr": 2e-4, "seed": 1}, {}),
 }
 
 
@@ -114,9 +117,15 @@ def main(argv: list[str] | None = None) -> int:
                          "models/train_sentiment.py)")
     ap.add_argument("--cap", type=int, default=400, help="max training rows per (set, label)")
     ap.add_argument("--only", nargs="*", help="recipes to (re)run; the others are kept from the results file")
+    ap.add_argument("--summary-only", action="store_true", help="recompute the summary from the results file")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
+    if args.summary_only:
+        results = json.loads(args.out.read_text())
+        results["summary"] = summarize(results["recipes"])
+        args.out.write_text(json.dumps(results, indent=1))
+        return 0
     sets = load_shared_sets(args.data_dir)
     train_sets, evals = {}, {}
     for name, frame in sets.items():
@@ -187,8 +196,37 @@ def main(argv: list[str] | None = None) -> int:
     results["setup"] = {"unseen": list(UNSEEN), "cap": args.cap, "branch_layer": "2 unless a recipe says",
                         "in_domain": "clothing_titles_test (sha1 10% split)", "challenge": "tests/data/sentiment_challenge.csv",
                         "script": "benchmarks/sentiment_recipes.py"}
+    results["summary"] = summarize(results["recipes"])
     args.out.write_text(json.dumps(results, indent=1))
     return 0
+
+
+SEEDED = {"base": ["base_s0", "base_s1", "base_s2"], "L1": ["L1_s0", "L1_s1"], "L0": ["L0_s0", "L0_s1"],
+          "lr2e-4": ["lr2e-4", "lr2e-4_s1"], "L1_lr2e-4": ["L1_lr2e-4_s0", "L1_lr2e-4_s1"]}
+PAIRED = {"vader_stack": ["base_s0"], "soup": ["base_s0", "base_s1"], "ensemble": ["base_s0", "base_s1"]}
+KEYS = ("macro_recall", "binary_accuracy_by_sign", "accuracy")
+
+
+def summarize(recipes: dict[str, Any]) -> dict[str, Any]:
+    """Seed means (and the baseline's seed range, the noise to read differences against),
+    every recipe's difference from the baseline mean, and each post-hoc combination's
+    difference from the fits it combines, in points."""
+    base = [recipes[r]["scores"] for r in SEEDED["base"] if r in recipes]
+    if not base:
+        return {}
+    sets = list(base[0])
+    mean = lambda runs: {s: {k: round(float(np.mean([r[s][k] for r in runs])), 4) for k in KEYS} for s in sets}  # noqa: E731
+    out: dict[str, Any] = {"baseline_mean": mean(base), "baseline_seed_range_points": {
+        s: {k: round(100 * float(np.ptp([r[s][k] for r in base])), 1) for k in KEYS} for s in sets}}
+    groups = {g: [recipes[r]["scores"] for r in names if r in recipes] for g, names in SEEDED.items() if g != "base"}
+    groups.update({r: [v["scores"]] for r, v in recipes.items() if not any(r in n for n in SEEDED.values())})
+    diff = lambda a, b: {s: {k: round(100 * (a[s][k] - b[s][k]), 1) for k in KEYS} for s in sets}  # noqa: E731
+    out["points_vs_baseline_mean"] = {g: diff(mean(runs), out["baseline_mean"]) for g, runs in groups.items()
+                                      if runs and g not in PAIRED}
+    # post-hoc combinations against the very fits they combine (no seed noise between them)
+    out["points_vs_own_members"] = {g: diff(mean(groups[g]), mean([recipes[r]["scores"] for r in members]))
+                                    for g, members in PAIRED.items() if g in groups}
+    return out
 
 
 def vader_stack(model: SentimentModel, cache: HiddenCache, train_sets: dict[str, Any], evals: dict[str, Any],
