@@ -29,9 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "models" / "sentiment")
-    ap.add_argument("--branch-layer", type=int, default=2)
+    ap.add_argument("--branch-layer", type=int, default=1)
     ap.add_argument("--weight-dtype", default="int8", choices=["float32", "float16", "int8"],
-                    help="storage of the saved weights (int8 halves fp16; needed for 4 layers under 10 MB)")
+                    help="storage of the saved weights (int8 halves fp16; needed for 5 full layers under 10 MB)")
     ap.add_argument("--delta-rank", type=int, default=64,
                     help="store the layers as rank-R differences from the encoder's weights (0 = full matrices)")
     ap.add_argument("--epochs", type=int, default=2)

