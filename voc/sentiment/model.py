@@ -6,7 +6,7 @@ Why this shape: a head on frozen pooled embeddings is far too weak for sentiment
 cost of every run, and a full fine-tuned copy of MiniLM is ~45 MB. Branching off
 layer ``branch_layer`` of the pass voc already makes costs only the copied top
 layers, and storing them as low-rank int8 differences from the encoder's own weights
-(which come with the encoder package) keeps the artifact under 2 MB.
+(which come with the encoder package) keeps the artifact under 3 MB.
 
 The copied layers are a plain re-implementation of a post-LayerNorm BERT layer, so
 the saved weights do not depend on the internals of a given ``transformers`` release.

@@ -139,8 +139,10 @@ class HiddenCache:
                 for s in range(0, len(missing), self.batch_size):
                     batch = missing[s:s + self.batch_size]
                     tok = tokenizer(batch, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
-                    out = trunk(**tok, output_hidden_states=True)
-                    hs = out.hidden_states[self.branch_layer]
+                    if self.branch_layer == 0:  # a trunk without layers reports no hidden states
+                        hs = trunk.embeddings(input_ids=tok["input_ids"], token_type_ids=tok.get("token_type_ids"))
+                    else:
+                        hs = trunk(**tok, output_hidden_states=True).hidden_states[self.branch_layer]
                     lengths = tok["attention_mask"].sum(1).tolist()
                     for text, h, n in zip(batch, hs, lengths):
                         self._store[text] = h[:n].to(torch.float16).clone()
