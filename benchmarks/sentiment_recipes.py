@@ -131,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
 
     evals["challenge"] = pd.read_csv(REPO / "tests" / "data" / "sentiment_challenge.csv")
 
+    eval_texts = [t for f in evals.values() for t in f["text"]]
     caches: dict[int, HiddenCache] = {}
     results: dict[str, Any] = json.loads(args.out.read_text()) if args.out.exists() else {}
     results.setdefault("recipes", {})
@@ -149,7 +150,6 @@ def main(argv: list[str] | None = None) -> int:
         texts = mix["text"].tolist()
         if data.get("normalize"):
             texts = [norm_handles(t) for t in texts]
-        eval_texts = [t for f in evals.values() for t in f["text"]]
         layer = overrides.get("branch_layer", 2)
         cache_file = args.cache_dir / f"voc_sentiment_L{layer}.safetensors"
         if layer not in caches:
@@ -225,25 +225,20 @@ def vader_stack(model: SentimentModel, cache: HiddenCache, train_sets: dict[str,
     fitted on training-domain rows the model was not trained on (beyond the cap)."""
     from sklearn.linear_model import LogisticRegression
 
+    from voc.sentiment.lexicon import LexiconSentiment
+
+    vader = LexiconSentiment()
     used = set(balanced_mixture(train_sets, cap, seed=0)["text"])
     rest = {k: v[~v["text"].isin(used)] for k, v in train_sets.items()}
     fit_rows = balanced_mixture(rest, 150, seed=1)
 
     def feats(texts: list[str], proba: np.ndarray) -> np.ndarray:
-        lex = _vader_raw(texts)
-        return np.hstack([np.log(np.clip(proba, 1e-6, 1)), lex])
+        return np.hstack([np.log(np.clip(proba, 1e-6, 1)), vader.polarity(texts)])
 
     X = feats(fit_rows["text"].tolist(), _proba_from_cache(model, cache, fit_rows["text"].tolist()))
     clf = LogisticRegression(C=1.0, max_iter=2000).fit(X, fit_rows["label"].map(LABELS.index))
     stacked = {k: clf.predict_proba(feats(f["text"].tolist(), base[k])) for k, f in evals.items()}
     return {"n_fit": len(fit_rows), "scores": _metrics(stacked, evals)}
-
-
-def _vader_raw(texts: list[str]) -> np.ndarray:
-    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-
-    sia = SentimentIntensityAnalyzer()
-    return np.array([[s["neg"], s["neu"], s["pos"], s["compound"]] for s in map(sia.polarity_scores, texts)])
 
 
 if __name__ == "__main__":

@@ -37,9 +37,14 @@ class LexiconSentiment:
             self._analyzer = SentimentIntensityAnalyzer()
         return self._analyzer
 
-    def compound(self, texts: Sequence[str]) -> np.ndarray:
+    def polarity(self, texts: Sequence[str]) -> np.ndarray:
+        """VADER's own scores, (n, 4): neg, neu, pos, compound (features for a stacker)."""
         vader = self._vader()
-        return np.array([vader.polarity_scores(str(t))["compound"] for t in texts], dtype=np.float64)
+        rows = [vader.polarity_scores(str(t)) for t in texts]
+        return np.array([[r["neg"], r["neu"], r["pos"], r["compound"]] for r in rows], dtype=np.float64).reshape(-1, 4)
+
+    def compound(self, texts: Sequence[str]) -> np.ndarray:
+        return self.polarity(texts)[:, 3]
 
     def proba_from_compound(self, c: np.ndarray) -> np.ndarray:
         c = np.asarray(c, dtype=np.float64)
