@@ -85,9 +85,32 @@ def main(argv: list[str] | None = None) -> int:
         held_out[name] = evaluate_proba(y, _proba_from_cache(saved, cache, frame["text"].tolist()))
         logging.info("held-out %s: %s", name, {k: v for k, v in held_out[name].items() if k != "confusion"})
     model.metadata_["held_out_10pct"] = held_out
+    model.metadata_["challenge_set"] = challenge_scores(saved)
+    logging.info("challenge set: %s", model.metadata_["challenge_set"])
     model.to_disk(args.out)
     print(json.dumps({"out": str(args.out), "held_out": held_out}, indent=1))
     return 0
+
+
+def challenge_scores(model: SentimentModel) -> dict:
+    """3-class and binary accuracy on the hand-written challenge set (tests/data), overall
+    and per phenomenon, through the shared-encoder path voc analyze uses; the test floor
+    in tests/sentiment/test_model.py is set against these."""
+    import numpy as np
+    import pandas as pd
+
+    from voc.sentiment.model import sentiment_score
+
+    frame = pd.read_csv(REPO / "tests" / "data" / "sentiment_challenge.csv")
+    y = frame["label"].map(LABELS.index).to_numpy()
+    proba = model.predict_proba(frame["text"].tolist())
+    right = proba.argmax(1) == y
+    polar = y != 1
+    binary = (sentiment_score(proba)[polar] > 0) == (y[polar] == 2)
+    return {"n": int(len(y)), "accuracy": round(float(right.mean()), 4),
+            "binary_accuracy_by_sign": round(float(binary.mean()), 4),
+            "accuracy_by_phenomenon": {k: round(float(v), 2) for k, v in
+                                       pd.Series(right).groupby(frame["phenomenon"].to_numpy()).mean().items()}}
 
 
 if __name__ == "__main__":
