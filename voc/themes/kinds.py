@@ -1,0 +1,173 @@
+"""Feedback, general sentiment or context: what kind of remark each sentence is.
+
+Real feedback mixes remarks about something (an aspect and an opinion of it: "the
+fabric is see-through", "refund takes weeks", "how do I top up?") with general
+sentiment that names nothing ("love it", "would not recommend", "worst experience
+ever") and context (greetings, sign-offs, thanks, what was ordered for whom, restating
+the score). Only the first can be an issue to fix or a strength to protect; the other two
+are counted in two reserved buckets and never ranked.
+
+The rule is lexical on purpose: it costs microseconds per sentence (a parse would cost
+more than the whole theme fit at 200k sentences), it reads the same in every domain,
+and it is explainable to an analyst. A sentence is **context** when it matches a
+greeting / sign-off / thanks / score pattern, or when no word is left once stop words,
+generic words (thing, experience, order, buy, go...) and generic evaluations (great,
+love, terrible, recommend...) are removed and it is not clearly polar; it is **general**
+when nothing is left but it is clearly positive or negative; otherwise **feedback**.
+Specific opinion words ("late", "rude", "thin", "delayed", "crashes") are kept on
+purpose: "delayed again!" names an issue without naming its aspect.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from voc.errors import ModelLoadError
+
+FEEDBACK, GENERAL, CONTEXT = "feedback", "general", "context"
+KINDS = (FEEDBACK, GENERAL, CONTEXT)
+
+_WORD = re.compile(r"[a-z][a-z'’]*")
+# whole-sentence patterns: nothing in them can name an aspect
+_CONTEXT = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear|good (?:morning|afternoon|evening)|greetings|to whom it may concern)\b[\w\s,!.]{0,25}"
+    r"|(?:many |kind |best |warm )?(?:thanks?|thank you|thx|ty|cheers|regards|sincerely|best wishes)\b[\w\s,!.]{0,30}"
+    r"|(?:have a (?:nice|good|great) (?:day|one|weekend|evening))\W*"
+    r"|(?:keep (?:it|up)\b.*)|(?:that'?s (?:it|all))\W*|(?:n/?a|none|nothing|no comments?|nil)\W*"
+    r"|(?:i (?:gave|give|scored|rated)|(?:my )?(?:score|rating) (?:is|of|was))\b[\w\s]{0,25}\d+\b.*)$",
+    re.I)
+_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_ELONGATED = re.compile(r"([a-z])\1{2,}")  # "sooo" -> "so"
+_CANT_WAIT = re.compile(r"\bcan(?:no|')?t wait\b|\bcannot wait\b", re.I)
+#: words that say how much someone liked something, but not what
+GENERIC_OPINION = frozenset("""
+good great nice fine ok okay alright love loved loves loving like liked likes hate hated hates awesome amazing
+excellent fantastic wonderful terrible horrible awful bad worst best better worse perfect perfectly disappointed
+disappointing disappointment happy unhappy satisfied dissatisfied unsatisfied pleased impressed recommend
+recommended recommending recommendation highly definitely favorite favourite favorites enjoy enjoyed enjoying adore
+adored glad sad poor superb outstanding incredible lovely fabulous brilliant super cool pathetic ridiculous
+unacceptable useless wow thanks thank thankful grateful shame sucks suck sucked crap garbage joke fail worth
+waste regret regrets mistake overall totally absolutely really very so much quite pretty extremely truly simply
+definitely certainly seriously honestly literally ever never always again once twice nothing everything anything
+something happier disappoint disappoints impressive pleasure pleasant unpleasant beautiful gorgeous stunning
+exceptional decent mediocre average solid top notch stars star rating rate rated score scored review reviews
+reviewed yes no wonderfully absolutely fantastic lol haha omg hope hoping hopefully wish sure surely kind sorry blast fun
+worthy worth worthwhile memorable unforgettable heaven gem treat delight delightful disaster nightmare fan fans
+""".split())
+#: words that name no particular aspect: the purchase, the visit, the people around it
+GENERIC_WORDS = frozenset("""
+thing things stuff product products item items purchase purchases purchased experience experiences place places
+company store shop brand business time times day days today yesterday tonight week weeks month months year years
+one ones lot lots way everyone anyone someone people guys guy friend friends family husband wife mom mum mother
+dad father daughter son kids kid boyfriend girlfriend sister brother birthday anniversary occasion go going goes
+gone went come comes coming came get gets getting got buy buying bought order ordered ordering orders try tried
+trying visit visited visiting eat ate eating say said says think thought know knew make made want wanted keep
+will would could should can may might must shall also just still even back first last next bit lil little thing
+yet though although however well actually probably maybe already soon later now ever i'm i've i'd i'll it's
+that's there's don't didn't doesn't won't can't isn't wasn't couldn't wouldn't gonna wanna restaurant
+restaurants hotel hotels airline airlines spot joint establishment neighborhood neighbourhood town city area
+guest guests customer customers reason reasons lot whole part deal
+""".split())
+_STOP: frozenset[str] | None = None
+
+
+def _stop_words() -> frozenset[str]:
+    global _STOP
+    if _STOP is None:
+        from spacy.lang.en.stop_words import STOP_WORDS
+
+        from voc.themes.labels import _NOT_STOP
+
+        _STOP = frozenset(w for w in STOP_WORDS if w not in _NOT_STOP)
+    return _STOP
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that could name what it is about."""
+    stop = _stop_words()
+    # names mid-sentence (the business, a dish's brand, a person) say who, not what
+    named = _NAME.sub(" ", text)
+    low = _ELONGATED.sub(r"\1", _CANT_WAIT.sub(" ", named.lower().replace("’", "'")))
+    out = []
+    for w in _WORD.findall(low):
+        w = w.strip("'")
+        if len(w) < 3 or w in stop or w in GENERIC_OPINION or w in GENERIC_WORDS:
+            continue
+        base = w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w
+        if base in GENERIC_OPINION or base in GENERIC_WORDS:
+            continue
+        out.append(w)
+    return out
+
+
+def lexical_features(texts: Sequence[str], proba: np.ndarray | None) -> np.ndarray:
+    """What the kind head reads beside the embedding: how many aspect words a sentence
+    has (capped at 4), whether it has none, and its sentiment probabilities."""
+    cw = np.asarray([len(content_words(str(t))) for t in texts], dtype=np.float32)
+    p = proba if proba is not None else np.tile(np.asarray([[0.0, 1.0, 0.0]], np.float32), (len(texts), 1))
+    return np.c_[np.minimum(cw, 4) / 4, (cw == 0).astype(np.float32), p].astype(np.float32)
+
+
+@dataclass
+class KindHead:
+    """Logistic head over [embedding, lexical features] → P(the sentence names no aspect),
+    trained by ``models/train_kinds.py`` (see its model card). A sentence goes to a
+    bucket when it has no aspect word at all, or when the head is sure and it has at
+    most one or two: the head alone reads strong tone as "no aspect" too often
+    ("lost my luggage and ruined our holiday"), the word count keeps those."""
+
+    coef: np.ndarray
+    intercept: float
+    rules: list[tuple[float, int]]  # (min probability, max aspect words) pairs, any one buckets
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> "KindHead":
+        from voc.config import resource_path
+
+        f = Path(path) if path else resource_path("models", "kinds", "head.json")
+        if f.is_dir():
+            f = f / "head.json"
+        if not f.is_file():
+            raise ModelLoadError(f"kind head {str(f)!r} not found; models/train_kinds.py writes it")
+        d = json.loads(f.read_text(encoding="utf-8"))
+        return cls(np.asarray(d["coef"], np.float32), float(d["intercept"]),
+                   [(float(p), int(n)) for p, n in d["rules"]])
+
+    def proba(self, emb: np.ndarray, lex: np.ndarray) -> np.ndarray:
+        z = np.c_[np.asarray(emb, np.float32), lex] @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+
+def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: np.ndarray | None = None,
+             head: KindHead | None = None, polar_margin: float = 0.5) -> np.ndarray:
+    """``feedback``, ``general`` or ``context`` per sentence.
+
+    ``proba`` (n × 3: negative, neutral, positive) decides whether a bucketed sentence is
+    general sentiment (clearly polar: the larger polar probability is at least
+    ``polar_margin``) or context; without it, bucketed sentences are context. With
+    ``embeddings`` and a ``head``, the head's rules bucket sentences the word lists miss.
+    """
+    n = len(texts)
+    out = np.full(n, FEEDBACK, dtype=object)
+    if n == 0:
+        return out
+    lex = lexical_features(texts, proba)
+    n_words = np.rint(lex[:, 0] * 4).astype(int)
+    bucket = lex[:, 1] > 0
+    if head is not None and embeddings is not None:
+        p = head.proba(embeddings, lex)
+        for min_p, max_words in head.rules:
+            bucket |= (p >= min_p) & (n_words <= max_words)
+    polar = (np.maximum(proba[:, 0], proba[:, 2]) >= polar_margin) if proba is not None else np.zeros(n, bool)
+    out[bucket] = np.where(polar[bucket], GENERAL, CONTEXT)
+    for i, text in enumerate(texts):
+        t = str(text).strip()
+        if not t or _CONTEXT.match(t):
+            out[i] = CONTEXT
+    return out
