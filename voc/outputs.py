@@ -70,14 +70,19 @@ def theme_table(analysis: "Analysis") -> pd.DataFrame:
     themes = themes.drop(columns=[c for c in ("sentences", "documents", "share", "mean_sentiment", "negative_share")
                                   if c in themes])
     if "theme_id" in sents and len(sents):
-        g = sents[sents["theme_id"] >= 0].groupby("theme_id")
-        stats = pd.DataFrame({
-            "sentences": g.size(),
-            "documents": g["doc_id"].nunique(),
-            "mean_sentiment": g["sentiment_score"].mean().round(4) if "sentiment_score" in sents else np.nan,
-            "negative_share": g["sentiment"].apply(lambda s: float((s == "negative").mean())).round(4)
-            if "sentiment" in sents else np.nan,
-        })
+        def stats_by(key: str) -> pd.DataFrame:
+            g = sents[sents[key] != -1].groupby(key)
+            return pd.DataFrame({
+                "sentences": g.size(),
+                "documents": g["doc_id"].nunique(),
+                "mean_sentiment": g["sentiment_score"].mean().round(4) if "sentiment_score" in sents else np.nan,
+                "negative_share": g["sentiment"].apply(lambda s: float((s == "negative").mean())).round(4)
+                if "sentiment" in sents else np.nan,
+            })
+
+        stats = stats_by("theme_id")  # issues, curated themes and the two buckets (-2, -3)
+        if "aspect_id" in sents:  # an aspect holds the sentences of its issues
+            stats = stats.combine_first(stats_by("aspect_id"))
         themes = themes.merge(stats, left_on="theme_id", right_index=True, how="left")
     for c in ("sentences", "documents"):
         themes[c] = themes.get(c, pd.Series(0, index=themes.index)).fillna(0).astype(int)
@@ -86,8 +91,11 @@ def theme_table(analysis: "Analysis") -> pd.DataFrame:
         if c in themes:
             themes[c] = themes[c].map(lambda v: " | ".join(map(str, v)) if isinstance(v, (list, tuple, np.ndarray))
                                       else v)
-    first = ["theme_id", "label", "parent_id", "keywords", "sentences", "documents", "share", "mean_sentiment",
-             "negative_share", "size", "curated", "examples"]
+    if "parent_id" in themes:
+        label_of = dict(zip(themes["theme_id"], themes["label"]))
+        themes["aspect"] = [label_of.get(p, "") if p >= 0 else "" for p in themes["parent_id"]]
+    first = ["theme_id", "label", "kind", "aspect", "polarity", "parent_id", "keywords", "sentences", "documents",
+             "share", "mean_sentiment", "negative_share", "label_support", "size", "curated", "examples"]
     return _ordered(themes.sort_values(["documents", "theme_id"], ascending=[False, True]), first)
 
 

@@ -157,6 +157,9 @@ def test_table_labels_keywords_examples(fitted: ThemeStage) -> None:
     assert fitted.centroids_.shape == (len(t), 384)
     for _, row in t.iterrows():
         assert row["label"].strip()
+        if row["kind"] in ("general", "context"):  # the reserved buckets (ids -2, -3) have no keywords
+            assert row["theme_id"] in (-2, -3) and row["level"] == 0
+            continue
         assert len(row["keywords"]) >= 1
         assert min(3, row["size"]) <= len(row["examples"]) <= 5
         assert len(set(row["examples"])) == len(row["examples"])
@@ -207,7 +210,7 @@ def test_curated_theme_claims_its_sentences_first(corpus: Corpus) -> None:
     assert (ids[truth == "delivery"] == 0).mean() >= 0.6
     assert (ids[truth != "delivery"] == 0).mean() <= 0.05
     # discovery ran on the leftovers: no discovered theme is mostly about delivery
-    for tid in t.loc[~t["curated"] & (t["level"] == 0), "theme_id"]:
+    for tid in t.loc[~t["curated"] & (t["kind"] == "issue"), "theme_id"]:
         assert (truth[ids == tid] == "delivery").mean() < 0.5
 
 
@@ -237,10 +240,10 @@ def test_refit_keeps_ids_of_persisting_themes(fitted: ThemeStage, corpus: Corpus
 
     def topic_of(stage: ThemeStage, truth: np.ndarray) -> dict[int, str]:
         return {int(tid): pd.Series(truth[stage.labels_ == tid]).mode()[0]
-                for tid in stage.themes_.loc[stage.themes_["level"] == 0, "theme_id"] if (stage.labels_ == tid).any()}
+                for tid in stage.themes_.loc[stage.themes_["kind"] == "issue", "theme_id"] if (stage.labels_ == tid).any()}
 
     old_topics, new_topics = topic_of(fitted, old_truth), topic_of(refit, new_truth)
-    changes = refit.fit_info_["changes"]["themes"]
+    changes = refit.fit_info_["changes"]["issues"]
     assert changes["kept"], "no theme kept its id"
     for tid in changes["kept"]:
         assert new_topics[tid] == old_topics[tid]  # same id, same meaning
@@ -252,9 +255,9 @@ def test_refit_keeps_ids_of_persisting_themes(fitted: ThemeStage, corpus: Corpus
 def test_n_themes_limits_top_level(corpus: Corpus) -> None:
     stage = ThemeStage(n_themes=2, random_state=0).fit(corpus)
     t = stage.themes_
-    top = t[t["parent_id"] < 0]
-    assert len(top) <= 2 < (t["level"] == 0).sum()
-    assert set(t.loc[t["level"] == 0, "parent_id"]) <= set(top["theme_id"]) | {-1}
+    top = t[t["kind"] == "aspect"]
+    assert len(top) <= 2 < (t["kind"] == "issue").sum()
+    assert set(t.loc[t["kind"] == "issue", "parent_id"]) <= set(top["theme_id"]) | {-1}
     parents = t[t["level"] == 1]
     assert all(p["size"] == t.loc[t["parent_id"] == p["theme_id"], "size"].sum() for _, p in parents.iterrows())
 
@@ -266,7 +269,7 @@ def test_tiny_corpus(emb: np.ndarray, n: int) -> None:
     out = stage.transform(c)
     assert len(out.sentences) == n and "theme_id" in out.sentences
     assert out.meta["themes"]["n_sentences"] == n
-    assert (out.sentences["theme_id"] < 0).sum() == out.meta["themes"]["n_unassigned"]
+    assert (out.sentences["theme_id"] == -1).sum() == out.meta["themes"]["n_unassigned"]
 
 
 @pytest.mark.slow

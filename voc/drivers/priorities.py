@@ -6,7 +6,9 @@ the data support at 95%. Impact already equals volume share × mention delta, so
 the "conservative effect × volume" ranking: a small theme with a large, noisy delta does
 not outrank a large theme with a solid one, and nothing without evidence is listed.
 Strengths are the mirror image. Impacts are oriented by the score's direction first, so
-for a lower-is-better score "harmful" means it pushes the score up.
+for a lower-is-better score "harmful" means it pushes the score up. Where themes carry a
+polarity (issues do), a pain point must be a negative issue and a strength a positive
+one: "good quality" is never listed as a pain because its documents happen to score low.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pandas as pd
 COLUMNS = ["score", "score_kind", "metric", "kind", "rank", "dimension", "key", "label", "volume", "share", "impact",
            "impact_ci_low", "impact_ci_high", "conservative_impact", "mention_delta", "mention_delta_ci_low",
            "mention_delta_ci_high", "relative_weight_pct", "mean_sentiment", "negative_share", "trend", "emerging",
-           "touchpoint"]
+           "touchpoint", "aspect", "polarity"]
 
 
 def priority_list(drivers: pd.DataFrame, top_n: int = 10, dimensions: tuple[str, ...] = ("theme",)) -> pd.DataFrame:
@@ -32,8 +34,12 @@ def priority_list(drivers: pd.DataFrame, top_n: int = 10, dimensions: tuple[str,
     sign = np.where(d["higher_is_better"].astype(bool), 1.0, -1.0)
     lo = np.where(sign > 0, d["impact_ci_low"], -d["impact_ci_high"])
     hi = np.where(sign > 0, d["impact_ci_high"], -d["impact_ci_low"])
-    d["_pain"] = np.where(hi < 0, hi, np.nan)  # oriented bound nearest zero, negative
-    d["_strength"] = np.where(lo > 0, lo, np.nan)
+    pol = d["polarity"].astype("string") if "polarity" in d.columns else pd.Series(pd.NA, index=d.index,
+                                                                                    dtype="string")
+    can_pain = (pol.isna() | pol.eq("negative")).to_numpy(dtype=bool)
+    can_strength = (pol.isna() | pol.eq("positive")).to_numpy(dtype=bool)
+    d["_pain"] = np.where((hi < 0) & can_pain, hi, np.nan)  # oriented bound nearest zero, negative
+    d["_strength"] = np.where((lo > 0) & can_strength, lo, np.nan)
     parts = []
     for _, g in d.groupby(["score", "metric"], sort=False):
         for kind, col, asc in (("pain", "_pain", True), ("strength", "_strength", False)):

@@ -267,11 +267,17 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     t = themes.copy()
     t["key"] = t["theme_id"].map(_key)
     parents = dict(zip(t["key"], t["label"].astype(str)))
+    docs_of = dict(zip(t["key"], pd.to_numeric(t.get("documents", 0), errors="coerce").fillna(0)))
     if "level" in t.columns:
         t = t[pd.to_numeric(t["level"], errors="coerce").fillna(0) == 0]
+    if "kind" in t.columns:  # the general / context buckets are counted once, not listed as themes
+        t = t[~t["kind"].astype(str).isin(["general", "context"])]
     t = t[pd.to_numeric(t.get("documents", 0), errors="coerce").fillna(0) > 0]
     t["group"] = t["parent_id"].map(lambda p: parents.get(_key(p), "") if pd.notna(p) else "") \
         if "parent_id" in t.columns else ""
+    # issues sit under their aspect: biggest aspect first, then its issues by volume
+    t["_group_docs"] = t["parent_id"].map(lambda p: docs_of.get(_key(p), 0) if pd.notna(p) else 0) \
+        if "parent_id" in t.columns else 0
     t["keywords"] = t.get("keywords", pd.Series([[]] * len(t), index=t.index)).map(_as_list)
     t["examples"] = t.get("examples", pd.Series([[]] * len(t), index=t.index)).map(lambda v: informative(_as_list(v)))
     drv = analysis.drivers
@@ -294,7 +300,25 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
             t[col] = default
     t["trend"] = t["trend"].map(lambda v: str(v) if isinstance(v, str) and v and v != "nan" else "n/a")
     t["emerging"] = t["emerging"].map(lambda v: str(v).lower() in ("true", "1", "1.0"))
-    return t.sort_values(["documents", "theme_id"], ascending=[False, True]).reset_index(drop=True)
+    t["_group_docs"] = t[["_group_docs", "documents"]].max(axis=1)
+    return (t.sort_values(["_group_docs", "group", "documents", "theme_id"], ascending=[False, True, False, True])
+            .drop(columns="_group_docs").reset_index(drop=True))
+
+
+def buckets(themes: pd.DataFrame | None, n_sentences: int) -> list[dict[str, Any]]:
+    """The general-sentiment and context buckets: counted and shown once, never ranked."""
+    if themes is None or themes.empty or "kind" not in themes.columns:
+        return []
+    out = []
+    for kind, what in (("general", "general sentiment with no aspect (\u201clove it\u201d, \u201cwould not "
+                        "recommend\u201d)"), ("context", "context: greetings, sign-offs, thanks, order details")):
+        row = themes[themes["kind"].astype(str) == kind]
+        if row.empty:
+            continue
+        n = int(pd.to_numeric(row["sentences"], errors="coerce").fillna(0).iloc[0]) if "sentences" in row else 0
+        out.append({"kind": kind, "what": what, "sentences": n, "share": pct(n / max(n_sentences, 1), 1),
+                    "examples": informative(_as_list(row["examples"].iloc[0]), keep=3) if "examples" in row else []})
+    return out
 
 
 def emerging(analysis: "Analysis", last: int = 3) -> pd.DataFrame:
@@ -352,7 +376,9 @@ def headline(analysis: "Analysis", kind: str, top: int = 5, examples: pd.DataFra
             effects.append({"score": name, "impact": fmt(r["impact"], dec, sign=True), "unit": unit,
                             "ci": f"{fmt(r['impact_ci_low'], dec)} to {fmt(r['impact_ci_high'], dec)}"})
         r0 = g.iloc[0]
-        out.append({"label": str(label), "volume": int(r0["volume"]), "share": pct(r0["share"], 1),
+        aspect = r0.get("aspect")
+        out.append({"label": str(label), "aspect": str(aspect) if isinstance(aspect, str) and aspect else "",
+                    "volume": int(r0["volume"]), "share": pct(r0["share"], 1),
                     "negative_share": pct(r0.get("negative_share")), "trend": r0.get("trend") if isinstance(r0.get("trend"), str) else "n/a",
                     "emerging": str(r0.get("emerging")).lower() in ("true", "1"),
                     "touchpoint": str(r0["touchpoint"]) if pd.notna(r0.get("touchpoint")) else "",

@@ -232,6 +232,8 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
         has_scores=bool(scores), sentiment_driven=sentiment_driven, by_score=by_score,
         scores=scores, figures=figures, theme_rows=_theme_table(analysis, rows, scores, shares, flagged),
         n_themes=len(rows), max_themes=MAX_THEMES,
+        buckets=data.buckets(themes, len(analysis.sentences)),
+        n_aspects=int((themes["kind"].astype(str) == "aspect").sum()) if "kind" in themes.columns else 0,
         emerging=[{"period": data.period_name(pd.Timestamp(r["period"]), figures.get("freq", "month")),
                    "label": r["label"], "dimension": r["dimension"], "reason": r["reason"],
                    "share": pct(r["share"], 1), "volume": int(r["volume"]),

@@ -8,10 +8,20 @@ lexicon word), which is why voc ships a trained model at all.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 
 from voc.sentiment.model import LABELS, sentiment_score
+
+
+@lru_cache(maxsize=1)
+def vader_lexicon() -> dict[str, float]:
+    """VADER's word → valence table (theme labels check that a phrase's tone agrees
+    with its issue)."""
+    from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+    return dict(SentimentIntensityAnalyzer().lexicon)
 
 
 class LexiconSentiment:

@@ -31,7 +31,7 @@ DRIVER_COLUMNS = [
     "mention_delta_ci_high", "impact", "impact_ci_low", "impact_ci_high", "p_value", "q_value", "coef",
     "coef_ci_low", "coef_ci_high", "sentiment_coef", "vif", "relative_weight", "relative_weight_pct",
     "relative_weight_ci_low", "relative_weight_ci_high", "rank", "mean_sentiment", "negative_share", "trend",
-    "trend_slope", "trend_p", "emerging", "touchpoint", "kd_note",
+    "trend_slope", "trend_p", "emerging", "touchpoint", "kd_note", "aspect", "polarity",
 ]
 
 
@@ -64,6 +64,28 @@ def theme_label_map(docs: pd.DataFrame) -> dict[Any, str]:
             for i, lab in zip(ids, labels):
                 out.setdefault(i, str(lab))
     return out
+
+
+def theme_info(sentences: pd.DataFrame | None, keys: list[Any]) -> tuple[list[str | None], list[str | None]]:
+    """Aspect label and polarity of each theme key, from its sentences: the aspect the
+    theme stage put it under, and its sentences' majority sentiment (an issue is
+    polarity-coherent by construction, so this is its side). None where unknown."""
+    aspects: list[str | None] = [None] * len(keys)
+    polarity: list[str | None] = [None] * len(keys)
+    if sentences is None or "theme_id" not in sentences.columns or not keys:
+        return aspects, polarity
+    s = sentences[sentences["theme_id"] >= 0]
+    pos = {str(k): i for i, k in enumerate(keys)}
+    if "aspect_label" in s.columns:
+        for tid, lab_ in s.groupby("theme_id")["aspect_label"].agg(lambda v: v.mode().iat[0] if len(v) else "").items():
+            if str(tid) in pos and isinstance(lab_, str) and lab_:
+                aspects[pos[str(tid)]] = lab_
+    if "sentiment" in s.columns:
+        maj = s.groupby("theme_id")["sentiment"].agg(lambda v: v.astype(str).value_counts().idxmax())
+        for tid, pol in maj.items():
+            if str(tid) in pos:
+                polarity[pos[str(tid)]] = str(pol)
+    return aspects, polarity
 
 
 def aspect_sentiment(sentences: pd.DataFrame, docs: pd.DataFrame, dim: str, keys: list[Any], m: np.ndarray,
@@ -196,6 +218,8 @@ class DriversStage(Stage):
         for dim, keys, labels, m in dims:
             base = self._base(dim, keys, labels, m, sent, negative, n)
             base["touchpoint"] = tp_of_theme if dim == "theme" else None
+            if dim == "theme":
+                base["aspect"], base["polarity"] = theme_info(corpus.sentences, keys)
             if period is not None and keys:
                 tt = period_table(period, m, [str(k) for k in keys], labels, dim, sent, negative,
                                   {k: v[2] for k, v in scores.items()}, window=self.window, min_count=self.min_count)

@@ -1,12 +1,17 @@
-"""Theme stage: sentence-level themes that are readable, reproducible and reusable.
+"""Theme stage: aspect › issue themes that name what customers raise.
 
-fit: curated themes (from a YAML taxonomy) claim the sentences they match; UMAP →
-HDBSCAN discovers themes in the rest (on a sample when the corpus is large);
-centroids are refined, near-duplicates and tiny themes merged, parents built above
-them, and labels come from c-TF-IDF over spaCy terms. transform: one rule (curated
-prototypes first; then, if a discovered centroid is similar enough, the theme that the
-nearest stored exemplars vote for), and fit's assignments *are* that rule applied to
-the fitting data, which is why transform reproduces them exactly.
+fit: each sentence is classed as feedback, general sentiment or context
+(:mod:`voc.themes.kinds`); general and context go to two reserved buckets (ids -2 and
+-3) that are counted but never ranked. On feedback, curated themes (a YAML taxonomy)
+claim the sentences they match; UMAP → HDBSCAN discovers topic clusters in the rest (on
+a sample when the corpus is large), refined and merged as before. Each cluster × polarity
+side is an issue (so a pain point is a negative issue and a strength a positive one),
+clusters are grouped into aspects, and labels come from the sentences' own aspect and
+opinion phrases (:mod:`voc.themes.issues`). transform applies one rule (bucket by kind;
+curated prototypes first; then, if a cluster centroid is similar enough, the cluster its
+nearest stored exemplars vote for, and the issue of that cluster on the sentence's
+side), and fit's assignments *are* that rule applied to the fitting data, which is why
+transform reproduces them exactly.
 """
 
 from __future__ import annotations
@@ -22,32 +27,39 @@ import pandas as pd
 
 from voc.errors import ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
-from voc.themes import cluster, hierarchy, labels
+from voc.themes import cluster, hierarchy, issues, kinds
+from voc.themes import labels as lab
 from voc.themes.curated import CuratedTheme, encode_prototypes, load_curated
 
 log = logging.getLogger("voc")
 
 UNASSIGNED = "unassigned"
-_COLUMNS = ["theme_id", "label", "keywords", "size", "examples", "parent_id", "curated", "level"]
+GENERAL_ID, CONTEXT_ID = -2, -3
+BUCKET_LABELS = {GENERAL_ID: "general sentiment", CONTEXT_ID: "context"}
+_COLUMNS = ["theme_id", "label", "kind", "polarity", "keywords", "size", "examples", "parent_id", "curated", "level",
+            "label_support"]
+STATE_FORMAT = 2
 
 
 class ThemeStage(Stage):
-    """Discover (and optionally seed) themes over sentence embeddings.
+    """Aspect › issue themes over sentence embeddings, with general and context buckets.
 
-    ``min_cluster_size`` (default: grows with sqrt of the corpus) sets granularity;
-    ``n_themes`` asks for about that many top-level (parent) themes; ``curated`` is a
-    YAML path or a list of ``{name, description, examples, keywords}``;
-    ``reference`` is a saved theme stage (folder) or a fitted ThemeStage whose ids
-    persisting themes keep. ``outlier_threshold`` (cosine) overrides the data-driven
-    one. Large corpora are fitted on ``max_fit_sentences`` sampled sentences and the
-    rest assigned by the same rule.
+    ``min_cluster_size`` (default: grows with sqrt of the corpus) sets the granularity of
+    topic clusters; ``n_themes`` asks for about that many aspects (else ``min_aspects`` to
+    ``max_aspects``, as the data falls); ``curated`` is a YAML path or a list of
+    ``{name, description, examples, keywords}``; ``reference`` is a saved theme stage
+    (folder) or a fitted ThemeStage whose ids persisting themes keep. ``kinds`` sends
+    general sentiment and context to their buckets (``kind_head``: another head file);
+    ``split_polarity`` makes issues polarity-coherent, a side smaller than
+    ``min_issue_size`` joining its cluster's neutral or largest issue. Large corpora are
+    fitted on ``max_fit_sentences`` sampled sentences and the rest assigned by the same rule.
     """
 
     name = "themes"
     learns = True
     requires = ("sentences.text", "embeddings")
-    assigns = ("sentences.theme_id", "sentences.theme_label", "sentences.theme_score",
-               "docs.theme_ids", "docs.theme_labels")
+    assigns = ("sentences.theme_id", "sentences.theme_label", "sentences.theme_score", "sentences.kind",
+               "sentences.aspect_id", "sentences.aspect_label", "docs.theme_ids", "docs.theme_labels")
 
     def __init__(self, min_cluster_size: int | None = None, n_themes: int | None = None, random_state: int = 0,
                  curated: str | list[dict[str, Any]] | None = None, outlier_threshold: float | None = None,
@@ -56,7 +68,9 @@ class ThemeStage(Stage):
                  max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
                  label_sentences: int = 100, label_budget: int = 5000, reduction: str = "umap",
                  umap_epochs: int = 200, n_neighbors: int = 5,
-                 max_exemplars: int = 10_000, encoder: str | None = None) -> None:
+                 max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
+                 kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
+                 min_aspects: int = 8, max_aspects: int = 25) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
         self.random_state = random_state
@@ -77,11 +91,29 @@ class ThemeStage(Stage):
         self.n_neighbors = n_neighbors
         self.max_exemplars = max_exemplars
         self.encoder = encoder
+        self.kinds = kinds
+        self.kind_head = kind_head
+        self.split_polarity = split_polarity
+        self.min_issue_size = min_issue_size
+        self.min_aspects = min_aspects
+        self.max_aspects = max_aspects
+
+    # --- sentence kinds -----------------------------------------------------------------
+    def _kinds(self, corpus: Corpus, x: np.ndarray, texts: list[str]) -> np.ndarray:
+        if not self.kinds:
+            return np.full(len(texts), kinds.FEEDBACK, dtype=object)
+        head = getattr(self, "_head_cache", None)
+        if head is None:
+            head = self._head_cache = kinds.KindHead.load(self.kind_head)
+        return kinds.classify(texts, _proba(corpus.sentences), x, head)
 
     # --- fit ------------------------------------------------------------------------
     def fit(self, corpus: Corpus) -> "ThemeStage":
         x, texts = _inputs(corpus)
         n = x.shape[0]
+        kind = self._kinds(corpus, x, texts)
+        side = _sides(corpus.sentences)
+        fb = kind == kinds.FEEDBACK
         cur = load_curated(self.curated) if self.curated else []
         rt = self.encoder_runtime
         protos, owner = (encode_prototypes(cur, self.encoder or rt["model"], rt["cache_dir"], rt["backend"]) if cur
@@ -89,9 +121,9 @@ class ThemeStage(Stage):
         claimed = np.zeros(n, dtype=bool)
         if cur:
             _, psim = cluster.best_match(x, protos)
-            claimed = psim >= self.curated_threshold
+            claimed = fb & (psim >= self.curated_threshold)
 
-        left = np.flatnonzero(~claimed)
+        left = np.flatnonzero(fb & ~claimed)
         sample = left
         if left.size > self.max_fit_sentences:
             rng = np.random.default_rng(self.random_state)
@@ -102,10 +134,10 @@ class ThemeStage(Stage):
                                  outlier_threshold=self.outlier_threshold, outlier_quantile=self.outlier_quantile,
                                  reduction=self.reduction, n_epochs=self.umap_epochs)
         leaf_c = found.centroids
-        # order discovered themes by size on the whole corpus (ties: discovery order)
+        # order clusters by size on the whole corpus (ties: discovery order)
         if leaf_c.shape[0]:
-            lab, lsim = cluster.best_match(x[left], leaf_c)
-            sizes = np.bincount(lab[lsim >= found.threshold], minlength=leaf_c.shape[0])
+            lab_, lsim = cluster.best_match(x[left], leaf_c)
+            sizes = np.bincount(lab_[lsim >= found.threshold], minlength=leaf_c.shape[0])
             order = np.argsort(-sizes, kind="stable")
             leaf_c = leaf_c[order[sizes[order] > 0]]
         # exemplars: fit-sample sentences labelled by their nearest final centroid; the
@@ -116,189 +148,293 @@ class ThemeStage(Stage):
         ex_x = x[ex].astype(np.float16) if leaf_c.shape[0] else np.zeros((0, x.shape[1]), np.float16)
         ex_lab = cluster.best_match(ex_x.astype(np.float32), leaf_c)[0]
         voted = np.bincount(ex_lab, minlength=leaf_c.shape[0]) > 0 if leaf_c.shape[0] else np.zeros(0, bool)
-        if not voted.all():  # a theme no exemplar stands for could never be assigned
+        if not voted.all():  # a cluster no exemplar stands for could never be assigned
             leaf_c = leaf_c[voted]
             ex_lab = cluster.best_match(ex_x.astype(np.float32), leaf_c)[0]
-        ex_row = ex_lab + len(cur)
+        self.leaf_centroids_ = leaf_c.astype(np.float32)
+        self.exemplars_, self.exemplar_leaf_ = ex_x, ex_lab.astype(np.int64)
+        self.threshold_ = float(found.threshold)
+        self.prototypes_ = protos.astype(np.float32)
+        self.prototype_theme_ = owner.astype(np.int64)  # provisional id == curated index
 
-        self._set_state(cur, protos, owner, leaf_c, found.threshold)
-        self.exemplars_, self.exemplar_theme_ = ex_x, ex_row.astype(np.int64)
-        theme_idx, _ = self._assign(x)  # the exact rule transform uses
-        self._build_table(x, texts, theme_idx, cur)
-        self.labels_ = self._ids_of(theme_idx)
+        # issues: cluster × polarity side, on the very rule transform applies
+        free = fb & ~claimed
+        leaf, _ = self._leaf_vote(x, free)
+        n_leaves = leaf_c.shape[0]
+        min_issue = self.min_issue_size or max(3, mcs // 2)
+        keys = issues.form_issues(leaf, side, n_leaves, min_issue, self.split_polarity)
+        row_key = (np.where(leaf >= 0, keys[np.maximum(leaf, 0), side], -1) if n_leaves
+                   else np.full(n, -1, dtype=np.int64))
+        used, counts = np.unique(row_key[row_key >= 0], return_counts=True)
+        order = np.lexsort((used, -counts))
+        c = len(cur)
+        id_of_key = {int(k): c + r for r, k in enumerate(used[order])}
+        self.issue_of_leaf_ = np.full((n_leaves, 3), -1, dtype=np.int64)
+        for lf in range(n_leaves):
+            present = [id_of_key[int(k)] for k in keys[lf] if int(k) in id_of_key]
+            for s_ in range(3):
+                self.issue_of_leaf_[lf, s_] = id_of_key.get(int(keys[lf, s_]), present[0] if present else -1)
+        n_issues = len(id_of_key)
+        groups = issues.aspect_groups(leaf_c, _top_n(self.n_themes, c), self.min_aspects, self.max_aspects)
+        issue_leaf = {id_of_key[int(k)]: int(k) // 3 for k in used}
+        issue_side = {id_of_key[int(k)]: int(k) % 3 for k in used}
+        n_aspects = int(groups.max()) + 1 if groups.size and n_issues else 0
+        aspect_first = c + n_issues
+        ids = np.arange(c + n_issues + n_aspects, dtype=np.int64)
+        t = pd.DataFrame({"theme_id": ids, "label": "", "kind": ["issue"] * (c + n_issues) + ["aspect"] * n_aspects,
+                          "polarity": "", "keywords": [[] for _ in ids], "size": 0, "examples": [[] for _ in ids],
+                          "parent_id": -1, "curated": ids < c, "level": (ids >= aspect_first).astype(int),
+                          "label_support": np.nan})
+        for i in range(c, c + n_issues):
+            t.at[i, "parent_id"] = aspect_first + int(groups[issue_leaf[i]])
+            t.at[i, "polarity"] = issues.SIDES[issue_side[i]]
+        buckets = pd.DataFrame({"theme_id": [GENERAL_ID, CONTEXT_ID], "label": [BUCKET_LABELS[GENERAL_ID],
+                                BUCKET_LABELS[CONTEXT_ID]], "kind": [kinds.GENERAL, kinds.CONTEXT],
+                                "polarity": ["", "neutral"], "keywords": [[], []], "size": 0, "examples": [[], []],
+                                "parent_id": -1, "curated": False, "level": 0, "label_support": np.nan})
+        self.themes_ = pd.concat([t, buckets], ignore_index=True)
+        self.centroids_ = np.zeros((len(self.themes_), x.shape[1]), np.float32)
+        theme_ids, _ = self._assign(x, kind, side)  # the exact rule transform uses
+        merges = self._build_table(x, texts, theme_ids, cur, side)
+        if merges:  # fold near-duplicate issues, then label again on the merged members
+            self.issue_of_leaf_ = np.vectorize(lambda i: merges.get(int(i), int(i)), otypes=[np.int64])(
+                self.issue_of_leaf_)
+            self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
+            theme_ids, _ = self._assign(x, kind, side)
+            self._build_table(x, texts, theme_ids, cur, side)
+        self._parse_cache = {}
+        n_issues = int((self.themes_["kind"] == "issue").sum()) - c
+        self.labels_ = theme_ids
         self.next_id_ = int(self.themes_["theme_id"].max()) + 1 if len(self.themes_) else 0
         self.fit_info_ = {"n_sentences_fit": int(n), "fit_sample": int(sample.size), "min_cluster_size": int(mcs),
-                          "n_density_clusters": found.n_density_clusters,
+                          "n_density_clusters": found.n_density_clusters, "n_clusters": int(n_leaves),
                           "density_noise_share": round(found.density_outlier_share, 4),
                           "outlier_threshold": round(float(found.threshold), 4),
-                          "n_curated_claimed": int(claimed.sum())}
+                          "n_curated_claimed": int(claimed.sum()), "min_issue_size": int(min_issue),
+                          "n_issues": int(n_issues), "n_aspects": int(n_aspects),
+                          "n_general": int((kind == kinds.GENERAL).sum()),
+                          "n_context": int((kind == kinds.CONTEXT).sum())}
         if self.reference is not None:
             self._remap_ids(_load_reference(self.reference))
         corpus.meta.setdefault("themes", {}).update(self.fit_info_)
-        log.info("themes: %d themes (%d parents) from %d sentences", int((self.themes_["level"] == 0).sum()),
-                 int((self.themes_["level"] == 1).sum()), n)
+        log.info("themes: %d issues under %d aspects from %d sentences (%d general, %d context)", n_issues, n_aspects,
+                 n, self.fit_info_["n_general"], self.fit_info_["n_context"])
         return self
 
-    def _set_state(self, cur: list[CuratedTheme], protos: np.ndarray, owner: np.ndarray, leaf_c: np.ndarray,
-                   threshold: float) -> None:
-        """Provisional ids: curated 0..C-1 in file order, then discovered by size."""
-        c = len(cur)
-        self.prototypes_ = protos.astype(np.float32)
-        self.prototype_theme_ = owner.astype(np.int64)  # provisional id == curated index
-        self.threshold_ = float(threshold)
-        cur_c = (cluster.centroids_of(protos, owner, c)[0] if c else np.zeros((0, leaf_c.shape[1]), np.float32))
-        self.centroids_ = np.vstack([cur_c, leaf_c]).astype(np.float32)
-        ids = np.arange(self.centroids_.shape[0], dtype=np.int64)
-        self.themes_ = pd.DataFrame({"theme_id": ids, "label": "", "keywords": [[] for _ in ids], "size": 0,
-                                     "examples": [[] for _ in ids], "parent_id": -1, "curated": ids < c,
-                                     "level": 0})
+    def _leaf_vote(self, x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cluster index (or -1) and cosine per sentence, for the ``rows`` mask only:
+        assigned when some cluster centroid is close enough, to the cluster its nearest
+        exemplars vote for."""
+        n = x.shape[0]
+        leaf = np.full(n, -1, dtype=np.int64)
+        score = np.zeros(n, dtype=np.float32)
+        idx = np.flatnonzero(rows)
+        n_leaves = self.leaf_centroids_.shape[0]
+        if not idx.size or not n_leaves:
+            return leaf, score
+        xs = x[idx]
+        _, ls = cluster.best_match(xs, self.leaf_centroids_)
+        vote = cluster.knn_vote(xs, self.exemplars_.astype(np.float32), self.exemplar_leaf_, self.n_neighbors, n_leaves)
+        hit = ls >= self.threshold_
+        leaf[idx[hit]] = vote[hit]
+        voted_sim = np.einsum("ij,ij->i", xs, self.leaf_centroids_[np.maximum(vote, 0)])
+        score[idx] = np.where(hit, voted_sim, ls)  # unassigned rows keep their best similarity
+        return leaf, score
 
-    def _assign(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Row index into ``themes_`` (or -1) and cosine score per sentence."""
-        t = self.themes_
+    def _assign(self, x: np.ndarray, kind: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Theme id (issue, curated theme, bucket -2/-3, or -1) and cosine per sentence."""
         n = x.shape[0]
         out = np.full(n, -1, dtype=np.int64)
         score = np.zeros(n, dtype=np.float32)
-        row_of = {int(i): r for r, i in enumerate(t["theme_id"])}
+        out[kind == kinds.GENERAL] = GENERAL_ID
+        out[kind == kinds.CONTEXT] = CONTEXT_ID
+        fb = kind == kinds.FEEDBACK
         if self.prototypes_.shape[0]:
             pi, ps = cluster.best_match(x, self.prototypes_)
-            hit = ps >= self.curated_threshold
-            rows = np.asarray([row_of[int(i)] for i in self.prototype_theme_], dtype=np.int64)
-            out[hit] = rows[pi[hit]]
+            hit = fb & (ps >= self.curated_threshold)
+            out[hit] = self.prototype_theme_[pi[hit]]
             score[hit] = ps[hit]
-        leaf_rows = np.flatnonzero(((t["level"] == 0) & ~t["curated"]).to_numpy())
-        if leaf_rows.size:
-            # a sentence is assigned when some theme centroid is close enough, to the
-            # theme its nearest exemplars vote for
-            _, ls = cluster.best_match(x, self.centroids_[leaf_rows])
-            pos = {int(r): j for j, r in enumerate(leaf_rows)}
-            ex_pos = np.asarray([pos[row_of[int(i)]] for i in self.exemplar_theme_], dtype=np.int64)
-            vote = cluster.knn_vote(x, self.exemplars_.astype(np.float32), ex_pos, self.n_neighbors, leaf_rows.size)
-            free = out < 0
-            hit = free & (ls >= self.threshold_)
-            out[hit] = leaf_rows[vote[hit]]
-            voted_sim = np.einsum("ij,ij->i", x, self.centroids_[leaf_rows[np.maximum(vote, 0)]])
-            score[free] = np.where(hit, voted_sim, ls)[free]  # unassigned rows keep their best similarity
+        free = fb & (out == -1)
+        leaf, lscore = self._leaf_vote(x, free)
+        hit = leaf >= 0
+        out[hit] = self.issue_of_leaf_[leaf[hit], side[hit]]
+        score[free] = lscore[free]
         return out, score
 
-    def _ids_of(self, rows: np.ndarray) -> np.ndarray:
-        ids = np.append(self.themes_["theme_id"].to_numpy(dtype=np.int64), -1)
-        return ids[np.where(rows >= 0, rows, -1)]
-
-    def _build_table(self, x: np.ndarray, texts: list[str], theme_idx: np.ndarray,
-                     cur: list[CuratedTheme]) -> None:
-        """Sizes, parents, keywords, labels and examples from the final assignment."""
+    def _build_table(self, x: np.ndarray, texts: list[str], theme_ids: np.ndarray, cur: list[CuratedTheme],
+                     side: np.ndarray) -> dict[int, int]:
+        """Sizes, centroids, polarity, labels, keywords and examples from the final
+        assignment; returns the near-duplicate issues to merge (id → id it joins)."""
         t = self.themes_
         k = len(t)
-        members = [np.flatnonzero(theme_idx == r) for r in range(k)]
+        ids = t["theme_id"].to_numpy()
+        members = [np.flatnonzero(theme_ids == i) for i in ids]
+        is_aspect = (t["kind"] == "aspect").to_numpy()
+        for r in np.flatnonzero(is_aspect):  # an aspect holds its issues' sentences
+            kids = np.flatnonzero((t["parent_id"] == ids[r]).to_numpy())
+            members[r] = np.sort(np.concatenate([members[j] for j in kids])) if kids.size else members[r]
         t["size"] = [m.size for m in members]
-        leaf_rows = [r for r in range(k) if not t.at[r, "curated"]]
-        groups = hierarchy.parent_groups(self.centroids_[leaf_rows], _top_n(self.n_themes, len(cur)),
-                                         self.parent_similarity) if leaf_rows else np.zeros(0, np.int64)
-        parents: list[list[int]] = []
-        for g in range(int(groups.max()) + 1 if groups.size else 0):
-            kids = [leaf_rows[i] for i in np.flatnonzero(groups == g)]
-            if len(kids) > 1:
-                parents.append(kids)
-        # spaCy parsing is the cost of labelling (~700 sentences/s): at most
-        # ``label_budget`` sentences in all, never fewer than 25 per theme
-        per_theme = max(25, min(self.label_sentences, self.label_budget // max(1, k)))
-        reps = [labels.representatives(x[m], self.centroids_[r], [texts[i] for i in m], per_theme)
-                for r, m in enumerate(members)]
-        rep_idx = [m[rr] for m, rr in zip(members, reps)]
-        flat = sorted({int(i) for ri in rep_idx for i in ri})
-        surfaces: dict[str, Any] = {}
-        terms_of = dict(zip(flat, labels.extract_terms([texts[i] for i in flat], surfaces)))
-        display = labels.display_forms(surfaces)
-        sets = [[terms_of[int(i)] for i in ri] for ri in rep_idx]
-        ranked = labels.ctfidf(sets)
-        names = [c.name for c in cur]
-        examples = [[texts[i] for i in ri[:self.n_examples]] for ri in rep_idx]
-        disc = labels.unique_labels([ranked[r] for r in leaf_rows], taken=names, display=display,
-                                    examples=[examples[r] for r in leaf_rows])
-        t["label"] = names + disc
-        t["keywords"] = [labels.keywords_of(r, display=display) for r in ranked]
-        t["examples"] = examples
-        if not parents:
-            return
-        # parent rows: centroid = size-weighted mean of children, terms pooled
-        p_c = np.stack([(self.centroids_[kids] * np.maximum(t["size"].to_numpy()[kids], 1)[:, None]).sum(0)
-                        for kids in parents])
-        p_c = cluster.normalize(p_c)
-        p_ranked = labels.ctfidf([[s for kid in kids for s in sets[kid]] for kids in parents])
-        p_labels = labels.unique_labels(p_ranked, taken=list(t["label"]), display=display,
-                                        examples=[[s_ for kid in kids for s_ in examples[kid]] for kids in parents])
-        first = k
-        rows = []
-        for j, kids in enumerate(parents):
-            pool = np.concatenate([members[kid] for kid in kids])
-            ex = labels.representatives(x[pool], p_c[j], [texts[i] for i in pool], self.n_examples)
-            rows.append({"theme_id": first + j, "label": p_labels[j],
-                         "keywords": labels.keywords_of(p_ranked[j], display=display),
-                         "size": int(pool.size), "examples": [texts[pool[i]] for i in ex], "parent_id": -1,
-                         "curated": False, "level": 1})
-            t.loc[kids, "parent_id"] = first + j
-        self.themes_ = pd.concat([t, pd.DataFrame(rows)], ignore_index=True)
-        self.centroids_ = np.vstack([self.centroids_, p_c]).astype(np.float32)
+        cents = np.zeros((k, x.shape[1]), np.float32)
+        for r, m in enumerate(members):
+            if m.size:
+                cents[r] = cluster.normalize(x[m].mean(axis=0, keepdims=True))[0]
+        for r in range(len(cur)):
+            if not members[r].size:
+                cents[r] = cluster.centroids_of(self.prototypes_, self.prototype_theme_, len(cur))[0][r]
+            sides = np.bincount(side[members[r]], minlength=3)
+            t.at[r, "polarity"] = issues.SIDES[int(np.argmax(sides))] if members[r].size else "neutral"
+        self.centroids_ = cents
+        # representatives: spaCy parsing is the cost of labelling (~550 sentences/s), so at
+        # most ``label_budget`` sentences in all, never fewer than 25 per theme
+        issue_rows = [r for r in range(k) if t.at[r, "kind"] == "issue"]
+        per_theme = max(25, min(self.label_sentences, self.label_budget // max(1, len(issue_rows) + 2)))
+        reps: dict[int, np.ndarray] = {}
+        for r in issue_rows + [r for r in range(k) if t.at[r, "kind"] in (kinds.GENERAL, kinds.CONTEXT)]:
+            m = members[r]
+            rr = lab.representatives(x[m], cents[r], [texts[i] for i in m], per_theme) if m.size else []
+            reps[r] = m[rr] if len(rr) else np.zeros(0, np.int64)
+        flat = sorted({int(i) for r in issue_rows for i in reps[r]})
+        if not hasattr(self, "_parse_cache"):
+            self._parse_cache: dict[str, Any] = {}
+        parsed, display = issues.parse([texts[i] for i in flat], self._parse_cache)
+        pos = {i: j for j, i in enumerate(flat)}
+        rep_pos = {r: [pos[int(i)] for i in reps[r]] for r in issue_rows}
+        term_rank = lab.ctfidf([[parsed.terms[j] for j in rep_pos[r]] for r in issue_rows])
+        op_rank = lab.ctfidf([[parsed.phrases[j].opinions for j in rep_pos[r]] for r in issue_rows])
+        noun_rank = lab.ctfidf([[parsed.phrases[j].aspects for j in rep_pos[r]] for r in issue_rows])
+        by_row = {r: j for j, r in enumerate(issue_rows)}
+
+        chooser = issues.LabelChooser(taken=[c_.name for c_ in cur] + list(BUCKET_LABELS.values()))
+        aspect_rows = sorted(np.flatnonzero(is_aspect).tolist(), key=lambda r: (-t.at[r, "size"], r))
+        noun_sets = [[parsed.phrases[j].aspects for kid in np.flatnonzero((t["parent_id"] == ids[r]).to_numpy())
+                      for j in rep_pos.get(int(kid), [])] for r in aspect_rows]
+        for r, label in zip(aspect_rows, issues.aspect_labels(noun_sets, display, chooser)):
+            t.at[r, "label"] = label
+        label_of = dict(zip(ids, t["label"]))
+        for r in range(len(cur)):
+            t.at[r, "label"] = cur[r].name
+        keys: dict[int, str | None] = {}
+        for r in sorted((r for r in issue_rows if not t.at[r, "curated"]), key=lambda r: (-t.at[r, "size"], r)):
+            j = by_row[r]
+            qs = float(np.mean([texts[i].rstrip().endswith("?") for i in reps[r]])) if len(reps[r]) else 0.0
+            share: dict[str, float] = {}
+            for jj in rep_pos[r]:
+                for key_ in parsed.phrases[jj].opinions | parsed.phrases[jj].aspects:
+                    share[key_] = share.get(key_, 0.0) + 1.0 / max(1, len(rep_pos[r]))
+            label, keys[r] = issues.issue_label(op_rank[j], noun_rank[j], share, str(t.at[r, "polarity"]),
+                                                label_of.get(t.at[r, "parent_id"], "other"), display, chooser, qs)
+            t.at[r, "label"] = label
+        for r in issue_rows:
+            j = by_row[r]
+            key = keys.get(r)
+            t.at[r, "keywords"] = lab.keywords_of(term_rank[j], display=display)
+            t.at[r, "label_support"] = issues.support(key, rep_pos[r], parsed) if key else np.nan
+            # examples that show the issue: sentences carrying the label's key first
+            show = [i for i, jj in zip(reps[r], rep_pos[r]) if issues.support(key, [jj], parsed) > 0] if key else []
+            rest = [i for i in reps[r] if i not in set(show)]
+            t.at[r, "examples"] = [texts[i] for i in (show + rest)[:self.n_examples]]
+        for r in aspect_rows:
+            kids = sorted(np.flatnonzero((t["parent_id"] == ids[r]).to_numpy()).tolist(),
+                          key=lambda j: -t.at[j, "size"])
+            lists = [t.at[kid, "examples"] for kid in kids]  # round robin: each issue shows, biggest first
+            t.at[r, "examples"] = [ls[i] for i in range(self.n_examples) for ls in lists if i < len(ls)][:self.n_examples]
+            t.at[r, "keywords"] = list(dict.fromkeys(w for kid in kids for w in t.at[kid, "keywords"][:3]))[:8]
+            sizes = np.asarray([t.at[kid, "size"] for kid in kids], float)
+            pols = [t.at[kid, "polarity"] for kid in kids]
+            share = {p: sizes[[q == p for q in pols]].sum() / max(sizes.sum(), 1) for p in issues.SIDES}
+            t.at[r, "polarity"] = next((p for p in issues.SIDES if share[p] >= 0.6), "mixed")
+        for r in range(k):
+            if t.at[r, "kind"] in (kinds.GENERAL, kinds.CONTEXT):
+                t.at[r, "examples"] = [texts[i] for i in reps.get(r, [])[:self.n_examples]]
+        self.themes_ = t[_COLUMNS]
+        # near-duplicates: one issue per merge key, the biggest keeps its id and label
+        groups: dict[Any, list[int]] = {}
+        for r in sorted((r for r in issue_rows if not t.at[r, "curated"]), key=lambda r: (-t.at[r, "size"], r)):
+            groups.setdefault(issues.merge_key(t.at[r, "label"], t.at[r, "parent_id"], str(t.at[r, "polarity"]),
+                                               keys.get(r)), []).append(int(ids[r]))
+        return {i: g[0] for g in groups.values() if len(g) > 1 for i in g[1:]}
 
     def _remap_ids(self, ref: "ThemeStage") -> None:
-        """Give persisting themes their reference ids; record new/gone/merged/split."""
+        """Give persisting themes their reference ids; record new/gone/merged/split.
+        Issues match issues of the same polarity; aspects match aspects."""
         t, rt = self.themes_, ref.themes_
         new_ids = t["theme_id"].to_numpy().copy()
         next_id = int(ref.next_id_)
         report: dict[str, Any] = {}
         ref_by_name = {str(lbl).lower(): int(i) for lbl, i in zip(rt.loc[rt["curated"], "label"],
                                                                    rt.loc[rt["curated"], "theme_id"])}
-        cur_rows = np.flatnonzero(t["curated"].to_numpy())
-        for r in cur_rows:
+        for r in np.flatnonzero(t["curated"].to_numpy()):
             old = ref_by_name.get(str(t.at[r, "label"]).lower())
             if old is None:
                 new_ids[r], next_id = next_id, next_id + 1
             else:
                 new_ids[r] = old
-        for level, key in ((0, "themes"), (1, "parents")):
-            rows = np.flatnonzero(((t["level"] == level) & ~t["curated"]).to_numpy())
-            ref_rows = np.flatnonzero(((rt["level"] == level) & ~rt["curated"]).to_numpy())
+        rkind = rt["kind"] if "kind" in rt.columns else pd.Series(np.where(rt["level"] == 1, "aspect", "issue"))
+        rpol = rt["polarity"] if "polarity" in rt.columns else pd.Series("", index=rt.index)
+        groups = [("issues", pol, (t["kind"] == "issue") & (t["polarity"] == pol), (rkind == "issue") &
+                   (rpol == pol)) for pol in issues.SIDES]
+        groups.append(("aspects", None, t["kind"] == "aspect", rkind == "aspect"))
+        for key, pol, mine, theirs in groups:
+            rows = np.flatnonzero((mine & ~t["curated"]).to_numpy())
+            ref_rows = np.flatnonzero((theirs & ~rt["curated"]).to_numpy())
             m = hierarchy.match_ids(self.centroids_[rows], ref.centroids_[ref_rows],
                                     rt["theme_id"].to_numpy()[ref_rows], next_id, self.match_threshold)
             new_ids[rows] = m.ids
             next_id += len(m.new)
-            report[key] = m.report()
+            part = m.report()
+            if key in report:
+                report[key] = {k: (report[key][k] + v if isinstance(v, list) else {**report[key][k], **v})
+                               for k, v in part.items()}
+            else:
+                report[key] = part
         mapping = dict(zip(t["theme_id"].astype(int), new_ids.astype(int)))
-        mapping[-1] = -1
+        mapping.update({-1: -1, GENERAL_ID: GENERAL_ID, CONTEXT_ID: CONTEXT_ID})
         self.labels_ = np.asarray([mapping[int(i)] for i in self.labels_], dtype=np.int64)
         t["theme_id"] = new_ids
         t["parent_id"] = [mapping.get(int(p), -1) if p >= 0 else -1 for p in t["parent_id"]]
         self.prototype_theme_ = np.asarray([mapping[int(i)] for i in self.prototype_theme_], dtype=np.int64)
-        self.exemplar_theme_ = np.asarray([mapping[int(i)] for i in self.exemplar_theme_], dtype=np.int64)
+        self.issue_of_leaf_ = np.vectorize(lambda i: mapping.get(int(i), -1), otypes=[np.int64])(
+            self.issue_of_leaf_) if self.issue_of_leaf_.size else self.issue_of_leaf_
         self.next_id_ = max(next_id, int(new_ids.max()) + 1 if new_ids.size else 0)
         self.fit_info_["changes"] = report
 
     # --- transform ------------------------------------------------------------------
     def transform(self, corpus: Corpus) -> Corpus:
         self.check_fitted("themes_")
-        x, _ = _inputs(corpus)
-        rows, score = self._assign(x)
-        ids = self._ids_of(rows)
-        label_of = dict(zip(self.themes_["theme_id"].astype(int), self.themes_["label"]))
+        x, texts = _inputs(corpus)
+        kind = self._kinds(corpus, x, texts)
+        ids, score = self._assign(x, kind, _sides(corpus.sentences))
+        t = self.themes_
+        label_of = dict(zip(t["theme_id"].astype(int), t["label"]))
         label_of[-1] = UNASSIGNED
+        parent_of = dict(zip(t["theme_id"].astype(int), t["parent_id"].astype(int)))
         sents = corpus.sentences.copy()
+        sents["kind"] = pd.Series(kind, index=sents.index, dtype="string")
         sents["theme_id"] = ids
-        sents["theme_label"] = [label_of[int(i)] for i in ids]
+        sents["theme_label"] = [label_of.get(int(i), UNASSIGNED) for i in ids]
         sents["theme_score"] = score
+        aspect = np.asarray([parent_of.get(int(i), -1) if i >= 0 else -1 for i in ids], dtype=np.int64)
+        sents["aspect_id"] = aspect
+        sents["aspect_label"] = pd.Series([label_of.get(int(a), "") if a >= 0 else "" for a in aspect],
+                                          index=sents.index, dtype="string")
         per_doc = (sents.loc[sents["theme_id"] >= 0].groupby("doc_id", sort=False)["theme_id"]
                    .agg(lambda s: sorted(set(int(v) for v in s))))
         docs = corpus.docs.copy()
         docs["theme_ids"] = [list(per_doc.get(d, [])) for d in docs["doc_id"]]
         docs["theme_labels"] = [[label_of[i] for i in ids_] for ids_ in docs["theme_ids"]]
         n = len(ids)
-        unassigned = int((ids < 0).sum())
+        unassigned = int((ids == -1).sum())
         meta = dict(corpus.meta)
         meta["themes"] = {**meta.get("themes", {}), "n_sentences": n,
-                          "n_themes": int((self.themes_["level"] == 0).sum()),
-                          "n_parents": int((self.themes_["level"] == 1).sum()),
-                          "n_curated": int(self.themes_["curated"].sum()), "n_unassigned": unassigned,
-                          "unassigned_share": round(unassigned / n, 4) if n else 0.0}
+                          "n_issues": int((t["kind"] == "issue").sum()),
+                          "n_aspects": int((t["kind"] == "aspect").sum()),
+                          "n_themes": int((t["kind"] == "issue").sum()),
+                          "n_parents": int((t["kind"] == "aspect").sum()),
+                          "n_curated": int(t["curated"].sum()), "n_unassigned": unassigned,
+                          "unassigned_share": round(unassigned / n, 4) if n else 0.0,
+                          "n_general": int((ids == GENERAL_ID).sum()), "n_context": int((ids == CONTEXT_ID).sum()),
+                          "general_share": round(float((ids == GENERAL_ID).mean()), 4) if n else 0.0,
+                          "context_share": round(float((ids == CONTEXT_ID).mean()), 4) if n else 0.0}
         return dataclasses.replace(corpus, docs=docs, sentences=sents, meta=meta)
 
     # --- persistence ----------------------------------------------------------------
@@ -311,19 +447,21 @@ class ThemeStage(Stage):
         super().to_disk(path)
         (path / "params.json").write_text(json.dumps(params, indent=2, default=str), encoding="utf-8")
         self.themes_.to_parquet(path / "themes.parquet", index=False)
-        np.save(path / "centroids.npy", self.centroids_, allow_pickle=False)
-        np.save(path / "prototypes.npy", self.prototypes_, allow_pickle=False)
-        np.save(path / "prototype_theme.npy", self.prototype_theme_, allow_pickle=False)
-        np.save(path / "exemplars.npy", self.exemplars_, allow_pickle=False)
-        np.save(path / "exemplar_theme.npy", self.exemplar_theme_, allow_pickle=False)
-        state = {"threshold": self.threshold_, "next_id": int(self.next_id_), "fit_info": self.fit_info_,
-                 "versions": _versions()}
+        for name in ("centroids", "prototypes", "prototype_theme", "exemplars", "exemplar_leaf", "leaf_centroids",
+                     "issue_of_leaf"):
+            np.save(path / f"{name}.npy", getattr(self, f"{name}_"), allow_pickle=False)
+        state = {"format": STATE_FORMAT, "threshold": self.threshold_, "next_id": int(self.next_id_),
+                 "fit_info": self.fit_info_, "versions": _versions()}
         (path / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
 
     def from_disk(self, path: Path) -> "ThemeStage":
         path = Path(path)
         if not (path / "themes.parquet").exists():
             raise ModelLoadError(f"{path} holds no saved theme stage (themes.parquet is missing)")
+        state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+        if int(state.get("format", 1)) < STATE_FORMAT:
+            raise ModelLoadError(f"the theme model in {path} was saved by an older voc (themes without aspects and "
+                                 "issues); refit it with `voc analyze` (pass it as --previous to keep its ids)")
         params = json.loads((path / "params.json").read_text(encoding="utf-8"))
         for k, v in params.items():
             if hasattr(self, k):
@@ -332,16 +470,25 @@ class ThemeStage(Stage):
         for col in ("keywords", "examples"):
             t[col] = [list(v) for v in t[col]]
         self.themes_ = t[_COLUMNS].reset_index(drop=True)
-        self.centroids_ = np.load(path / "centroids.npy", allow_pickle=False)
-        self.prototypes_ = np.load(path / "prototypes.npy", allow_pickle=False)
-        self.prototype_theme_ = np.load(path / "prototype_theme.npy", allow_pickle=False)
-        self.exemplars_ = np.load(path / "exemplars.npy", allow_pickle=False)
-        self.exemplar_theme_ = np.load(path / "exemplar_theme.npy", allow_pickle=False)
-        state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+        for name in ("centroids", "prototypes", "prototype_theme", "exemplars", "exemplar_leaf", "leaf_centroids",
+                     "issue_of_leaf"):
+            setattr(self, f"{name}_", np.load(path / f"{name}.npy", allow_pickle=False))
         self.threshold_ = float(state["threshold"])
         self.next_id_ = int(state["next_id"])
         self.fit_info_ = state.get("fit_info", {})
         return self
+
+
+def _proba(sentences: pd.DataFrame) -> np.ndarray | None:
+    cols = ["p_negative", "p_neutral", "p_positive"]
+    if not set(cols).issubset(sentences.columns):
+        return None
+    return sentences[cols].to_numpy(dtype=np.float32, na_value=np.nan)
+
+
+def _sides(sentences: pd.DataFrame) -> np.ndarray:
+    return issues.side_of(sentences["sentiment"].astype(str).tolist() if "sentiment" in sentences.columns else None,
+                          len(sentences))
 
 
 def _inputs(corpus: Corpus) -> tuple[np.ndarray, list[str]]:

@@ -59,6 +59,8 @@ something happier disappoint disappoints impressive pleasure pleasant unpleasant
 exceptional decent mediocre average solid top notch stars star rating rate rated score scored review reviews
 reviewed yes no wonderfully absolutely fantastic lol haha omg hope hoping hopefully wish sure surely kind sorry blast fun
 worthy worth worthwhile memorable unforgettable heaven gem treat delight delightful disaster nightmare fan fans
+adorable winner meh keeper classic staple likely unlikely higher lower fix fixed
+
 """.split())
 #: words that name no particular aspect: the purchase, the visit, the people around it
 GENERIC_WORDS = frozenset("""
@@ -72,7 +74,23 @@ will would could should can may might must shall also just still even back first
 yet though although however well actually probably maybe already soon later now ever i'm i've i'd i'll it's
 that's there's don't didn't doesn't won't can't isn't wasn't couldn't wouldn't gonna wanna restaurant
 restaurants hotel hotels airline airlines spot joint establishment neighborhood neighbourhood town city area
-guest guests customer customers reason reasons lot whole part deal
+guest guests customer customers reason reasons lot whole part deal lbs lb pounds inches inch cm kg ft
+hour hours hr hrs min mins minute minutes second seconds world life url tweet tweets post posts
+help helps helped helping assist please asap look looks looking looked happen happens happened let lets someone
+anybody somebody update updates news soon
+""".split())
+#: words that imply their aspect ("too small" is about fit, "late" about delivery, "rude" about
+#: staff): a sentence holding one is feedback even when the kind head reads it as general
+IMPLICIT_ASPECT = frozenset("""
+small smaller big bigger large larger huge tiny short shorter long longer tight tighter loose looser baggy boxy
+snug fit fits fitted fitting runs run ran size sizes sized sizing tts petite length wide narrow thin thinner thick
+heavy light lightweight sheer itchy scratchy soft stiff stretchy comfortable uncomfortable comfy warm cold hot cool
+late early slow slower fast faster quick quickly delayed delay delays cancelled canceled waiting wait waited hold
+broken broke damaged defective faulty ripped torn stained missing lost wrong cheap cheaper expensive pricey
+overpriced price priced cost costs value affordable noisy loud quiet dirty clean smelly rude friendly helpful
+unhelpful attentive polite professional crowded busy spacious cramped fresh stale bland salty sweet spicy greasy
+tasty delicious undercooked overcooked raw burnt crashes crash crashed glitchy buggy freezes error errors login
+shrank shrunk faded fade pilled pilling unravel unraveled washed wash quality durable flimsy sturdy well-made
 """.split())
 _STOP: frozenset[str] | None = None
 
@@ -162,8 +180,9 @@ def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: 
     bucket = lex[:, 1] > 0
     if head is not None and embeddings is not None:
         p = head.proba(embeddings, lex)
+        implicit = np.asarray([any(w in IMPLICIT_ASPECT for w in content_words(str(t))) for t in texts], bool)
         for min_p, max_words in head.rules:
-            bucket |= (p >= min_p) & (n_words <= max_words)
+            bucket |= (p >= min_p) & (n_words <= max_words) & ~implicit
     polar = (np.maximum(proba[:, 0], proba[:, 2]) >= polar_margin) if proba is not None else np.zeros(n, bool)
     out[bucket] = np.where(polar[bucket], GENERAL, CONTEXT)
     for i, text in enumerate(texts):

@@ -1,0 +1,155 @@
+"""Aspect and opinion phrases from spaCy's dependency parse, for labels an analyst would write.
+
+An issue label is an aspect plus what customers say about it, in their words: "thin
+fabric", "parcel arrived damaged", "refund takes weeks", "app crashes at login", "lost
+luggage". Those phrases are read off the parse of each representative sentence:
+
+- adjective modifying a noun: "soft fabric", "late delivery";
+- a noun subject and its complement: "the staff was rude" → "rude staff"; "my parcel
+  arrived damaged" → "parcel arrived damaged"; "it runs large" → "runs large";
+- a noun subject and its verb (with negation, particle, object or one prepositional
+  object): "order never arrived", "refund takes weeks", "app crashes at login",
+  "upgrade was postponed" → "upgrade postponed";
+- a verb and its object when the subject is a pronoun: "they lost my luggage" → "lost luggage".
+
+Each phrase is counted under a lemma key (so "runs large" and "ran large" are one) and
+shown in its most frequent written form. Aspects are the nouns (and noun compounds) the
+sentences talk about, generic words aside.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from voc.themes.kinds import GENERIC_OPINION, GENERIC_WORDS
+
+_SUBJ = {"nsubj", "nsubjpass"}
+_COMPLEMENT = {"acomp", "oprd", "attr", "xcomp"}
+_JUNK = re.compile(r"^[@#]|https?:|www\.|[\[\]<>{}|_=/\\]|\d")
+_MAX_WORDS = 5
+#: nouns that are too generic to be an aspect but fine inside a phrase ("order never arrived")
+#: adjectives that point or count rather than judge ("other night", "last visit", "few times")
+_NOT_OPINION = {"other", "last", "next", "first", "second", "third", "same", "few", "many", "several", "own", "whole",
+                "entire", "previous", "recent", "different", "certain", "such", "various", "main", "much", "more",
+                "most", "less", "least", "only", "additional", "extra", "particular", "usual", "regular", "recent"}
+_TIME = {"night", "nights", "evening", "evenings", "morning", "mornings", "afternoon", "weekend", "weekends", "lunchtime",
+         "tonight", "yesterday", "today", "tomorrow", "christmas", "holiday", "holidays", "occasion", "birthday"}
+_JUDGING_ADVERBS = {"late", "early", "twice", "again", "easily", "quickly", "slowly", "badly", "poorly", "well",
+                    "perfectly", "fast", "immediately", "constantly", "repeatedly", "randomly", "wrong", "broken",
+                    "damaged", "open", "apart", "off", "small", "large", "big", "short", "long", "true"}
+#: verbs that only carry another verb ("have to wait", "want to return"): no phrase of their own
+_LIGHT = {"have", "do", "get", "want", "need", "try", "go", "come", "make", "let", "like", "love", "hate", "decide",
+          "plan", "start", "keep", "begin", "continue", "wish", "hope", "expect", "seem_"}
+#: verbs that link a subject to how it is ("feels cheap", "tastes bland", "looks great")
+_LINKING = {"be", "seem", "look", "feel", "taste", "smell", "sound", "appear", "become", "stay", "remain"}
+_PHRASE_NOUNS = {"order", "orders", "item", "items", "product", "products", "purchase", "time", "week", "weeks",
+                 "day", "days", "month", "months", "hour", "hours", "minute", "minutes", "year", "years"}
+
+
+@dataclass
+class SentencePhrases:
+    opinions: set[str] = field(default_factory=set)  # "thin fabric", "refund take week"
+    aspects: set[str] = field(default_factory=set)  # "fabric", "broadband upgrade"
+
+
+def _word_ok(tok) -> bool:  # type: ignore[no-untyped-def]
+    low = tok.text.lower()
+    return tok.is_alpha and len(low) > 1 and not _JUNK.search(low)
+
+
+def _lemma(tok) -> str:  # type: ignore[no-untyped-def]
+    return tok.text.lower() if tok.tag_ == "VBG" else tok.lemma_.lower()
+
+
+def _is_noun(tok, loose: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """A common noun that can name an aspect (proper nouns name a place, a person or the
+    business: who, not what); ``loose`` also admits the generic nouns a phrase may carry
+    ("order never arrived", "refund takes weeks")."""
+    return (tok.pos_ == "NOUN" and _word_ok(tok) and not tok.is_stop and tok.lower_ not in _TIME
+            and (tok.lower_ not in GENERIC_WORDS or (loose and tok.lower_ in _PHRASE_NOUNS)))
+
+
+def _noun_group(noun) -> list:  # type: ignore[no-untyped-def]
+    """The noun with the compound nouns right before it ("broadband upgrade")."""
+    comp = [c for c in noun.children if c.dep_ == "compound" and c.i < noun.i and _is_noun(c)]
+    return sorted(comp + [noun], key=lambda t: t.i)[-3:]
+
+
+def _add(out: set[str], surfaces: dict[str, Counter] | None, toks: list) -> None:  # type: ignore[type-arg]
+    seen: set[int] = set()
+    toks = [t for t in toks if not (t.i in seen or seen.add(t.i))]  # type: ignore[func-returns-value]
+    if not 2 <= len(toks) <= _MAX_WORDS or not all(_word_ok(t) or t.dep_ in {"neg", "aux"} for t in toks):
+        return
+    if all(t.lower_ in GENERIC_OPINION or t.lower_ in GENERIC_WORDS or t.is_stop for t in toks
+           if t.dep_ not in {"neg", "aux"}):
+        return
+    key = " ".join("not" if t.dep_ == "neg" else _lemma(t) for t in toks if t.dep_ != "aux")
+    out.add(key)
+    if surfaces is not None:
+        surface = " ".join(t.text.lower() for t in toks).replace(" n't", "n't")
+        surface = "not" + surface[3:] if surface.startswith("n't") else surface
+        surfaces.setdefault(key, Counter())[surface] += 1
+
+
+def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> SentencePhrases:  # type: ignore[no-untyped-def]
+    """Opinion phrases and aspect terms of one parsed sentence (``surfaces`` records
+    written forms, filled in place)."""
+    res = SentencePhrases()
+    for tok in doc:
+        if _is_noun(tok):
+            group = _noun_group(tok)
+            res.aspects.add(" ".join(_lemma(t) for t in group))
+            if surfaces is not None and len(group) > 1:
+                key = " ".join(_lemma(t) for t in group)
+                surfaces.setdefault(key, Counter())[" ".join(t.text.lower() for t in group)] += 1
+            elif surfaces is not None:
+                surfaces.setdefault(_lemma(tok), Counter())[tok.text.lower()] += 1
+        # adjective on a noun: "soft fabric"
+        if tok.pos_ == "ADJ" and tok.dep_ == "amod" and _is_noun(tok.head) and tok.lower_ not in _NOT_OPINION:
+            _add(res.opinions, surfaces, [tok] + _noun_group(tok.head))
+        if tok.pos_ not in {"VERB", "AUX"}:
+            continue
+        subj = next((c for c in tok.children if c.dep_ in _SUBJ), None)
+        # a negation is kept with what it negates ("didn't receive refund", "never arrived"):
+        # "receive refund" alone would say the opposite of the sentence
+        neg = [c for c in tok.children if c.dep_ == "neg"]
+        if any(n.lower_ == "n't" for n in neg):
+            neg = [c for c in tok.children if c.dep_ == "aux" and c.i < tok.i][-1:] + neg
+        # a complement that is a verb phrase ("can't wait to wear", "want to return") is its
+        # own clause, not how the subject is: only adjectives and participles qualify
+        comp = next((c for c in tok.children if (c.dep_ in _COMPLEMENT and (c.pos_ == "ADJ" or c.tag_ == "VBN"))
+                     or (c.dep_ == "advcl" and c.tag_ == "VBN")), None)
+        noun_subj = subj is not None and _is_noun(subj, loose=True)
+        if comp is not None and tok.lemma_ not in _LIGHT:
+            if tok.pos_ == "AUX" or tok.lemma_ == "be" or (tok.lemma_ in _LINKING and noun_subj):
+                if noun_subj and comp.pos_ == "ADJ" and comp.lower_ not in _NOT_OPINION:  # "staff was rude" -> "rude staff"
+                    _add(res.opinions, surfaces, neg + [comp] + _noun_group(subj))
+            else:  # "parcel arrived damaged", "runs large"
+                _add(res.opinions, surfaces, (_noun_group(subj) if noun_subj else []) + neg + [tok, comp])
+            continue
+        if tok.pos_ != "VERB" or tok.lemma_ in {"be", "have", "do", "get"}:
+            continue
+        obj = next((c for c in tok.children if c.dep_ == "dobj" and _is_noun(c, loose=True)), None)
+        prt = [c for c in tok.children if c.dep_ == "prt"]
+        pobj = None
+        if obj is None:
+            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in {"at", "on", "in"}), None)
+            pobj = next((c for c in prep.children if c.dep_ == "pobj" and _is_noun(c)), None) if prep else None
+        # how it happened, when the adverb judges ("arrived late", "billed twice", "broke easily")
+        adv = [c for c in tok.children if c.dep_ == "advmod" and c.pos_ == "ADV" and c.i > tok.i
+               and c.lower_ in _JUDGING_ADVERBS]
+        if noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
+            tail = [obj] if obj is not None else ([pobj.head, pobj] if pobj is not None else adv[:1])
+            _add(res.opinions, surfaces, _noun_group(subj) + neg + [tok] + prt + tail)
+        elif obj is not None:  # "they lost my luggage" -> "lost luggage"
+            _add(res.opinions, surfaces, neg + [tok] + prt + _noun_group(obj))
+    return res
+
+
+def parse_phrases(texts: list[str], surfaces: dict[str, Counter] | None = None) -> list[SentencePhrases]:
+    from voc.nlp import load_spacy
+
+    nlp = load_spacy("full")
+    return [sentence_phrases(doc, surfaces) for doc in nlp.pipe(texts, batch_size=256)]
