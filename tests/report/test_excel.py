@@ -13,10 +13,10 @@ def test_workbook_sheets_and_columns(fitted):
     wb = openpyxl.load_workbook(out / "themes.xlsx")
     assert wb.sheetnames == ["Themes", "Priorities", "Drivers", "Theme share by period", "Summary", "About"]
     head = [c.value for c in wb["Themes"][1]]
-    for col in ("label", "documents", "share", "mean_sentiment", "NPS impact", "NPS ci low", "NPS ci high", "trend",
+    for col in ("aspect", "label", "polarity", "documents", "share", "mean_sentiment", "NPS impact", "NPS ci low", "NPS ci high", "trend",
                 "example 1", "example 3"):
         assert col in head
-    n_leaf = (theme_table(analysis).pipe(lambda t: t[(t.get("level", 0) == 0) & (t["documents"] > 0)])).shape[0]
+    n_leaf = (theme_table(analysis).pipe(lambda t: t[(t["kind"] == "issue") & (t["documents"] > 0)])).shape[0]
     assert wb["Themes"].max_row == n_leaf + 1
     assert wb["Themes"].freeze_panes == "B2"
     assert [c.value for c in wb["Priorities"][1]][:4] == ["score", "score_kind", "metric", "kind"]

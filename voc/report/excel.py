@@ -26,7 +26,9 @@ if TYPE_CHECKING:
 
 PERCENT = {"share", "negative_share", "documents_share"}
 ABOUT = [
-    ("Themes", "One row per theme: how many documents mention it (documents, share), its mean sentiment "
+    ("Themes", "One row per issue, grouped under its aspect (what customers talk about; the issue is what they say "
+               "about it, negative, neutral or positive). General sentiment with no aspect and context (greetings, "
+               "thanks, order details) are counted in the Summary sheet, not listed. Per issue: how many documents mention it (documents, share), its mean sentiment "
                "(-1 very negative .. +1 very positive), the share of its sentences that are negative, its impact on "
                "each score with the 95% interval, its trend over the period, whether it is emerging in the latest "
                "period, the touchpoint it is most often mentioned with, and three example sentences (redacted)."),
@@ -108,7 +110,8 @@ def theme_sheet(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     rows = data.theme_rows(analysis, themes)
     if rows.empty:
         return pd.DataFrame(columns=["theme_id", "label", "documents", "share", "mean_sentiment"])
-    out = pd.DataFrame({"theme_id": rows["theme_id"], "label": rows["label"], "group": rows["group"],
+    out = pd.DataFrame({"theme_id": rows["theme_id"], "aspect": rows["group"], "label": rows["label"],
+                        "polarity": rows["polarity"] if "polarity" in rows.columns else None,
                         "keywords": rows["keywords"].map(lambda k: ", ".join(k[:8])),
                         "documents": rows["documents"], "share": rows["share"],
                         "mean_sentiment": rows.get("mean_sentiment"), "negative_share": rows.get("negative_share")})
@@ -139,6 +142,10 @@ def summary_sheet(analysis: "Analysis") -> pd.DataFrame:
     if mix_col in docs.columns and len(docs):
         for k, v in docs[mix_col].astype("string").value_counts(normalize=True).items():
             rows.append({"item": f"documents {k} (share)", "value": float(v), "n": len(docs)})
+    sents = analysis.sentences
+    if "kind" in sents.columns and len(sents):  # the buckets that are counted, never ranked
+        for k, v in sents["kind"].astype("string").value_counts(normalize=True).items():
+            rows.append({"item": f"sentences {k} (share)", "value": float(v), "n": len(sents)})
     for k, v in (analysis.run.get("counts") or {}).items():
         rows.append({"item": f"count: {k}", "value": v})
     rows.append({"item": "generated", "value": analysis.run.get("voc_run", "")})

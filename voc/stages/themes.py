@@ -175,11 +175,12 @@ class ThemeStage(Stage):
             for s_ in range(3):
                 self.issue_of_leaf_[lf, s_] = id_of_key.get(int(keys[lf, s_]), present[0] if present else -1)
         n_issues = len(id_of_key)
-        groups = issues.aspect_groups(leaf_c, _top_n(self.n_themes, c), self.min_aspects, self.max_aspects)
+        groups, nouns = self._aspects(x, texts, leaf, leaf_c, _top_n(self.n_themes, c))
         issue_leaf = {id_of_key[int(k)]: int(k) // 3 for k in used}
         issue_side = {id_of_key[int(k)]: int(k) % 3 for k in used}
         n_aspects = int(groups.max()) + 1 if groups.size and n_issues else 0
         aspect_first = c + n_issues
+        self._aspect_noun = {aspect_first + g: noun for g, noun in enumerate(nouns)}
         ids = np.arange(c + n_issues + n_aspects, dtype=np.int64)
         t = pd.DataFrame({"theme_id": ids, "label": "", "kind": ["issue"] * (c + n_issues) + ["aspect"] * n_aspects,
                           "polarity": "", "keywords": [[] for _ in ids], "size": 0, "examples": [[] for _ in ids],
@@ -202,7 +203,7 @@ class ThemeStage(Stage):
             self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
             theme_ids, _ = self._assign(x, kind, side)
             self._build_table(x, texts, theme_ids, cur, side)
-        self._parse_cache = {}
+        self._parse_cache, self._aspect_noun = {}, {}
         n_issues = int((self.themes_["kind"] == "issue").sum()) - c
         self.labels_ = theme_ids
         self.next_id_ = int(self.themes_["theme_id"].max()) + 1 if len(self.themes_) else 0
@@ -220,6 +221,41 @@ class ThemeStage(Stage):
         log.info("themes: %d issues under %d aspects from %d sentences (%d general, %d context)", n_issues, n_aspects,
                  n, self.fit_info_["n_general"], self.fit_info_["n_context"])
         return self
+
+    def _aspects(self, x: np.ndarray, texts: list[str], leaf: np.ndarray, leaf_c: np.ndarray,
+                 n_top: int | None) -> tuple[np.ndarray, list[str]]:
+        """Aspect index per cluster, by the noun its sentences are about (parsed from up to
+        ``label_sentences`` representatives per cluster, the same parse labels reuse),
+        else by centroid (Ward)."""
+        n_leaves = leaf_c.shape[0]
+        # about 1.2 √clusters aspects (60 clusters → 9), held between min_ and max_aspects
+        limit = n_top if n_top is not None else int(np.clip(round(1.2 * np.sqrt(leaf_c.shape[0])), self.min_aspects,
+                                                            self.max_aspects))
+        if not n_leaves:
+            return np.zeros(0, dtype=np.int64), []
+        members = [np.flatnonzero(leaf == lf) for lf in range(n_leaves)]
+        per = max(25, min(self.label_sentences, self.label_budget // max(1, n_leaves)))
+        reps = [m[lab.representatives(x[m], leaf_c[lf], [texts[i] for i in m], per)] if m.size else m
+                for lf, m in enumerate(members)]
+        if not hasattr(self, "_parse_cache"):
+            self._parse_cache = {}
+        flat = [texts[i] for r in reps for i in r]
+        parsed, _ = issues.parse(flat, self._parse_cache)
+        heads, shares, j = [], [], 0
+        for r in reps:
+            sets = [{a.split()[-1] for a in parsed.phrases[j + q].aspects} for q in range(len(r))]
+            j += len(r)
+            heads.append(sets)
+            cnt: dict[str, float] = {}
+            for st in sets:
+                for h in st:
+                    cnt[h] = cnt.get(h, 0.0) + 1.0 / max(1, len(r))
+            shares.append(cnt)
+        sizes = np.asarray([m.size for m in members], dtype=np.float64)
+        found = issues.noun_aspects(lab.ctfidf(heads), shares, leaf_c, sizes, limit)
+        if found is None:
+            return issues.aspect_groups(leaf_c, n_top, self.min_aspects, self.max_aspects), []
+        return found
 
     def _leaf_vote(self, x: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Cluster index (or -1) and cosine per sentence, for the ``rows`` mask only:
@@ -308,7 +344,8 @@ class ThemeStage(Stage):
         aspect_rows = sorted(np.flatnonzero(is_aspect).tolist(), key=lambda r: (-t.at[r, "size"], r))
         noun_sets = [[parsed.phrases[j].aspects for kid in np.flatnonzero((t["parent_id"] == ids[r]).to_numpy())
                       for j in rep_pos.get(int(kid), [])] for r in aspect_rows]
-        for r, label in zip(aspect_rows, issues.aspect_labels(noun_sets, display, chooser)):
+        preferred = [getattr(self, "_aspect_noun", {}).get(int(ids[r])) for r in aspect_rows]
+        for r, label in zip(aspect_rows, issues.aspect_labels(noun_sets, display, chooser, preferred)):
             t.at[r, "label"] = label
         label_of = dict(zip(ids, t["label"]))
         for r in range(len(cur)):

@@ -81,6 +81,49 @@ def aspect_groups(centroids: np.ndarray, n_top: int | None, lo: int, hi: int) ->
     return np.asarray([order[g] for g in groups], dtype=np.int64)
 
 
+def noun_aspects(ranked: list[list[tuple[str, float]]], shares: list[dict[str, float]], centroids: np.ndarray,
+                 sizes: np.ndarray, limit: int, min_share: float = 0.2) -> tuple[np.ndarray, list[str]] | None:
+    """Aspects as what the sentences are about: each cluster joins the aspect of its most
+    distinctive noun (c-TF-IDF ``ranked`` over clusters; "size" over "dress" in a
+    clothing cluster that says "the dress runs small") that at least ``min_share`` of
+    its sentences name; clusters without one join the aspect nearest by centroid, and
+    the smallest aspects are folded into their nearest until at most ``limit`` remain.
+    Returns (aspect index per cluster, founding noun per aspect), or None when no cluster
+    has a noun (then centroids alone decide, :func:`aspect_groups`)."""
+    k = centroids.shape[0]
+    head: list[str | None] = []
+    for r, sh in zip(ranked, shares):
+        head.append(next((t for t, _ in r if sh.get(t, 0.0) >= min_share), None))
+    names = sorted({h for h in head if h is not None}, key=lambda h: -sum(sizes[i] for i in range(k) if head[i] == h))
+    if not names:
+        return None
+    members = {h: [i for i in range(k) if head[i] == h] for h in names}
+
+    def centre(idx: list[int]) -> np.ndarray:
+        c = (centroids[idx] * sizes[idx, None]).sum(axis=0)
+        return c / max(float(np.linalg.norm(c)), 1e-12)
+
+    for i in range(k):  # clusters with no noun of their own: nearest aspect
+        if head[i] is None:
+            cents = np.stack([centre(members[h]) for h in names])
+            members[names[int(np.argmax(cents @ centroids[i]))]].append(i)
+    founders = {h: h for h in names}
+    while len(names) > max(1, limit):
+        size = {h: float(sizes[members[h]].sum()) for h in names}
+        small = min(names, key=lambda h: (size[h], h))
+        rest = [h for h in names if h != small]
+        cents = np.stack([centre(members[h]) for h in rest])
+        into = rest[int(np.argmax(cents @ centre(members[small])))]
+        members[into] += members.pop(small)
+        names = rest
+        del founders[small]
+    group = np.zeros(k, dtype=np.int64)
+    order = sorted(names, key=lambda h: (-float(sizes[members[h]].sum()), h))
+    for g, h in enumerate(order):
+        group[members[h]] = g
+    return group, order
+
+
 @dataclass
 class Parsed:
     terms: list[set[str]]  # c-TF-IDF terms (voc.themes.labels)
@@ -146,15 +189,19 @@ def _ranked_keys(ranked: list[tuple[str, float]], n: int, min_share: float) -> l
     return [t for t, s in ranked[:n] if s >= min_share * top]
 
 
-def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, str], chooser: LabelChooser) -> list[str]:
+def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, str], chooser: LabelChooser,
+                  preferred: Sequence[str | None] | None = None) -> list[str]:
     """One noun-phrase label per aspect ("fabric", "sizing & fit"), bigger aspects first
-    (the caller orders them)."""
+    (the caller orders them); ``preferred`` is the noun an aspect was founded on."""
     ranked = lab.ctfidf(noun_sets)
     out = []
-    for r in ranked:
+    for i, r in enumerate(ranked):
         keys = _ranked_keys(r, 8, 0.2)
         shown = [display.get(k, k) for k in keys]
         cands = list(shown)
+        pref = preferred[i] if preferred is not None and i < len(preferred) else None
+        if pref:
+            cands.insert(0, display.get(pref, pref))
         if len(keys) >= 2:  # "a & b" only when "a" is another aspect's already
             a, b = keys[0], next((k for k in keys[1:] if k not in keys[0] and keys[0] not in k), None)
             if b is not None:

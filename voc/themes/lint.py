@@ -102,7 +102,13 @@ def check_labels(labels: Sequence[str], kinds: Sequence[str] | None = None) -> l
 def normal_form(label: str) -> str:
     """Case, punctuation and a plural -s aside: "Late deliveries." ~ "late delivery"."""
     words = re.findall(r"[^\W_]+", label.lower())
-    return " ".join(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words)
+
+    def singular(w: str) -> str:
+        if len(w) > 4 and w.endswith("ies"):
+            return w[:-3] + "y"
+        return w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+
+    return " ".join(singular(w) for w in words)
 
 
 def passes(label: str, kind: str = "issue") -> bool:

@@ -68,6 +68,7 @@ def _is_noun(tok, loose: bool = False) -> bool:  # type: ignore[no-untyped-def]
     business: who, not what); ``loose`` also admits the generic nouns a phrase may carry
     ("order never arrived", "refund takes weeks")."""
     return (tok.pos_ == "NOUN" and _word_ok(tok) and not tok.is_stop and tok.lower_ not in _TIME
+            and tok.lower_ not in GENERIC_OPINION
             and (tok.lower_ not in GENERIC_WORDS or (loose and tok.lower_ in _PHRASE_NOUNS)))
 
 

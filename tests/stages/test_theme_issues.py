@@ -1,0 +1,232 @@
+"""Themes that name customers' issues (issue #17): the label rule, sentence kinds and
+their buckets, aspect/opinion phrases, polarity-coherent issues under aspects, and a
+priority list that never calls praise a pain point.
+
+The stage tests embed ~100 hand-written review sentences with the real encoder once per
+module and give them the sentiment a sentiment stage would (so the polarity split is
+tested on its own, not on the sentiment model's errors)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from voc.drivers.priorities import priority_list
+from voc.stages.base import Corpus
+from voc.stages.themes import CONTEXT_ID, GENERAL_ID, ThemeStage
+from voc.themes import issues, kinds
+from voc.themes.lint import check_labels, label_problems
+from voc.themes.phrases import parse_phrases
+
+
+# --- the label rule -------------------------------------------------------------------
+@pytest.mark.parametrize("label", ["let", "asap", "looks", "excellent", "likely / recommend", "try / time",
+                                   "arrived / hold", "delivery took", "checkout kept", "agent sent", "dress hit",
+                                   "“Keep it up”", "kind regards", "last week", "good thanks",
+                                   "the parcel arrived two weeks late and nobody answered my emails"])
+def test_labels_the_issue_calls_unreadable_break_the_rule(label: str) -> None:
+    assert label_problems(label, "issue"), label
+
+
+@pytest.mark.parametrize("label", ["parcel arrived damaged", "refund takes weeks", "app crashes at login",
+                                   "broadband upgrade postponed", "runs large", "thin fabric", "soft fabric",
+                                   "flight cancelled", "didn't receive refund", "rude staff"])
+def test_labels_an_analyst_would_write_pass(label: str) -> None:
+    assert label_problems(label, "issue") == [], label
+
+
+def test_aspect_labels_are_noun_phrases_and_duplicates_fail() -> None:
+    problems = check_labels(["sizing & fit", "front desk", "delivery", "excellent", "Late deliveries", "late delivery"],
+                            ["aspect", "aspect", "aspect", "aspect", "issue", "issue"])
+    assert problems[:3] == [[], [], []]
+    assert problems[3]  # an adjective names no aspect
+    assert any("duplicate" in p for p in problems[4]) and any("duplicate" in p for p in problems[5])
+
+
+# --- sentence kinds ---------------------------------------------------------------------
+def _proba(*labels: str) -> np.ndarray:
+    rows = {"negative": [0.9, 0.08, 0.02], "neutral": [0.05, 0.9, 0.05], "positive": [0.02, 0.08, 0.9]}
+    return np.asarray([rows[x] for x in labels], dtype=np.float32)
+
+
+def test_greetings_thanks_and_sign_offs_are_context_whatever_their_tone() -> None:
+    texts = ["Hi team,", "Thanks!", "Kind regards", "Have a nice day.", "Many thanks, Anna", "N/A"]
+    assert list(kinds.classify(texts, _proba(*["positive"] * len(texts)))) == [kinds.CONTEXT] * len(texts)
+
+
+def test_polar_remarks_without_an_aspect_are_general_and_neutral_ones_context() -> None:
+    texts = ["Love it!", "Would not recommend.", "Worst experience ever.", "I ordered it last week."]
+    got = kinds.classify(texts, _proba("positive", "negative", "negative", "neutral"))
+    assert list(got) == [kinds.GENERAL, kinds.GENERAL, kinds.GENERAL, kinds.CONTEXT]
+
+
+def test_remarks_about_something_are_feedback_including_questions_and_implicit_aspects() -> None:
+    texts = ["The zip broke after one wear.", "Refund takes weeks.", "How do I top up my card?", "Too small.",
+             "Delayed again!", "Love the soft fabric."]
+    got = kinds.classify(texts, _proba("negative", "negative", "neutral", "negative", "negative", "positive"))
+    assert list(got) == [kinds.FEEDBACK] * len(texts)
+
+
+def test_kind_head_buckets_what_the_word_lists_miss_but_never_an_implicit_aspect() -> None:
+    from voc.encoder import Encoder
+
+    texts = ["I will definitely be coming back here very soon.", "Runs short.", "Fits perfectly.",
+             "My husband and I had a blast."]
+    emb = Encoder().encode(texts).embeddings
+    head = kinds.KindHead.load()
+    got = kinds.classify(texts, _proba("positive", "negative", "positive", "positive"), emb, head)
+    assert got[1] == got[2] == kinds.FEEDBACK  # size and fit words name their aspect
+    assert got[0] == kinds.GENERAL or got[3] == kinds.GENERAL  # the head catches narration-like praise
+
+
+# --- aspect and opinion phrases ------------------------------------------------------------
+def test_phrases_keep_the_customers_words_and_their_negation() -> None:
+    surfaces: dict = {}
+    texts = ["My parcel arrived damaged.", "I didn't receive my refund.", "They lost my luggage.",
+             "The staff was so rude.", "The app crashes at login."]
+    got = [p.opinions for p in parse_phrases(texts, surfaces)]
+    from voc.themes.labels import display_forms
+
+    shown = display_forms(surfaces)
+    assert shown["parcel arrive damage"] == "parcel arrived damaged" and "parcel arrive damage" in got[0]
+    assert any(k.startswith("not receive refund") for k in got[1]) and "receive refund" not in got[1]
+    assert "lose luggage" in got[2]
+    assert "rude staff" in got[3]
+    assert "app crash at login" in got[4]
+
+
+def test_a_phrase_that_contradicts_its_issue_is_not_its_label() -> None:
+    assert not issues.agrees("love dress", "negative")
+    assert issues.agrees("love dress", "positive")
+    assert not issues.agrees("thin fabric", "positive") and issues.agrees("thin fabric", "negative")
+    assert issues.agrees("not fresh food", "negative")
+
+
+def test_form_issues_splits_by_side_and_folds_small_sides() -> None:
+    # cluster 0: 10 negative, 8 positive, 2 neutral; cluster 1: 6 neutral, 1 negative
+    leaf = np.asarray([0] * 20 + [1] * 7)
+    side = np.asarray([0] * 10 + [2] * 8 + [1] * 2 + [1] * 6 + [0])
+    keys = issues.form_issues(leaf, side, 2, min_size=5)
+    assert keys[0, 0] != keys[0, 2]  # praise and complaint are two issues
+    assert keys[0, 1] == keys[0, 0]  # 2 neutral sentences join the largest side
+    assert keys[1, 0] == keys[1, 1]  # 1 negative joins the neutral issue
+    assert (issues.form_issues(leaf, side, 2, min_size=5, split=False)[0] == keys[0, 0]).all()
+
+
+# --- the stage on sentences with sentiment ---------------------------------------------------
+REVIEWS = {
+    ("fabric", "negative"): ["The fabric is thin and see-through.", "Thin fabric, you can see right through it.",
+                             "The material is so thin it tore.", "Fabric feels cheap and thin.",
+                             "The fabric is scratchy and thin.", "Very thin fabric, disappointing.",
+                             "The material pilled after one wash.", "Cheap thin material.",
+                             "The fabric is see-through in daylight.", "Thin, cheap feeling fabric."],
+    ("fabric", "positive"): ["The fabric is so soft.", "Soft fabric, lovely to wear.", "The material feels soft.",
+                             "Such a soft and cosy fabric.", "Lovely soft material.", "The fabric is soft and thick.",
+                             "Beautiful soft fabric.", "The fabric feels luxurious and soft.",
+                             "Soft, good quality material.", "The material is soft against the skin."],
+    ("delivery", "negative"): ["My parcel arrived a week late.", "Delivery took two weeks.",
+                               "The parcel arrived late again.", "Slow delivery, ten days.",
+                               "My order arrived late.", "Delivery was late and nobody told me.",
+                               "The courier was three days late.", "Late delivery ruined the gift.",
+                               "Shipping took forever.", "The parcel still has not arrived."],
+    ("delivery", "positive"): ["Delivery was really quick.", "Fast delivery, arrived next day.",
+                               "The parcel arrived early.", "Quick delivery, well packed.",
+                               "Super fast shipping.", "Delivery was speedy.", "Arrived the next morning, fast.",
+                               "Very quick delivery.", "Fast and free delivery.", "Shipping was quick."],
+    ("context", "neutral"): ["Hi team,", "Thanks!", "Kind regards", "Have a nice day.", "Many thanks.",
+                             "Thank you.", "Hello there,", "Cheers!"],
+    ("general", "positive"): ["Love it!", "Absolutely love it.", "Really happy.", "So pleased!", "Love love love.",
+                              "Very happy customer.", "Would definitely recommend!", "Amazing!"],
+}
+TEXTS = [t for v in REVIEWS.values() for t in v]
+TOPIC = np.asarray([k[0] for k, v in REVIEWS.items() for _ in v])
+SIDE = np.asarray([k[1] for k, v in REVIEWS.items() for _ in v])
+
+
+@pytest.fixture(scope="module")
+def review_corpus() -> Corpus:
+    from voc.encoder import Encoder
+
+    n = len(TEXTS)
+    emb = Encoder().encode(TEXTS).embeddings
+    p = _proba(*SIDE)
+    sents = pd.DataFrame({"doc_id": np.arange(n), "sentence_id": np.arange(n), "text": TEXTS, "sentiment": SIDE,
+                          "p_negative": p[:, 0], "p_neutral": p[:, 1], "p_positive": p[:, 2]})
+    return Corpus(docs=pd.DataFrame({"doc_id": np.arange(n)}), sentences=sents, embeddings=emb)
+
+
+@pytest.fixture(scope="module")
+def review_stage(review_corpus: Corpus) -> tuple[ThemeStage, pd.DataFrame]:
+    stage = ThemeStage(random_state=0, min_cluster_size=5, min_issue_size=4).fit(review_corpus)
+    return stage, stage.transform(review_corpus).sentences
+
+
+def test_buckets_hold_greetings_and_general_praise_and_are_not_issues(review_stage) -> None:  # noqa: ANN001
+    stage, s = review_stage
+    assert (s.loc[TOPIC == "context", "theme_id"] == CONTEXT_ID).mean() >= 0.85
+    assert (s.loc[TOPIC == "general", "theme_id"] == GENERAL_ID).mean() >= 0.75
+    assert (s.loc[np.isin(TOPIC, ["fabric", "delivery"]), "kind"] == "feedback").mean() >= 0.95
+    t = stage.themes_
+    assert set(t.loc[t["theme_id"].isin([GENERAL_ID, CONTEXT_ID]), "kind"]) == {"general", "context"}
+    assert set(s["kind"]) <= {"feedback", "general", "context"}
+
+
+def test_issues_are_polarity_coherent_and_sit_under_an_aspect(review_stage) -> None:  # noqa: ANN001
+    stage, s = review_stage
+    t = stage.themes_.set_index("theme_id")
+    fb = s[s["theme_id"] >= 0]
+    assert len(fb) >= 0.95 * np.isin(TOPIC, ["fabric", "delivery"]).sum()
+    for tid, g in fb.groupby("theme_id"):
+        assert g["sentiment"].nunique() == 1, (t.at[tid, "label"], g["text"].tolist())
+        assert t.at[tid, "polarity"] == g["sentiment"].iat[0]
+        assert t.at[tid, "kind"] == "issue" and t.at[t.at[tid, "parent_id"], "kind"] == "aspect"
+    # soft and see-through fabric are two issues, not one "fabric / soft"
+    fabric = fb[TOPIC[fb.index] == "fabric"]
+    assert fabric.groupby("sentiment")["theme_id"].agg(lambda v: v.mode().iat[0]).nunique() == 2
+    assert (s["aspect_label"][s["theme_id"] >= 0] != "").all()
+
+
+def test_every_label_passes_the_rule_and_is_backed_by_its_sentences(review_stage) -> None:  # noqa: ANN001
+    stage, _ = review_stage
+    t = stage.themes_[stage.themes_["kind"].isin(["issue", "aspect"])]
+    problems = check_labels(t["label"].tolist(), ["aspect" if k == "aspect" else "issue" for k in t["kind"]])
+    assert all(not p for p in problems), dict(zip(t["label"], problems))
+    issues_ = t[t["kind"] == "issue"]
+    assert (issues_["label_support"].fillna(0) > 0).mean() >= 0.5
+
+
+def test_transform_reproduces_fit_and_round_trips(review_stage, review_corpus, tmp_path) -> None:  # noqa: ANN001
+    stage, s = review_stage
+    assert (s["theme_id"].to_numpy() == stage.labels_).all()
+    stage.to_disk(tmp_path / "themes")
+    again = ThemeStage().from_disk(tmp_path / "themes").transform(review_corpus).sentences
+    assert (again["theme_id"].to_numpy() == s["theme_id"].to_numpy()).all()
+    assert (again["aspect_label"] == s["aspect_label"]).all()
+
+
+def test_an_old_saved_theme_model_asks_for_a_refit(review_stage, tmp_path) -> None:  # noqa: ANN001
+    import json
+
+    from voc.errors import ModelLoadError
+
+    stage, _ = review_stage
+    stage.to_disk(tmp_path / "themes")
+    state = json.loads((tmp_path / "themes" / "state.json").read_text())
+    state.pop("format")
+    (tmp_path / "themes" / "state.json").write_text(json.dumps(state))
+    with pytest.raises(ModelLoadError, match="older voc"):
+        ThemeStage().from_disk(tmp_path / "themes")
+
+
+# --- priorities ------------------------------------------------------------------------------
+def test_praise_is_never_a_pain_point_nor_a_complaint_a_strength() -> None:
+    rows = pd.DataFrame({
+        "dimension": "theme", "key": ["1", "2", "3"], "label": ["good quality", "thin fabric", "late delivery"],
+        "score": "nps", "kind": "nps", "metric": "nps", "higher_is_better": True, "volume": 50, "share": 0.1,
+        "impact": [-2.0, 1.5, -3.0], "impact_ci_low": [-3.0, 0.5, -4.0], "impact_ci_high": [-1.0, 2.5, -2.0],
+        "polarity": ["positive", "negative", "negative"], "aspect": ["quality", "fabric", "delivery"]})
+    p = priority_list(rows)
+    assert list(p.loc[p["kind"] == "pain", "label"]) == ["late delivery"]
+    assert p.loc[p["kind"] == "strength"].empty
+    assert list(p.loc[p["kind"] == "pain", "aspect"]) == ["delivery"]
