@@ -68,6 +68,16 @@ def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, cha
     return m
 
 
+def _language_overrides(languages: str | None) -> list[str]:
+    """``--languages en`` as a config override, checked before any file is read."""
+    if languages is None:
+        return []
+    from voc.language import LanguageStage
+
+    codes = LanguageStage(analyse=languages).languages()
+    return [f"language.analyse=[{', '.join(codes)}]"]
+
+
 class _Progress:
     """Which stage runs now, with a bar for the embedding pass (the long step); off when
     not a TTY. The pipeline calls it with (stage, 0, 0) when a stage starts, the encoder
@@ -122,6 +132,9 @@ Score = Annotated[Optional[list[str]], typer.Option(
 MappingFile = Annotated[Optional[Path], typer.Option("--mapping", help="YAML/JSON file with the column mapping.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Pipeline config YAML (merged over the default).")]
 Set = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: section.key=value (repeatable).")]
+Languages = Annotated[Optional[str], typer.Option(
+    "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc's models read: en). "
+                        "Feedback in other languages is kept, counted and shown, not analysed.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
@@ -145,7 +158,7 @@ def analyze(
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
     delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="Force a CSV delimiter.")] = None,
-    verbose: Verbose = False, quiet: Quiet = False,
+    languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Analyze a feedback file: sentiment, themes, touchpoints, drivers, report and a saved model."""
     _setup_logging(verbose, quiet)
@@ -155,7 +168,7 @@ def analyze(
         from voc.pipeline import Analyzer
 
         m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping)
-        overrides = list(set_ or [])
+        overrides = list(set_ or []) + _language_overrides(languages)
         if touchpoints:
             overrides.append(f"touchpoints.taxonomy={touchpoints}")
         if themes:
@@ -245,7 +258,7 @@ def score(
                                                                    "(e.g. local[4]).")] = None,
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None,
-    verbose: Verbose = False, quiet: Quiet = False,
+    languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Score new feedback with a saved model: same themes and ids, sentiment, touchpoints."""
     _setup_logging(verbose, quiet)
@@ -258,20 +271,21 @@ def score(
         m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping) if given else None
         if engine not in ("local", "spark"):
             raise ConfigError(f"--engine {engine!r}: use local or spark")
+        overrides = _language_overrides(languages)
         if engine == "spark":
             from voc.spark import score_parquet
 
             if store is not None or out_dir is None:
                 raise ConfigError("--engine spark reads INPUT.parquet and writes --out OUT.parquet; it does not "
                                   "write a store (score into a store with the local engine)")
-            n = score_parquet(input, model, out_dir, mapping=m, master=master)
+            n = score_parquet(input, model, out_dir, mapping=m, master=master, overrides=overrides)
             out.print(f"scored {n:,} documents with Spark: {out_dir}", soft_wrap=True, highlight=False)
             return
         if store is not None:
             from voc.store import export_store, score as score_store
 
             with _ScoreProgress() as progress:
-                summary = score_store(input, model, store, mapping=m, chunksize=chunksize,
+                summary = score_store(input, model, store, mapping=m, chunksize=chunksize, overrides=overrides,
                                       rejects_csv=out_dir / "rejects.csv" if out_dir else None,
                                       progress=progress.chunk, embed_progress=progress.stage)
             if out_dir is not None:
@@ -286,7 +300,7 @@ def score(
             _score_summary(summary, out_dir)
             return
         target = out_dir or Path("voc-scored")
-        analyzer = voc.load(model, mapping=m)
+        analyzer = voc.load(model, mapping=m, overrides=overrides)
         ingest = voc.read_feedback(input, analyzer.mapping, missing_optional="ignore")
         with _Progress() as progress:
             analyzer.progress = progress

@@ -1,7 +1,7 @@
 """The Analyzer orders named stages and checks the chain; it holds no NLP of its own.
 
-``Analyzer(config).fit_transform(frame)`` runs clean → segment → embed → sentiment →
-themes → touchpoints → drivers; ``to_disk``/``voc.load`` save and restore what the
+``Analyzer(config).fit_transform(frame)`` runs clean → language → segment → embed →
+sentiment → themes → touchpoints → drivers; ``to_disk``/``voc.load`` save and restore what the
 stages learned so new feedback can be scored against the same themes.
 """
 
@@ -33,11 +33,12 @@ from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
 
-STAGE_ORDER = ("clean", "segment", "embed", "sentiment", "themes", "touchpoints", "drivers")
+STAGE_ORDER = ("clean", "language", "segment", "embed", "sentiment", "themes", "touchpoints", "drivers")
 MODEL_FORMAT = 1
 
 
 def _stage_classes() -> dict[str, type[Stage]]:
+    from voc.language import LanguageStage
     from voc.stages.clean import CleanStage
     from voc.stages.drivers import DriversStage
     from voc.stages.embed import EmbedStage
@@ -46,7 +47,7 @@ def _stage_classes() -> dict[str, type[Stage]]:
     from voc.stages.themes import ThemeStage
     from voc.stages.touchpoints import TouchpointStage
 
-    return {"clean": CleanStage, "segment": SegmentStage, "embed": EmbedStage, "sentiment": SentimentStage,
+    return {"clean": CleanStage, "language": LanguageStage, "segment": SegmentStage, "embed": EmbedStage, "sentiment": SentimentStage,
             "themes": ThemeStage, "touchpoints": TouchpointStage, "drivers": DriversStage}
 
 
@@ -209,6 +210,8 @@ class Analyzer:
                 self.progress(name, 1, 1)
         if fit:
             self.fitted_ = True
+        from voc.language import analysed_mask
+
         themes_stage = stages["themes"]
         themes = getattr(themes_stage, "themes_", None)
         run = {
@@ -222,6 +225,7 @@ class Analyzer:
                 "accepted": int(len(ingest.frame)),
                 "rejected": int(len(ingest.rejects)),
                 "documents": int(len(corpus.docs)),
+                "not_analysed": int((~analysed_mask(corpus.docs)).sum()),
                 "sentences": int(len(corpus.sentences)),
                 "themes": int(len(themes)) if themes is not None else 0,
             },
@@ -288,7 +292,11 @@ class Analyzer:
         return target
 
     @classmethod
-    def from_disk(cls, path: str | Path, mapping: ColumnMapping | None = None) -> "Analyzer":
+    def from_disk(cls, path: str | Path, mapping: ColumnMapping | None = None,
+                  overrides: list[str] | tuple[str, ...] = ()) -> "Analyzer":
+        """Load a saved model; ``overrides`` (``section.key=value``) change how it runs,
+        e.g. ``language.analyse=[en]`` (``voc score --languages en``). A model saved
+        before a stage existed gets that stage with its default settings."""
         p = Path(path)
         if not (p / "meta.json").is_file() or not (p / "config.json").is_file():
             raise ModelLoadError(f"{str(p)!r} is not a voc model directory (no meta.json/config.json); "
@@ -299,7 +307,7 @@ class Analyzer:
         config = json.loads((p / "config.json").read_text(encoding="utf-8"))
         if mapping is None and (p / "mapping.json").is_file():
             mapping = ColumnMapping.from_dict(json.loads((p / "mapping.json").read_text(encoding="utf-8")))
-        analyzer = cls(config, mapping=mapping)
+        analyzer = cls(config, mapping=mapping, overrides=overrides)
         stages = analyzer._build()
         for name, stage in stages.items():
             if (p / name).is_dir():
@@ -321,6 +329,8 @@ def _portable_fit_inputs(config: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def load(path: str | Path, mapping: ColumnMapping | None = None) -> Analyzer:
-    """Load a saved model directory (written by ``voc analyze`` or ``Analyzer.to_disk``)."""
-    return Analyzer.from_disk(path, mapping=mapping)
+def load(path: str | Path, mapping: ColumnMapping | None = None,
+         overrides: list[str] | tuple[str, ...] = ()) -> Analyzer:
+    """Load a saved model directory (written by ``voc analyze`` or ``Analyzer.to_disk``);
+    ``overrides`` as in :meth:`Analyzer.from_disk`."""
+    return Analyzer.from_disk(path, mapping=mapping, overrides=overrides)

@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("voc")
 
 #: Scored columns after the mapped input columns, in order (as in the store's documents).
-SCORED = [("text_original", "string"), ("sentiment", "string"), ("sentiment_score", "double"),
+SCORED = [("text_original", "string"), ("language", "string"), ("language_score", "double"), ("analysed", "boolean"),
+          ("sentiment", "string"), ("sentiment_score", "double"),
           ("sentiment_mix", "string"), ("n_negative", "long"), ("n_positive", "long"),
           ("theme_ids", "array<long>"), ("theme_labels", "array<string>"), ("touchpoints", "array<string>"),
           ("effort", "boolean")]
@@ -128,8 +129,8 @@ def schema(mapping: ColumnMapping, input_schema: "StructType") -> "StructType":
 
 
 def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict[str, Any] | None = None,
-                  cache: bool = False) -> Any:
-    key = (model_path, fingerprint, repr(mapping), cache)
+                  cache: bool = False, overrides: tuple[str, ...] = ()) -> Any:
+    key = (model_path, fingerprint, repr(mapping), cache, tuple(overrides))
     if key not in _MODELS:
         import torch
 
@@ -141,7 +142,7 @@ def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict
             path = SparkFiles.get(Path(model_path).name)
         from voc.store.scoring import prepare_model
 
-        analyzer, _, _ = prepare_model(path, ColumnMapping.from_dict(mapping) if mapping else None)
+        analyzer, _, _ = prepare_model(path, ColumnMapping.from_dict(mapping) if mapping else None, overrides)
         embed = analyzer.stages_.get("embed")
         if embed is not None and hasattr(embed, "cache"):
             embed.cache = cache  # a per-executor embedding cache rarely pays off for bulk new data
@@ -153,14 +154,14 @@ def _worker_model(model_path: str, fingerprint: str, threads: int, mapping: dict
 
 def score_batches(batches: Iterator[pd.DataFrame], model_path: str, fingerprint: str, columns: list[str],
                   threads: int = 1, mapping: dict[str, Any] | None = None,
-                  cache: bool = False) -> Iterator[pd.DataFrame]:
+                  cache: bool = False, overrides: tuple[str, ...] = ()) -> Iterator[pd.DataFrame]:
     """The function ``mapInPandas`` runs: each pandas batch → its scored documents."""
     analyzer = None
     for pdf in batches:
         if len(pdf) == 0:
             continue
         if analyzer is None:
-            analyzer = _worker_model(model_path, fingerprint, threads, mapping, cache)
+            analyzer = _worker_model(model_path, fingerprint, threads, mapping, cache, overrides)
         docs = score_frame(analyzer, fingerprint, pdf)
         if len(docs):
             yield docs.reindex(columns=columns)
@@ -199,7 +200,7 @@ def score_frame(analyzer: Any, fingerprint: str, pdf: pd.DataFrame) -> pd.DataFr
 
 def score(df: "DataFrame", model_path: str | Path, spark: "SparkSession | None" = None, *,
           mapping: ColumnMapping | None = None, torch_threads: int | None = None,
-          ship_model: bool = False, cache: bool = False) -> "DataFrame":
+          ship_model: bool = False, cache: bool = False, overrides: list[str] | tuple[str, ...] = ()) -> "DataFrame":
     """Score a Spark DataFrame of feedback with a saved model; returns a Spark DataFrame
     of scored documents (schema: :func:`schema`). Lazy, like any transformation.
 
@@ -207,7 +208,8 @@ def score(df: "DataFrame", model_path: str | Path, spark: "SparkSession | None" 
     ``ship_model=True`` to send it with ``SparkContext.addFile``. ``torch_threads``
     defaults to ``spark.task.cpus``. ``mapping`` overrides the model's column mapping.
     ``cache=True`` lets each executor keep voc's on-disk embedding cache (off by default:
-    it lives in the executor's home directory and bulk new data rarely repeats)."""
+    it lives in the executor's home directory and bulk new data rarely repeats).
+    ``overrides`` change how the model runs (``language.analyse=[en]``)."""
     _require_pyspark()
     from voc.store.keys import model_fingerprint
 
@@ -233,15 +235,17 @@ def score(df: "DataFrame", model_path: str | Path, spark: "SparkSession | None" 
         path = model_dir.name
     names = out_schema.fieldNames()
     m_dict = mapping.to_dict() if mapping is not None else None
+    extra = tuple(overrides)
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        return score_batches(batches, path, fingerprint, names, threads, m_dict, cache)
+        return score_batches(batches, path, fingerprint, names, threads, m_dict, cache, extra)
 
     return df.mapInPandas(run, schema=out_schema)
 
 
 def score_parquet(input: str | Path, model_path: str | Path, out: str | Path, *,
-                  mapping: ColumnMapping | None = None, master: str | None = None) -> int:
+                  mapping: ColumnMapping | None = None, master: str | None = None,
+                  overrides: list[str] | tuple[str, ...] = ()) -> int:
     """``voc score --engine spark``: read ``input`` (Parquet), score, write ``out`` (a
     Parquet directory, replaced if it exists). Returns the number of scored documents."""
     if not Path(input).exists():
@@ -250,6 +254,6 @@ def score_parquet(input: str | Path, model_path: str | Path, out: str | Path, *,
         raise InputFileNotFound(f"input {str(input)!r} not found")
     spark = session(master)
     df = spark.read.parquet(str(input))
-    scored = score(df, model_path, spark, mapping=mapping)
+    scored = score(df, model_path, spark, mapping=mapping, overrides=overrides)
     scored.write.mode("overwrite").parquet(str(out))
     return int(spark.read.parquet(str(out)).count())

@@ -17,6 +17,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from voc.drivers.scores import mean_and_se
+from voc.language import not_analysed_message
 from voc.report import charts, data
 from voc.report.data import Z95, fmt, pct
 
@@ -242,6 +243,7 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
                          for _, r in latest.head(6).iterrows()] if not latest.empty else [],
         rising=[str(x) for x in rows[rows["trend"] == "rising"]["label"].head(5)] if not rows.empty else [],
         breakdowns=_breakdowns(analysis, scores, rows), methods=_methods(analysis),
+        language_note=not_analysed_message(docs),
         plotlyjs=get_plotlyjs(),
     )
     html = _env().get_template("report.html.j2").render(**context)

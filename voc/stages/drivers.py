@@ -21,6 +21,7 @@ from voc.drivers.priorities import priority_list
 from voc.drivers.scores import PRIMARY_METRIC, metric, out_of_range, summarize
 from voc.drivers.trends import assign_periods, period_table, trend_labels, trend_test
 from voc.io.mapping import ScoreSpec
+from voc.language import analysed_mask
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -180,7 +181,7 @@ class DriversStage(Stage):
         return docs[cols].reset_index(drop=True) if cols else None
 
     def transform(self, corpus: Corpus) -> Corpus:
-        docs = corpus.docs.reset_index(drop=True)
+        docs = corpus.docs[analysed_mask(corpus.docs)].reset_index(drop=True)  # unread languages: in no regression
         n = len(docs)
         meta: dict[str, Any] = {"notes": [], "overall": [], "keydriver": {}}
         specs = list(self.scores if self.scores is not None else corpus.meta.get("scores", []) or [])

@@ -13,6 +13,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from voc.language import analysed_mask
 from voc.nlp import load_spacy
 from voc.stages.base import Corpus, Stage
 
@@ -70,6 +71,8 @@ class SegmentStage(Stage):
     def transform(self, corpus: Corpus) -> Corpus:
         nlp = load_spacy(self.spacy)  # type: ignore[arg-type]
         texts = corpus.docs["text"].astype("string").fillna("").tolist()
+        analysed = analysed_mask(corpus.docs)  # a language no model reads yields no sentences
+        texts = [t if keep else "" for t, keep in zip(texts, analysed)]
         doc_ids = corpus.docs["doc_id"].tolist()
         rows_doc: list[object] = []
         rows_sid: list[int] = []
@@ -97,5 +100,6 @@ class SegmentStage(Stage):
             "text": pd.Series(rows_text, dtype="string"),
         })
         corpus.meta["segment"] = {"sentences": len(rows_text),
-                                  "docs_without_text": int(sum(1 for t in texts if not t.strip()))}
+                                  "docs_without_text": int(sum(1 for t, a in zip(texts, analysed) if a and not t.strip())),
+                                  "docs_not_analysed": int((~analysed).sum())}
         return corpus

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from voc.language import analysed_mask
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -166,7 +167,11 @@ class SentimentStage(Stage):
                                                      "n_negative", "n_positive") if c in corpus.docs])
         whole = corpus.doc_features.get(FEATURE)  # aligned with docs (embed.document_pass)
         agg = aggregate_documents(sents, docs["doc_id"], whole=whole, truncated=corpus.doc_features.get("truncated"))
-        corpus.docs = docs.merge(agg, on="doc_id", how="left", validate="one_to_one")
+        docs = docs.merge(agg, on="doc_id", how="left", validate="one_to_one")
+        skipped = ~analysed_mask(docs)  # in a language no model reads: no sentiment, rather than "neutral"
+        docs.loc[skipped, ["sentiment", "sentiment_mix"]] = pd.NA
+        docs.loc[skipped, "sentiment_score"] = np.nan
+        corpus.docs = docs
         corpus.meta["sentiment"] = {"model": self.description_,
                                     "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict(),
                                     "documents_read_whole": 0 if whole is None else int((~np.isnan(whole).any(1)).sum())}

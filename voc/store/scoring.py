@@ -67,11 +67,13 @@ class ScoreSummary:
         return {**asdict(self), "scored": self.scored, "docs_per_second": round(self.docs_per_second, 2)}
 
 
-def prepare_model(model: Any, mapping: ColumnMapping | None = None) -> tuple[Any, str, str | None]:
+def prepare_model(model: Any, mapping: ColumnMapping | None = None,
+                  overrides: list[str] | tuple[str, ...] = ()) -> tuple[Any, str, str | None]:
     """(analyzer, fingerprint, model path) from a model directory or a fitted Analyzer.
 
     The drivers stage is left out: its tables describe a whole data set, not a batch, and
-    ``voc report --store`` recomputes them over the stored documents."""
+    ``voc report --store`` recomputes them over the stored documents. ``overrides``
+    (``language.analyse=[en]``) change how a saved model runs."""
     import copy
 
     from voc.pipeline import Analyzer, load
@@ -82,10 +84,16 @@ def prepare_model(model: Any, mapping: ColumnMapping | None = None) -> tuple[Any
         analyzer = copy.copy(model)  # the caller's Analyzer keeps its drivers stage
         if mapping is not None:
             analyzer.mapping = mapping
+        if overrides:  # a fitted Analyzer keeps its stages; only how it reads languages changes
+            from voc.config import apply_overrides
+            from voc.language import LanguageStage
+
+            config = apply_overrides(model._build() and model.config_ or {}, list(overrides))
+            analyzer.stages_ = {**(model.stages_ or {}), "language": LanguageStage(**config.get("language", {}))}
         path = None
     else:
         path = str(model)
-        analyzer = load(model, mapping=mapping)
+        analyzer = load(model, mapping=mapping, overrides=overrides)
         fingerprint = model_fingerprint(model)
     stages = analyzer._build()
     analyzer.stages_ = {k: v for k, v in stages.items() if k != "drivers"}
@@ -161,7 +169,7 @@ def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Stor
           progress: Callable[[dict[str, Any]], None] | None = None,
           embed_progress: Callable[[str, int, int], None] | None = None,
           format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-          sheet: str | int | None = None) -> ScoreSummary:
+          sheet: str | int | None = None, overrides: list[str] | tuple[str, ...] = ()) -> ScoreSummary:
     """Score ``input`` (a file or a DataFrame) with ``model`` (a saved model directory or a
     fitted Analyzer) into ``store`` (a path or a :class:`Store`), chunk by chunk; see the
     module docstring.
@@ -176,7 +184,7 @@ def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Stor
     t_start = time.perf_counter()
     st.open()  # first: a locked store fails before seconds of model loading
     try:
-        analyzer, fingerprint, model_path = prepare_model(model, mapping)
+        analyzer, fingerprint, model_path = prepare_model(model, mapping, overrides)
         analyzer.progress = embed_progress
         run_id = st.begin_run(command="score", input="<dataframe>" if isinstance(input, pd.DataFrame) else input,
                               model_path=model_path, fingerprint=fingerprint,

@@ -1,0 +1,128 @@
+"""language: which language each document is in, and whether voc analyses it.
+
+Runs right after ``clean``. Every document gets ``language`` (ISO 639-1 such as ``en``,
+``fr``, ``ja``; ``und`` when there is too little text or the identifier is unsure),
+``language_score`` (the identifier's probability; NaN for ``und``) and ``analysed``.
+voc's models read English only (:data:`MODEL_LANGUAGES`), so a document in another
+language is kept in the outputs, counted and named in a warning, but never segmented,
+scored, themed or tagged, and the drivers leave it out. ``und`` documents ("ok
+thanks", "👍") are analysed with the English models unless ``undetermined`` is false.
+``analyse`` (``--languages``) restricts a run to some of the supported languages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from voc.errors import ConfigError
+from voc.language.identify import UND, LanguageIdentifier, model_version
+from voc.language.names import NAMES, language_name
+from voc.stages.base import Corpus, Stage
+
+log = logging.getLogger("voc")
+
+#: The languages voc's models read: the sentiment model, the MiniLM encoder behind themes
+#: and touchpoints, and the spaCy pipeline are English. The one place to extend.
+MODEL_LANGUAGES: tuple[str, ...] = ("en",)
+
+
+def analysed_mask(docs: pd.DataFrame) -> np.ndarray:
+    """Which rows of ``docs`` voc analysed: all of them when there is no ``analysed``
+    column (outputs and stores written before language identification)."""
+    if "analysed" not in docs.columns:
+        return np.ones(len(docs), dtype=bool)
+    return docs["analysed"].astype("boolean").fillna(True).to_numpy(dtype=bool)
+
+
+def not_analysed_message(docs: pd.DataFrame, supported: list[str] | tuple[str, ...] | None = None) -> str | None:
+    """"14% of feedback (210 documents) is in Japanese, French: not analysed (supported:
+    en); see documents.parquet column language", or None when every document was analysed."""
+    mask = analysed_mask(docs)
+    n_out = int((~mask).sum())
+    if not n_out or "language" not in docs.columns:
+        return None
+    langs = docs.loc[~mask, "language"].astype("string").fillna(UND).value_counts()
+    names = [language_name(k) for k in langs.index[:6]] + ([f"{len(langs) - 6} more"] if len(langs) > 6 else [])
+    share = n_out / max(len(docs), 1)
+    pct = f"{share:.0%}" if share >= 0.01 else "<1%"
+    return (f"{pct} of feedback ({n_out:,} document{'s' if n_out != 1 else ''}) is in {', '.join(names)}: "
+            f"not analysed (supported: {', '.join(supported or MODEL_LANGUAGES)}); "
+            "see documents.parquet column language")
+
+
+class LanguageStage(Stage):
+    """Identify the language of each document and decide which ones voc analyses.
+
+    ``analyse``: the languages to analyse (default: all of :data:`MODEL_LANGUAGES`); an
+    unknown code or one no model reads is a :class:`~voc.errors.ConfigError`.
+    ``undetermined``: analyse ``und`` documents with the English models (default true).
+    ``min_letters``, ``min_confidence``, ``english_ratio``: the identifier's rules
+    (:class:`~voc.language.identify.LanguageIdentifier`)."""
+
+    name = "language"
+    requires: ClassVar[tuple[str, ...]] = ("docs.text",)
+    assigns: ClassVar[tuple[str, ...]] = ("docs.language", "docs.language_score", "docs.analysed")
+
+    def __init__(self, analyse: list[str] | str | None = None, undetermined: bool = True, min_letters: int = 12,
+                 min_confidence: float = 0.5, english_ratio: float = 0.1) -> None:
+        self.analyse = analyse
+        self.undetermined = undetermined
+        self.min_letters = min_letters
+        self.min_confidence = min_confidence
+        self.english_ratio = english_ratio
+
+    def languages(self) -> list[str]:
+        """The validated languages this run analyses."""
+        raw = self.analyse
+        if raw is None:
+            return list(MODEL_LANGUAGES)
+        codes = [c.strip().lower() for c in (raw.split(",") if isinstance(raw, str) else raw) if str(c).strip()]
+        if not codes:
+            raise ConfigError("--languages is empty: name at least one language, e.g. --languages en")
+        for code in codes:
+            if code not in NAMES or code == UND:
+                raise ConfigError(f"unknown language code {code!r} in --languages (language.analyse): use ISO 639-1 "
+                                  f"codes such as en; voc's models read {', '.join(MODEL_LANGUAGES)}")
+            if code not in MODEL_LANGUAGES:
+                raise ConfigError(f"--languages {code}: no voc model reads {language_name(code)} yet (supported: "
+                                  f"{', '.join(MODEL_LANGUAGES)}); it would be analysed as English. Leave it out: "
+                                  f"{language_name(code)} feedback is then kept, counted and shown, not analysed")
+        return list(dict.fromkeys(codes))
+
+    def transform(self, corpus: Corpus) -> Corpus:
+        analyse = self.languages()
+        identifier = LanguageIdentifier(min_letters=self.min_letters, min_confidence=self.min_confidence,
+                                        english_ratio=self.english_ratio)
+        docs = corpus.docs.copy()
+        texts = docs["text"].astype("string").fillna("").tolist()
+        codes, scores = identifier.identify(texts)
+        language = pd.Series(codes, index=docs.index, dtype="string")
+        analysed = language.isin(analyse) | ((language == UND) & bool(self.undetermined))
+        docs["language"] = language
+        docs["language_score"] = np.round(scores, 4)
+        docs["analysed"] = analysed.astype(bool)
+        corpus.docs = docs
+        n_out = int((~analysed).sum())
+        message = not_analysed_message(docs, analyse)
+        corpus.meta["language"] = {
+            "identifier": model_version(),
+            "model_languages": list(MODEL_LANGUAGES),
+            "analysed_languages": analyse,
+            "undetermined_analysed": bool(self.undetermined),
+            "documents_by_language": {str(k): int(v) for k, v in language.value_counts().items()},
+            "not_analysed": n_out,
+            "not_analysed_share": round(n_out / max(len(docs), 1), 4),
+            "not_analysed_by_language": {str(k): int(v) for k, v in language[~analysed].value_counts().items()},
+            "message": message,
+        }
+        if message:
+            log.warning("%s", message)
+        return corpus
+
+    def get_params(self) -> dict[str, Any]:
+        return {"analyse": self.analyse, "undetermined": self.undetermined, "min_letters": self.min_letters,
+                "min_confidence": self.min_confidence, "english_ratio": self.english_ratio}
