@@ -24,7 +24,7 @@ def test_workbook_sheets_and_columns(fitted):
 
 def test_verbatims_never_become_formulas_and_write_is_atomic(sample, tmp_path):
     themes = theme_table(sample)
-    themes.loc[themes.index[0], "examples"] = "=HYPERLINK(\"x\",\"click\") | ok\x07bell"
+    themes.loc[themes.index[themes["kind"] == "issue"][0], "examples"] = "=HYPERLINK(\"x\",\"click\") | ok\x07bell"
     path = write_excel(sample, tmp_path / "themes.xlsx", themes=themes)
     ws = openpyxl.load_workbook(path)["Themes"]
     head = [c.value for c in ws[1]]
