@@ -114,14 +114,23 @@ def run_voc(texts: list[str], emb: np.ndarray, **params) -> tuple[np.ndarray, di
     return ids, info
 
 
-def run_bertopic(texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, dict]:
-    """BERTopic with its defaults (its own UMAP + HDBSCAN + c-TF-IDF), given our embeddings."""
-    import bertopic
+def fit_bertopic(texts: list[str], emb: np.ndarray):  # type: ignore[no-untyped-def]
+    """The fitted BERTopic model (defaults: its own UMAP + HDBSCAN + c-TF-IDF, given our
+    embeddings), its topic per text, and the seconds it took."""
     from bertopic import BERTopic
 
     t0 = time.perf_counter()
-    topics, _ = BERTopic().fit_transform(texts, embeddings=emb)
-    return np.asarray(topics), {"seconds": round(time.perf_counter() - t0, 1), "version": bertopic.__version__}
+    model = BERTopic()
+    topics, _ = model.fit_transform(texts, embeddings=emb)
+    return model, np.asarray(topics), time.perf_counter() - t0
+
+
+def run_bertopic(texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, dict]:
+    """BERTopic with its defaults (its own UMAP + HDBSCAN + c-TF-IDF), given our embeddings."""
+    import bertopic
+
+    _, topics, seconds = fit_bertopic(texts, emb)
+    return topics, {"seconds": round(seconds, 1), "version": bertopic.__version__}
 
 
 def quality(data_dir: Path, cache_dir: Path, with_bertopic: bool, ablation: bool) -> dict:
