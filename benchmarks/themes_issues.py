@@ -66,9 +66,9 @@ Per data set
   ``benchmarks/themes.py`` measures it (the README's 0.828).
 
 BERTopic: ``benchmarks/themes.py``'s ``fit_bertopic`` on the documents' texts and their
-``embed_cached`` MiniLM embeddings (cache under ``--cache-dir``). It is not seeded by its
-defaults; numpy's global seed is set to 0 before each fit, but its parallel UMAP still
-varies a little between runs. Times: voc's is the whole ``fit_transform`` (ingest, every
+``embed_cached`` MiniLM embeddings (cache under ``--cache-dir``). Its defaults do not seed
+UMAP, which then draws from numpy's global state: that is set to 0 before each fit (two
+runs on one machine gave identical figures; parallel UMAP does not promise it). Times: voc's is the whole ``fit_transform`` (ingest, every
 stage, with voc's embedding cache as configured: on a rerun its embed stage is nearly
 free, so ``themes_share_of_stage_time`` is then higher than in a cold ``voc analyze``;
 ``benchmarks/throughput.py`` is the reference for that); BERTopic's is the fit over
