@@ -178,3 +178,35 @@ def test_semeval_section_runs_end_to_end(ti, tmp_path: Path) -> None:  # type: i
     assert 0.0 <= v["labels"]["share_failing"] <= 1.0 and v["n_issues"] > 0
     assert v["label_sample"] and all(s["kind"] in ("aspect", "issue") for s in v["label_sample"])
     assert "bertopic_defaults" not in res
+
+
+def test_voc_summary_reads_the_aspect_issue_interface(ti) -> None:  # type: ignore[no-untyped-def]
+    """Issue 17's interface: buckets -2/-3 in theme_id, themes.kind and polarity; the
+    buckets' rows are counted but their labels are not linted."""
+    sents = pd.DataFrame({"doc_id": ["a", "a", "b", "c", "d"],
+                          "text": ["Hi there", "The fabric is see-through", "Love it", "Thanks", "Runs small"],
+                          "theme_id": [-3, 0, -2, -3, 1],
+                          "kind": ["context", "feedback", "general", "context", "feedback"],
+                          "aspect_id": [-1, 5, -1, -1, 6]})
+    themes = pd.DataFrame({"theme_id": [0, 1, 5, 6, -2, -3],
+                           "label": ["see-through fabric", "runs small", "fabric", "sizing & fit", "general",
+                                     "context"],
+                           "kind": ["issue", "issue", "aspect", "aspect", "general", "context"],
+                           "polarity": ["negative", "negative", None, None, None, None],
+                           "level": [0, 0, 1, 1, 0, 0], "parent_id": [5, 6, -1, -1, -1, -1],
+                           "size": [1, 1, 1, 1, 1, 2]})
+    analysis = SimpleNamespace(sentences=sents, themes=themes, rejects=pd.DataFrame(),
+                               run={"timings_s": {"themes": 1.0, "embed": 3.0, "total": 4.0}})
+    out, docs = ti.voc_summary(analysis, 4.2, [])
+    assert out["n_aspects"] == 2 and out["n_issues"] == 2
+    assert out["labels"]["n_labels"] == 4  # the two buckets are left out
+    assert out["interface"] == {"sentences.kind": True, "sentences.aspect_id": True, "themes.kind": True,
+                                "themes.polarity": True}
+    assert out["units"]["general"] == 0.2 and out["units"]["context"] == 0.4 and out["units"]["in_issue"] == 0.4
+    assert out["units"]["kind"]["context"] == 0.4
+    assert out["documents"] == {"in_issue": 0.5, "in_buckets": 0.5, "unassigned": 0.0}
+    assert out["themes_share_of_stage_time"] == 0.25
+    issue = next(s for s in out["label_sample"] if s["label"] == "runs small")
+    assert issue["aspect"] == "sizing & fit"
+    assert docs.loc["a", "theme_id"] == 0 and docs.loc["a", "kind"] == "feedback"
+    assert ti.issue_polarity(analysis)[0] == "negative"
