@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "models"))
 
 from denylist import DenyList  # noqa: E402
 
-RULES = [(0.8, 1), (0.9, 2)]  # (min P(no aspect), max aspect words): any one buckets a sentence
+RULES = [(0.6, 1), (0.75, 2), (0.9, 3)]  # (min P(no aspect), max aspect words): any one buckets a sentence
 
 
 def sentence_features(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

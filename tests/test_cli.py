@@ -107,7 +107,7 @@ def test_refit_with_previous_keeps_theme_ids(tmp_path, sample_frame):
     result = runner.invoke(app, ["analyze", str(f2), "--out", str(out2), "--id-col", "id", "-q",
                                  "--previous", str(out1 / "model")])
     assert result.exit_code == 0, result.output
-    changes = json.loads((out2 / "run.json").read_text())["stages"]["themes"]["changes"]["themes"]
+    changes = json.loads((out2 / "run.json").read_text())["stages"]["themes"]["changes"]["issues"]
     old = pd.read_csv(out1 / "themes.csv").set_index("theme_id")["label"]
     new = pd.read_csv(out2 / "themes.csv").set_index("theme_id")["label"]
     assert changes["kept"], changes

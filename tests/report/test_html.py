@@ -58,7 +58,10 @@ def test_themes_table_rows_have_impacts_and_examples(sample):
     from voc.outputs import theme_table
 
     rows = theme_rows(sample, theme_table(sample))
-    assert len(rows) and rows["documents"].is_monotonic_decreasing
+    # issues sit under their aspect: aspects one after another, issues by volume within each
+    assert len(rows) and all(g["documents"].is_monotonic_decreasing for _, g in rows.groupby("group", sort=False))
+    assert rows["group"].ne(rows["group"].shift()).sum() == rows["group"].nunique()
+    assert not set(rows.get("kind", pd.Series(dtype=str))) & {"general", "context"}
     assert "nps:impact" in rows.columns and rows["nps:impact"].notna().any()
     assert rows["examples"].map(len).max() <= 3
 

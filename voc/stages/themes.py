@@ -224,9 +224,8 @@ class ThemeStage(Stage):
 
     def _aspects(self, x: np.ndarray, texts: list[str], leaf: np.ndarray, leaf_c: np.ndarray,
                  n_top: int | None) -> tuple[np.ndarray, list[str]]:
-        """Aspect index per cluster, by the noun its sentences are about (parsed from up to
-        ``label_sentences`` representatives per cluster, the same parse labels reuse),
-        else by centroid (Ward)."""
+        """Aspect index per cluster, by the noun its sentences are about (parsed from 20-40
+        representatives per cluster; labels reuse the parse), else by centroid (Ward)."""
         n_leaves = leaf_c.shape[0]
         # about 1.2 √clusters aspects (60 clusters → 9), held between min_ and max_aspects
         limit = n_top if n_top is not None else int(np.clip(round(1.2 * np.sqrt(leaf_c.shape[0])), self.min_aspects,
@@ -234,7 +233,8 @@ class ThemeStage(Stage):
         if not n_leaves:
             return np.zeros(0, dtype=np.int64), []
         members = [np.flatnonzero(leaf == lf) for lf in range(n_leaves)]
-        per = max(25, min(self.label_sentences, self.label_budget // max(1, n_leaves)))
+        # a cluster's main noun shows in its 20-40 most typical sentences; parsing is the cost
+        per = max(20, min(40, self.label_budget // max(1, 2 * n_leaves)))
         reps = [m[lab.representatives(x[m], leaf_c[lf], [texts[i] for i in m], per)] if m.size else m
                 for lf, m in enumerate(members)]
         if not hasattr(self, "_parse_cache"):
@@ -386,9 +386,11 @@ class ThemeStage(Stage):
         self.themes_ = t[_COLUMNS]
         # near-duplicates: one issue per merge key, the biggest keeps its id and label
         groups: dict[Any, list[int]] = {}
-        for r in sorted((r for r in issue_rows if not t.at[r, "curated"]), key=lambda r: (-t.at[r, "size"], r)):
-            groups.setdefault(issues.merge_key(t.at[r, "label"], t.at[r, "parent_id"], str(t.at[r, "polarity"]),
-                                               keys.get(r)), []).append(int(ids[r]))
+        # (neutral issues are questions and requests: alike words there still ask different things)
+        for r in sorted((r for r in issue_rows if not t.at[r, "curated"] and t.at[r, "polarity"] != "neutral"),
+                        key=lambda r: (-t.at[r, "size"], r)):
+            key_ = issues.merge_key(t.at[r, "label"], int(t.at[r, "parent_id"]), str(t.at[r, "polarity"]))
+            groups.setdefault(key_, []).append(int(ids[r]))
         return {i: g[0] for g in groups.values() if len(g) > 1 for i in g[1:]}
 
     def _remap_ids(self, ref: "ThemeStage") -> None:

@@ -32,6 +32,7 @@ from voc.themes.phrases import SentencePhrases, sentence_phrases
 
 SIDES = ("negative", "neutral", "positive")
 _SUFFIX = {"negative": "problems", "positive": "praise", "neutral": "questions"}
+_SUFFIX_WORDS = {"problem", "praise", "question", "remark", "mention"}
 
 
 def side_of(sentiment: Sequence[str] | None, n: int) -> np.ndarray:
@@ -258,14 +259,15 @@ def agrees(key: str, side: str) -> bool:
     return tone == 0 or (tone > 0) == (side == "positive")
 
 
-def merge_key(label: str, aspect: Any, polarity: str, key: str | None) -> tuple[Any, str, str]:
+def merge_key(label: str, aspect: int, polarity: str) -> tuple[int, str, str]:
     """Issues with one merge key are one issue: the same polarity and labels that differ
     only in generic praise or blame ("great quality", "nice quality", "good quality"),
-    or, within one aspect, no phrase of their own."""
-    if key is None:
-        return (aspect, polarity, "")
-    words = [w for w in normal_form(label).split() if w not in GENERIC_OPINION and w not in _SUFFIX.values()]
-    return (None, polarity, " ".join(words) or normal_form(label))  # the same words: one issue, whatever the aspect
+    in the "problems" / "praise" / "questions" suffix or a "(2)" ("website problems" and
+    "website problems (2)"), within one aspect: across aspects, like words can name two
+    things ("card problems" under top-ups and under card delivery)."""
+    words = [w for w in normal_form(label).split() if w not in GENERIC_OPINION and w not in _SUFFIX_WORDS
+             and not w.isdigit()]
+    return aspect, polarity, " ".join(words) or normal_form(label)
 
 
 def support(key: str | None, members: Sequence[int], parsed: Parsed) -> float:

@@ -42,7 +42,9 @@ _CONTEXT = re.compile(
     r"|(?:keep (?:it|up)\b.*)|(?:that'?s (?:it|all))\W*|(?:n/?a|none|nothing|no comments?|nil)\W*"
     r"|(?:i (?:gave|give|scored|rated)|(?:my )?(?:score|rating) (?:is|of|was))\b[\w\s]{0,25}\d+\b.*)$",
     re.I)
-_NAME = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+_CAPITALISED = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
+_LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
+_AMOUNT = re.compile(r"[$£€¥]\s?\d|\d\s?(?:usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
 _ELONGATED = re.compile(r"([a-z])\1{2,}")  # "sooo" -> "so"
 _CANT_WAIT = re.compile(r"\bcan(?:no|')?t wait\b|\bcannot wait\b", re.I)
 #: words that say how much someone liked something, but not what
@@ -54,9 +56,9 @@ recommended recommending recommendation highly definitely favorite favourite fav
 adored glad sad poor superb outstanding incredible lovely fabulous brilliant super cool pathetic ridiculous
 unacceptable useless wow thanks thank thankful grateful shame sucks suck sucked crap garbage joke fail worth
 waste regret regrets mistake overall totally absolutely really very so much quite pretty extremely truly simply
-definitely certainly seriously honestly literally ever never always again once twice nothing everything anything
+definitely certainly seriously honestly literally ever never always again nothing everything anything
 something happier disappoint disappoints impressive pleasure pleasant unpleasant beautiful gorgeous stunning
-exceptional decent mediocre average solid top notch stars star rating rate rated score scored review reviews
+exceptional decent mediocre average solid notch stars star rating rate rated score scored review reviews
 reviewed yes no wonderfully absolutely fantastic lol haha omg hope hoping hopefully wish sure surely kind sorry blast fun
 worthy worth worthwhile memorable unforgettable heaven gem treat delight delightful disaster nightmare fan fans
 adorable winner meh keeper classic staple likely unlikely higher lower fix fixed
@@ -91,6 +93,7 @@ overpriced price priced cost costs value affordable noisy loud quiet dirty clean
 unhelpful attentive polite professional crowded busy spacious cramped fresh stale bland salty sweet spicy greasy
 tasty delicious undercooked overcooked raw burnt crashes crash crashed glitchy buggy freezes error errors login
 shrank shrunk faded fade pilled pilling unravel unraveled washed wash quality durable flimsy sturdy well-made
+stretch stretchy stitching seams flattering unflattering snag snags snagged lining zipper zip buttons
 """.split())
 _STOP: frozenset[str] | None = None
 
@@ -106,13 +109,33 @@ def _stop_words() -> frozenset[str]:
     return _STOP
 
 
-def content_words(text: str) -> list[str]:
-    """The words of ``text`` that could name what it is about."""
+def rare_names(texts: Sequence[str], min_count: int = 3, min_share: float = 0.001) -> frozenset[str]:
+    """Capitalised words inside sentences that are rare in the corpus and never common in
+    lower case: the name of a restaurant, a person, a street ("Casimir", "Chennai Garden")
+    says who or where, not what. A capitalised word many sentences share names a product
+    or a feature ("Mastercard", "Google Pay", "Prime"), and "Card" in "my Card" is the
+    common word "card": both stay possible aspects."""
+    caps: dict[str, int] = {}
+    lower: dict[str, int] = {}
+    for t in texts:
+        t = str(t)
+        for w in {m.group(0).lower() for m in _CAPITALISED.finditer(t)}:
+            caps[w] = caps.get(w, 0) + 1
+        for w in set(_LOWER_WORD.findall(t)):
+            lower[w] = lower.get(w, 0) + 1
+    cut = max(min_count, min_share * len(texts))
+    return frozenset(w for w, c in caps.items() if c < cut and lower.get(w, 0) < cut)
+
+
+def content_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
+    """The words of ``text`` that could name what it is about (``names``: words that only
+    name someone or somewhere, see :func:`rare_names`)."""
     stop = _stop_words()
-    # names mid-sentence (the business, a dish's brand, a person) say who, not what
-    named = _NAME.sub(" ", text)
-    low = _ELONGATED.sub(r"\1", _CANT_WAIT.sub(" ", named.lower().replace("’", "'")))
-    out = []
+    if names:  # drop only the capitalised occurrences: "Casimir" is a name, "casimir" would not be
+        text = _CAPITALISED.sub(lambda m: " " if m.group(0).lower() in names else m.group(0), text)
+    low = _ELONGATED.sub(r"\1", _CANT_WAIT.sub(" ", text.lower().replace("’", "'")))
+    # an amount of money is what the remark is about ("I only got $20 when I asked for $100")
+    out = ["<amount>"] if _AMOUNT.search(text) else []
     for w in _WORD.findall(low):
         w = w.strip("'")
         if len(w) < 3 or w in stop or w in GENERIC_OPINION or w in GENERIC_WORDS:
@@ -127,7 +150,8 @@ def content_words(text: str) -> list[str]:
 def lexical_features(texts: Sequence[str], proba: np.ndarray | None) -> np.ndarray:
     """What the kind head reads beside the embedding: how many aspect words a sentence
     has (capped at 4), whether it has none, and its sentiment probabilities."""
-    cw = np.asarray([len(content_words(str(t))) for t in texts], dtype=np.float32)
+    names = rare_names(texts)
+    cw = np.asarray([len(content_words(str(t), names)) for t in texts], dtype=np.float32)
     p = proba if proba is not None else np.tile(np.asarray([[0.0, 1.0, 0.0]], np.float32), (len(texts), 1))
     return np.c_[np.minimum(cw, 4) / 4, (cw == 0).astype(np.float32), p].astype(np.float32)
 
@@ -169,7 +193,8 @@ def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: 
     ``proba`` (n × 3: negative, neutral, positive) decides whether a bucketed sentence is
     general sentiment (clearly polar: the larger polar probability is at least
     ``polar_margin``) or context; without it, bucketed sentences are context. With
-    ``embeddings`` and a ``head``, the head's rules bucket sentences the word lists miss.
+    ``embeddings``, a ``head`` and ``proba``, the head's rules bucket sentences the word
+    lists miss.
     """
     n = len(texts)
     out = np.full(n, FEEDBACK, dtype=object)
@@ -178,9 +203,12 @@ def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: 
     lex = lexical_features(texts, proba)
     n_words = np.rint(lex[:, 0] * 4).astype(int)
     bucket = lex[:, 1] > 0
-    if head is not None and embeddings is not None:
+    # the head reads the sentiment model's probabilities: without them it is off its training
+    # distribution (and overconfident), so only the word lists decide
+    if head is not None and embeddings is not None and proba is not None:
         p = head.proba(embeddings, lex)
-        implicit = np.asarray([any(w in IMPLICIT_ASPECT for w in content_words(str(t))) for t in texts], bool)
+        implicit = np.asarray([any(w in IMPLICIT_ASPECT for w in content_words(str(t), frozenset())) for t in texts],
+                              bool)
         for min_p, max_words in head.rules:
             bucket |= (p >= min_p) & (n_words <= max_words) & ~implicit
     polar = (np.maximum(proba[:, 0], proba[:, 2]) >= polar_margin) if proba is not None else np.zeros(n, bool)
