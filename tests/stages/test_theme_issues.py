@@ -24,7 +24,8 @@ from voc.themes.phrases import parse_phrases
 @pytest.mark.parametrize("label", ["let", "asap", "looks", "excellent", "likely / recommend", "try / time",
                                    "arrived / hold", "delivery took", "checkout kept", "agent sent", "dress hit",
                                    "“Keep it up”", "kind regards", "last week", "good thanks",
-                                   "the parcel arrived two weeks late and nobody answered my emails"])
+                                   "the parcel arrived two weeks late and nobody answered my emails",
+                                   "tuna shrimp fish salmon"])
 def test_labels_the_issue_calls_unreadable_break_the_rule(label: str) -> None:
     assert label_problems(label, "issue"), label
 

@@ -78,6 +78,9 @@ def label_problems(label: str, kind: str = "issue",
             out.append(f"cut off: starts with {toks[0][0]!r}")
         if kind == "aspect" and "&" not in text and last[2] not in {"NOUN", "PROPN"} and last[3] != "VBG":
             out.append("not a noun phrase: an aspect names a thing")
+        nouns = sum(t[2] in {"NOUN", "PROPN"} for t in toks)
+        if nouns == len(toks) and nouns >= (3 if kind == "issue" else 4):
+            out.append("keyword list: names things and says nothing about them ('tuna shrimp fish salmon')")
     return out
 
 
