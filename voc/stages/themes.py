@@ -66,7 +66,7 @@ class ThemeStage(Stage):
                  curated_threshold: float = 0.5, merge_threshold: float = 0.9, parent_similarity: float = 0.6,
                  reference: str | Path | "ThemeStage" | None = None, match_threshold: float = 0.8,
                  max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
-                 label_sentences: int = 100, label_budget: int = 5000, reduction: str = "umap",
+                 label_sentences: int = 100, label_budget: int = 3000, reduction: str = "umap",
                  umap_epochs: int = 200, n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
                  kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
@@ -224,7 +224,7 @@ class ThemeStage(Stage):
 
     def _aspects(self, x: np.ndarray, texts: list[str], leaf: np.ndarray, leaf_c: np.ndarray,
                  n_top: int | None) -> tuple[np.ndarray, list[str]]:
-        """Aspect index per cluster, by the noun its sentences are about (parsed from 20-40
+        """Aspect index per cluster, by the noun its sentences are about (parsed from 15-30
         representatives per cluster; labels reuse the parse), else by centroid (Ward)."""
         n_leaves = leaf_c.shape[0]
         # about 1.2 √clusters aspects (60 clusters → 9), held between min_ and max_aspects
@@ -233,8 +233,8 @@ class ThemeStage(Stage):
         if not n_leaves:
             return np.zeros(0, dtype=np.int64), []
         members = [np.flatnonzero(leaf == lf) for lf in range(n_leaves)]
-        # a cluster's main noun shows in its 20-40 most typical sentences; parsing is the cost
-        per = max(20, min(40, self.label_budget // max(1, 2 * n_leaves)))
+        # a cluster's main noun shows in its 15-30 most typical sentences; parsing is the cost
+        per = max(15, min(30, self.label_budget // max(1, 2 * n_leaves)))
         reps = [m[lab.representatives(x[m], leaf_c[lf], [texts[i] for i in m], per)] if m.size else m
                 for lf, m in enumerate(members)]
         if not hasattr(self, "_parse_cache"):
@@ -321,9 +321,9 @@ class ThemeStage(Stage):
             t.at[r, "polarity"] = issues.SIDES[int(np.argmax(sides))] if members[r].size else "neutral"
         self.centroids_ = cents
         # representatives: spaCy parsing is the cost of labelling (~550 sentences/s), so at
-        # most ``label_budget`` sentences in all, never fewer than 25 per theme
+        # most ``label_budget`` sentences in all, never fewer than 15 per issue
         issue_rows = [r for r in range(k) if t.at[r, "kind"] == "issue"]
-        per_theme = max(25, min(self.label_sentences, self.label_budget // max(1, len(issue_rows) + 2)))
+        per_theme = max(15, min(self.label_sentences, self.label_budget // max(1, len(issue_rows) + 2)))
         reps: dict[int, np.ndarray] = {}
         for r in issue_rows + [r for r in range(k) if t.at[r, "kind"] in (kinds.GENERAL, kinds.CONTEXT)]:
             m = members[r]

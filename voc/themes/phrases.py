@@ -39,6 +39,8 @@ _TIME = {"night", "nights", "evening", "evenings", "morning", "mornings", "after
 _JUDGING_ADVERBS = {"late", "early", "twice", "again", "easily", "quickly", "slowly", "badly", "poorly", "well",
                     "perfectly", "fast", "immediately", "constantly", "repeatedly", "randomly", "wrong", "broken",
                     "damaged", "open", "apart", "off", "small", "large", "big", "short", "long", "true"}
+_DEGREE = {"too", "very", "so", "really", "super", "extremely", "way", "quite", "rather", "bit", "slightly",
+           "pretty", "overly", "incredibly", "not", "n't", "never", "less", "more"}
 #: verbs that only carry another verb ("have to wait", "want to return"): no phrase of their own
 _LIGHT = {"have", "do", "get", "want", "need", "try", "go", "come", "make", "let", "like", "love", "hate", "decide",
           "plan", "start", "keep", "begin", "continue", "wish", "hope", "expect", "seem_"}
@@ -110,6 +112,15 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
         # adjective on a noun: "soft fabric"
         if tok.pos_ == "ADJ" and tok.dep_ == "amod" and _is_noun(tok.head) and tok.lower_ not in _NOT_OPINION:
             _add(res.opinions, surfaces, [tok] + _noun_group(tok.head))
+        # how "it" is, with its degree or negation: "too large", "very thin", "not flattering"
+        # (the aspect beside the issue says what "it" is: "size › too large")
+        if tok.pos_ == "ADJ" and (tok.dep_ == "ROOT" or (tok.dep_ in {"acomp", "attr"} and tok.head.lemma_ in _LINKING
+                                  and not any(c.dep_ in _SUBJ and _is_noun(c, loose=True)
+                                              for c in tok.head.children))) and tok.lower_ not in GENERIC_OPINION:
+            deg = [c for c in tok.children if c.dep_ in {"advmod", "neg"} and c.lower_ in _DEGREE and c.i < tok.i]
+            deg += [c for c in tok.head.children if c.dep_ == "neg"] if tok.dep_ != "ROOT" else []
+            if deg:
+                _add(res.opinions, surfaces, deg[-1:] + [tok])
         if tok.pos_ not in {"VERB", "AUX"}:
             continue
         subj = next((c for c in tok.children if c.dep_ in _SUBJ), None)
@@ -125,8 +136,12 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
         noun_subj = subj is not None and _is_noun(subj, loose=True)
         if comp is not None and tok.lemma_ not in _LIGHT:
             if tok.pos_ == "AUX" or tok.lemma_ == "be" or (tok.lemma_ in _LINKING and noun_subj):
-                if noun_subj and comp.pos_ == "ADJ" and comp.lower_ not in _NOT_OPINION:  # "staff was rude" -> "rude staff"
-                    _add(res.opinions, surfaces, neg + [comp] + _noun_group(subj))
+                if noun_subj and comp.pos_ == "ADJ" and comp.lower_ not in _NOT_OPINION:
+                    deg = [c for c in comp.children if c.dep_ == "advmod" and c.lower_ in _DEGREE and c.i < comp.i]
+                    if deg or neg:  # "the dress is too long" -> "dress too long" (not "long dress")
+                        _add(res.opinions, surfaces, _noun_group(subj) + (neg or deg[-1:]) + [comp])
+                    else:  # "the staff was rude" -> "rude staff"
+                        _add(res.opinions, surfaces, [comp] + _noun_group(subj))
             else:  # "parcel arrived damaged", "runs large"
                 _add(res.opinions, surfaces, (_noun_group(subj) if noun_subj else []) + neg + [tok, comp])
             continue
