@@ -51,7 +51,9 @@ class ThemeStage(Stage):
     (folder) or a fitted ThemeStage whose ids persisting themes keep. ``kinds`` sends
     general sentiment and context to their buckets (``kind_head``: another head file);
     ``split_polarity`` makes issues polarity-coherent, a side smaller than
-    ``min_issue_size`` joining its cluster's neutral or largest issue. Large corpora are
+    ``min_issue_size`` joining its cluster's neutral or largest issue; an issue whose
+    sentences the kind head reads as naming no aspect (mean probability at least
+    ``bucket_issue_threshold``) goes to its bucket whole. Large corpora are
     fitted on ``max_fit_sentences`` sampled sentences and the rest assigned by the same rule.
     """
 
@@ -70,7 +72,7 @@ class ThemeStage(Stage):
                  umap_epochs: int = 200, n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
                  kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
-                 min_aspects: int = 8, max_aspects: int = 25) -> None:
+                 min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
         self.random_state = random_state
@@ -97,21 +99,23 @@ class ThemeStage(Stage):
         self.min_issue_size = min_issue_size
         self.min_aspects = min_aspects
         self.max_aspects = max_aspects
+        self.bucket_issue_threshold = bucket_issue_threshold
 
     # --- sentence kinds -----------------------------------------------------------------
-    def _kinds(self, corpus: Corpus, x: np.ndarray, texts: list[str]) -> np.ndarray:
+    def _kinds(self, corpus: Corpus, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Kind per sentence, and the kind head's P(no aspect) (None when it did not run)."""
         if not self.kinds:
-            return np.full(len(texts), kinds.FEEDBACK, dtype=object)
+            return np.full(len(texts), kinds.FEEDBACK, dtype=object), None
         head = getattr(self, "_head_cache", None)
         if head is None:
             head = self._head_cache = kinds.KindHead.load(self.kind_head)
-        return kinds.classify(texts, _proba(corpus.sentences), x, head)
+        return kinds.classify_with_proba(texts, _proba(corpus.sentences), x, head)
 
     # --- fit ------------------------------------------------------------------------
     def fit(self, corpus: Corpus) -> "ThemeStage":
         x, texts = _inputs(corpus)
         n = x.shape[0]
-        kind = self._kinds(corpus, x, texts)
+        kind, p_none = self._kinds(corpus, x, texts)
         side = _sides(corpus.sentences)
         fb = kind == kinds.FEEDBACK
         cur = load_curated(self.curated) if self.curated else []
@@ -166,6 +170,15 @@ class ThemeStage(Stage):
         row_key = (np.where(leaf >= 0, keys[np.maximum(leaf, 0), side], -1) if n_leaves
                    else np.full(n, -1, dtype=np.int64))
         used, counts = np.unique(row_key[row_key >= 0], return_counts=True)
+        # an issue whose sentences the kind head mostly reads as naming no aspect ("I went
+        # there with friends for a birthday", "would go every day") is general or context
+        bucket_of_key: dict[int, int] = {}
+        if p_none is not None:
+            for k_ in used:
+                if float(p_none[row_key == k_].mean()) >= self.bucket_issue_threshold:
+                    bucket_of_key[int(k_)] = CONTEXT_ID if k_ % 3 == 1 else GENERAL_ID
+        keep_ = ~np.isin(used, list(bucket_of_key))
+        used, counts = used[keep_], counts[keep_]
         order = np.lexsort((used, -counts))
         c = len(cur)
         id_of_key = {int(k): c + r for r, k in enumerate(used[order])}
@@ -173,12 +186,17 @@ class ThemeStage(Stage):
         for lf in range(n_leaves):
             present = [id_of_key[int(k)] for k in keys[lf] if int(k) in id_of_key]
             for s_ in range(3):
-                self.issue_of_leaf_[lf, s_] = id_of_key.get(int(keys[lf, s_]), present[0] if present else -1)
+                k_ = int(keys[lf, s_])
+                self.issue_of_leaf_[lf, s_] = bucket_of_key.get(k_, id_of_key.get(k_, present[0] if present else -1))
         n_issues = len(id_of_key)
         groups, nouns = self._aspects(x, texts, leaf, leaf_c, _top_n(self.n_themes, c))
         issue_leaf = {id_of_key[int(k)]: int(k) // 3 for k in used}
         issue_side = {id_of_key[int(k)]: int(k) % 3 for k in used}
-        n_aspects = int(groups.max()) + 1 if groups.size and n_issues else 0
+        live = sorted({int(groups[lf]) for lf in issue_leaf.values()})  # aspects that kept an issue
+        compact = {g: j for j, g in enumerate(live)}
+        groups = np.asarray([compact.get(int(g), -1) for g in groups], dtype=np.int64)
+        nouns = [nouns[g] for g in live] if len(nouns) > max(live, default=-1) else []
+        n_aspects = len(live) if n_issues else 0
         aspect_first = c + n_issues
         self._aspect_noun = {aspect_first + g: noun for g, noun in enumerate(nouns)}
         ids = np.arange(c + n_issues + n_aspects, dtype=np.int64)
@@ -213,8 +231,9 @@ class ThemeStage(Stage):
                           "outlier_threshold": round(float(found.threshold), 4),
                           "n_curated_claimed": int(claimed.sum()), "min_issue_size": int(min_issue),
                           "n_issues": int(n_issues), "n_aspects": int(n_aspects),
-                          "n_general": int((kind == kinds.GENERAL).sum()),
-                          "n_context": int((kind == kinds.CONTEXT).sum())}
+                          "n_general": int((theme_ids == GENERAL_ID).sum()),
+                          "n_context": int((theme_ids == CONTEXT_ID).sum()),
+                          "n_issues_bucketed": len(bucket_of_key)}
         if self.reference is not None:
             self._remap_ids(_load_reference(self.reference))
         corpus.meta.setdefault("themes", {}).update(self.fit_info_)
@@ -441,8 +460,9 @@ class ThemeStage(Stage):
     def transform(self, corpus: Corpus) -> Corpus:
         self.check_fitted("themes_")
         x, texts = _inputs(corpus)
-        kind = self._kinds(corpus, x, texts)
+        kind, _ = self._kinds(corpus, x, texts)
         ids, score = self._assign(x, kind, _sides(corpus.sentences))
+        kind = np.where(ids == GENERAL_ID, kinds.GENERAL, np.where(ids == CONTEXT_ID, kinds.CONTEXT, kind))
         t = self.themes_
         label_of = dict(zip(t["theme_id"].astype(int), t["label"]))
         label_of[-1] = UNASSIGNED

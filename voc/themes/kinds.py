@@ -188,6 +188,12 @@ class KindHead:
 
 def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: np.ndarray | None = None,
              head: KindHead | None = None, polar_margin: float = 0.5) -> np.ndarray:
+    return classify_with_proba(texts, proba, embeddings, head, polar_margin)[0]
+
+
+def classify_with_proba(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: np.ndarray | None = None,
+                        head: KindHead | None = None, polar_margin: float = 0.5
+                        ) -> tuple[np.ndarray, np.ndarray | None]:
     """``feedback``, ``general`` or ``context`` per sentence.
 
     ``proba`` (n × 3: negative, neutral, positive) decides whether a bucketed sentence is
@@ -199,8 +205,9 @@ def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: 
     n = len(texts)
     out = np.full(n, FEEDBACK, dtype=object)
     if n == 0:
-        return out
+        return out, None
     lex = lexical_features(texts, proba)
+    p = None
     n_words = np.rint(lex[:, 0] * 4).astype(int)
     bucket = lex[:, 1] > 0
     # the head reads the sentiment model's probabilities: without them it is off its training
@@ -217,4 +224,4 @@ def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: 
         t = str(text).strip()
         if not t or _CONTEXT.match(t):
             out[i] = CONTEXT
-    return out
+    return out, p
