@@ -1,6 +1,7 @@
 """No raw personal data in anything `voc analyze` writes or prints.
 
-One run over texts full of PII (from tests/pii_corpus.py, every kind and format), plus
+One run over texts full of PII (from tests/pii_corpus.py, every kind and format, and
+people's names as customers and agents write them), plus
 rows that are rejected *because of* a PII value in the wrong column (a phone number as
 the score, an email as the date, a card in a ragged row...), since rejects.csv keeps the
 rejected record and its reason quotes the bad value. Then every artifact is searched for
@@ -45,6 +46,19 @@ PLANTED = {
 # PII in fields of accepted rows that are no text: every output carries doc_id and the segments
 ID_EMAIL = "pat.doe@example.net"
 SEGMENT_PHONE = "+44 20 7946 0321"
+ID_NAME = "Clarita Jaramillo"  # a customer's name as the id
+# People's names as customers and agents write them (the `name` kind); each name is
+# searched for in every artifact, and each of its words on its own.
+NAMED = [
+    ("Hi Olivander, my name is Clarita Jaramillo and my parcel never came", "Clarita Jaramillo"),
+    ("Slow agent Sukhdeep caused us to miss our flight to Denver", "Sukhdeep"),
+    ("flight attendant Wendolyn was amazing on the JetBlue flight, thanks to Eulalie at the gate", "Wendolyn"),
+    ("We're sorry for the delay with your delivery, Olivander. Please DM us your order number. ^Davina", "Olivander"),
+    ("The refund arrived after I spoke with Wendell Holton in the billing team", "Wendell Holton"),
+    ("Thanks for your patience, we replied in DM. -Tanujan", "Tanujan"),
+]
+NAME_WORDS = {"Olivander", "Clarita", "Jaramillo", "Sukhdeep", "Wendolyn", "Eulalie", "Davina", "Wendell", "Holton",
+              "Tanujan"}
 
 
 def _select(items):  # type: ignore[no-untyped-def]
@@ -69,6 +83,9 @@ def _feedback_csv(path: Path) -> dict[str, str]:
         w.writerow([f"r{i}", it.text, i % 11, f"2024-03-{i % 28 + 1:02d}", ("app", "web", "email")[i % 3],
                     ("basic", "premium")[i % 2]])
     w.writerow([ID_EMAIL, "The courier left the parcel at the wrong door", 3, "2024-04-09", "web", "basic"])
+    for j, (text, _) in enumerate(NAMED):
+        w.writerow([f"n{j}", text, j % 11, f"2024-04-{j + 11:02d}", "app", "basic"])
+    w.writerow([ID_NAME, "The delivery was late and nobody called back", 2, "2024-04-20", "web", "premium"])
     w.writerow(["r-seg", "Support fixed my billing issue quickly", 9, "2024-04-10", "app", SEGMENT_PHONE])
     p = PLANTED
     w.writerow(["b1", "Score column holds a phone number", p["score-is-a-phone"][0], "2024-04-01", "app", "basic"])
@@ -84,7 +101,9 @@ def _feedback_csv(path: Path) -> dict[str, str]:
     buf.write(f"b8,ragged,{p['ragged-row-comma-phone'][0]},5,2024-04-08,web,basic,x\n")
     path.write_text(buf.getvalue(), encoding="utf-8")
     values.update({v: f"planted/{k}" for k, (v, _) in PLANTED.items()})
-    values.update({ID_EMAIL: "id/email", SEGMENT_PHONE: "segment/phone"})
+    values.update({ID_EMAIL: "id/email", SEGMENT_PHONE: "segment/phone", ID_NAME: "id/name"})
+    values.update({name: "name" for _, name in NAMED})
+    values.update({word: "name/word" for word in NAME_WORDS})
     return values
 
 
@@ -170,7 +189,8 @@ def test_the_run_rejected_the_planted_rows(pii_run) -> None:  # type: ignore[no-
         assert rejects["reason"].str.contains(reason, regex=False).any(), reason
     run = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert run["counts"]["rejected"] == len(PLANTED)
-    in_text = len(values) - len(PLANTED) - 2  # the e-mail id and the phone segment are not in texts
+    in_text = len(values) - len(PLANTED) - 3 - len(NAME_WORDS)  # ids and the segment are not in texts; a name's
+    # words are counted with the name
     assert sum(run["stages"]["clean"]["pii_redacted"].values()) >= in_text
 
 
@@ -202,7 +222,10 @@ def test_no_raw_pii_in_any_output_file(pii_run) -> None:  # type: ignore[no-unty
     found = leaks({p.relative_to(out).as_posix(): haystacks(p) for p in files}, values)
     assert not found, "\n".join(found)
     docs = pd.read_parquet(out / "documents.parquet")
-    assert docs["text"].str.contains(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL|ADDRESS)\]").mean() > 0.9
+    assert docs["text"].str.contains(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL|ADDRESS|NAME)\]").mean() > 0.9
+    named = docs[docs["doc_id"].str.fullmatch(r"n\d")]
+    assert len(named) == len(NAMED) and named["text"].str.contains(r"\[NAME\]").all()
+    assert named["text"].str.contains("Denver").any() and named["text"].str.contains("JetBlue").any()  # places stay
 
 
 @pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)
@@ -216,11 +239,13 @@ def test_ids_with_pii_are_pseudonymised_and_the_others_kept(pii_run) -> None:  #
     sents = pd.read_parquet(out / "sentences.parquet")
     alias = "id-" + hashlib.sha256(ID_EMAIL.encode()).hexdigest()[:16]
     assert alias in set(docs["doc_id"]) and alias in set(sents["doc_id"])
-    assert {"r0", "r1", "r-seg"} <= set(docs["doc_id"])
+    name_alias = "id-" + hashlib.sha256(ID_NAME.encode()).hexdigest()[:16]
+    assert name_alias in set(docs["doc_id"]) and name_alias in set(sents["doc_id"])
+    assert {"r0", "r1", "r-seg", "n0"} <= set(docs["doc_id"])
     assert docs.loc[docs["doc_id"] == "r-seg", "plan"].tolist() == ["[PHONE]"]
     assert set(docs["plan"]) == {"basic", "premium", "[PHONE]"}
     clean = json.loads((out / "run.json").read_text(encoding="utf-8"))["stages"]["clean"]
-    assert clean["ids_pseudonymized"] == 1 and clean["labels_redacted"] == 1
+    assert clean["ids_pseudonymized"] == 2 and clean["labels_redacted"] == 1
 
 
 def test_the_store_keys_documents_by_the_pseudonym(fitted, tmp_path: Path) -> None:
@@ -229,21 +254,25 @@ def test_the_store_keys_documents_by_the_pseudonym(fitted, tmp_path: Path) -> No
     import hashlib
 
     src = tmp_path / "in.csv"
-    pd.DataFrame({"id": [ID_EMAIL, "plain-1"], "text": ["Late delivery again", "Lovely staff"],
-                  "segment": [SEGMENT_PHONE, "basic"]}).to_csv(src, index=False)
+    pd.DataFrame({"id": [ID_EMAIL, "plain-1", ID_NAME],
+                  "text": ["Late delivery again", "Lovely staff", "Hi Olivander, agent Sukhdeep never called back"],
+                  "segment": [SEGMENT_PHONE, "basic", "basic"]}).to_csv(src, index=False)
     model, store = fitted[2] / "model", tmp_path / "s.duckdb"
     for _ in range(2):
         res = CliRunner().invoke(app, ["score", str(src), "--model", str(model), "--store", str(store)])
         assert res.exit_code == 0, res.output
-    assert "2 unchanged" in res.output
+    assert "3 unchanged" in res.output
     import voc
 
     with voc.Store(store, read_only=True) as st:
         docs = st.documents()
     alias = "id-" + hashlib.sha256(ID_EMAIL.encode()).hexdigest()[:16]
-    assert sorted(docs["doc_id"]) == sorted([alias, "plain-1"])
+    name_alias = "id-" + hashlib.sha256(ID_NAME.encode()).hexdigest()[:16]
+    assert sorted(docs["doc_id"]) == sorted([alias, "plain-1", name_alias])
     assert "[PHONE]" in set(docs["segment"])
-    assert not leaks({"store": [docs.to_csv()]}, {ID_EMAIL: "id", SEGMENT_PHONE: "segment"})
+    assert "Hi [NAME], agent [NAME] never called back" in set(docs["text"])
+    assert not leaks({"store": [docs.to_csv()]}, {ID_EMAIL: "id", SEGMENT_PHONE: "segment", "Clarita": "id",
+                                                  "Jaramillo": "id", "Olivander": "name", "Sukhdeep": "name"})
 
 
 @pytest.mark.slow  # one full `voc analyze` of ~120 texts (~30-60 s on 2 cores)

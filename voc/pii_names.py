@@ -132,6 +132,11 @@ def word_kind(word: str) -> str:
     if w in lists["calendar"]:
         return MONTH if w in lists["month_names"] else NO
     named = w in first_names()
+    if "-" in w and not named:  # "Jo-Ann", "Jean-Pierre"; not "Sun-Friday", "Wi-Fi", "Check-in"
+        parts = [word_kind(p) for p in w.split("-") if p]
+        if parts and all(k in (NAME, AMBIGUOUS, UNKNOWN) for k in parts):
+            return NAME if NAME in parts else UNKNOWN
+        return NO
     if w in lists["brands"] or w in lists["places"]:
         return PLACE if named else NO
     if named:
@@ -311,12 +316,14 @@ _VOC_START = re.compile(rf"\A(?:\s*(?:@\w+|[.\u201c\"]))*\s*(?P<who>{_WORD}),")
 
 
 def _vocative(text: str) -> Iterator[tuple[int, int]]:
-    """A listed first name addressed between a comma and the end of a sentence ("We're
-    sorry for the delay, Rachel.") or opening the text ("Denise, we're glad ...")."""
+    """A first name addressed between a comma and the end of a sentence ("We're sorry
+    for the delay, Rachel.", "That's strange, Aswin.") or a listed one opening the text
+    ("Denise, we're glad ...")."""
     for rx in (_VOC_END, _VOC_START):
         for m in rx.finditer(text):
             word = _possessive(m.group("who"))
-            if _cased(word) and word_kind(word) == NAME:
+            kind = word_kind(word)  # an unlisted word too: on the rules' half 42 of 44 were names
+            if _cased(word) and (kind == NAME or (kind == UNKNOWN and rx is _VOC_END)):
                 yield m.start("who"), _surname_end(text, m.start("who") + len(word))
 
 
@@ -458,5 +465,8 @@ def is_name_value(value: str) -> bool:
     kinds = [word_kind(w) for w in words]
     if len(words) == 1:
         return False
-    return any(k == NAME for k in kinds) and all(
-        k in (NAME, AMBIGUOUS, UNKNOWN) or w.lower() in surnames() for k, w in zip(kinds, words))
+    last = surnames()
+    if not all(k in (NAME, AMBIGUOUS, UNKNOWN) or w.lower() in last for k, w in zip(kinds, words)):
+        return False
+    # a listed first name, or an unlisted word followed by a listed surname ("clarita.jaramillo")
+    return any(k == NAME for k in kinds) or (kinds[0] == UNKNOWN and any(w.lower() in last for w in words[1:]))
