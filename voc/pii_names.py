@@ -284,8 +284,13 @@ def _surname_end(text: str, end: int) -> int:
         low = word.lower()
         if kind in (NO, MONTH) or (kind == PLACE and low not in surnames()):
             break
-        if kind == COMMON and low not in surnames():  # "Admiral Lounge", "Weyburn Review"
-            break
+        if kind == COMMON and low not in surnames():
+            # an ordinary word ends the name ("Admiral Lounge") unless lower case or
+            # punctuation follows it: "thanks to Kate Appleton for all her work"
+            after = text[start + len(word): start + len(word) + 2]
+            if low.endswith(("ing", "ly", "ed")) or not (after[:1] in ("", ".", ",", "!", "?", ")", ";", ":")
+                                                           or (after[:1] == " " and after[1:2].islower())):
+                break
         end = start + len(word)
     return end
 
@@ -300,6 +305,8 @@ def find_names(text: str) -> list[tuple[int, int]]:
         m = _CUES.match(text, w.start())
         if m:
             cue = next(k for k in ("intro", "self", "weak", "role", "hon", "greet") if m.group(k) is not None)
+            if cue == "hon" and m.group("hon")[0].islower() and text[m.end("hon"): m.end("hon") + 1] != ".":
+                continue  # "Will miss San Francisco": a verb, not "Miss"
             spans.extend(_name_after(text, m.end(), cue))
     for m in _SIGN_ANYWHERE.finditer(text):
         word = m.group(1).rstrip(".")
@@ -334,7 +341,7 @@ def _name_after(text: str, pos: int, cue: str) -> Iterator[tuple[int, int]]:
     word = _possessive(tok.group(0))
     end = pos + len(word)
     if cue == "hon":
-        if _cased(word) and word_kind(word) not in (NO, MONTH, PLACE):  # a surname: "Ms. Winston"
+        if _cased(word) and (word_kind(word) in (NAME, AMBIGUOUS, UNKNOWN) or word.lower() in surnames()):  # "Ms. Winston"
             yield pos, _surname_end(text, end)
         return
     cased, caps = _cased(word), word.isupper() and len(word) > 1
