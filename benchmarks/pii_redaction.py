@@ -118,7 +118,7 @@ def names(data_dir: Path) -> dict[str, object]:
         "first_contact_voc": NAMES_FIRST_CONTACT,
     }
     for name, fn in systems.items():
-        res = score(fn, items, keep=12 if name == "voc" else 6)
+        res = score(fn, items)  # counts only: no tweet text in the results
         res["by_source"] = {src: {k: v for k, v in score(fn, [i for i in items if i["source"] == src]).items()
                                   if k in ("recall_person", "recall_initials", "precision", "name_free_touched_share")}
                             for src in ("support", "airline")}
