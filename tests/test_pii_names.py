@@ -229,3 +229,19 @@ def test_the_readme_way_to_turn_names_off() -> None:
     stage = CleanStage(pii_kinds=cfg["clean"]["pii_kinds"])
     docs = pd.DataFrame({"doc_id": ["1"], "text": ["Hi Olivia, mail me at olivia@example.com"]})
     assert stage.transform(Corpus(docs=docs)).docs["text"].iloc[0] == "Hi Olivia, mail me at [EMAIL]"
+
+
+def test_a_brand_greeted_like_a_person_is_kept_when_the_batch_shows_it_is_a_brand() -> None:
+    """Regression: the demo feedback's "Hi Fernbrook," lost the shop's name. A word the
+    batch also uses where no cue introduces it ("ordered from Fernbrook") is no person."""
+    texts = pd.Series(["Hi Fernbrook, my parcel is late. Thanks, Priya", "I ordered from Fernbrook twice",
+                       "Fernbrook delivery was quick", "@fernbrook where is my order", "Hi Tanuj, thanks for the help"])
+    out, counts = Redactor().redact_series(texts)
+    assert out.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [NAME]", "I ordered from Fernbrook twice",
+                            "Fernbrook delivery was quick", "@fernbrook where is my order", "Hi [NAME], thanks for the help"]
+    assert counts["name"] == 2
+    alone, _ = Redactor().redact_series(texts[:1])  # one text shows nothing: the greeting wins
+    assert alone.tolist() == ["Hi [NAME], my parcel is late. Thanks, [NAME]"]
+    kept, _ = Redactor(keep_words=["Fernbrook"]).redact_series(texts[:1])  # clean.pii_keep
+    assert kept.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [NAME]"]
+    assert Redactor(keep_words=["fernbrook"]).redact("Hi Fernbrook, hi Olivia!") == "Hi Fernbrook, hi [NAME]!"

@@ -267,10 +267,10 @@ def _has_scheme_or_www(text: str) -> bool:
     return "://" in text or "www" in text or "WWW" in text
 
 
-def _redact_names(text: str) -> str:
+def _redact_names(text: str, keep: frozenset[str] = frozenset()) -> str:
     from voc.pii_names import redact_names
 
-    return redact_names(text)
+    return redact_names(text, keep)
 
 
 _Gate = Callable[[str], bool]
@@ -301,9 +301,15 @@ class Redactor:
     """Replace PII with ``[EMAIL]``, ``[URL]``, ``[CARD]``, ``[IBAN]``, ``[PHONE]``,
     ``[ADDRESS]``, ``[NAME]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
 
-    def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS) -> None:
+    def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS, keep_words: Sequence[str] = ()) -> None:
         self.kinds = kinds
+        self.keep_words = keep_words
         self._passes: list[tuple[str, tuple[_Step, ...]]] | None = None
+
+    def _keep(self) -> frozenset[str]:
+        """Words never redacted as names (``keep_words``: your brand, a product that
+        looks like a first name), lower-cased."""
+        return frozenset(str(w).lower() for w in (self.keep_words or ()))
 
     def _get_passes(self) -> list[tuple[str, tuple[_Step, ...]]]:
         if self._passes is None:
@@ -342,7 +348,10 @@ class Redactor:
                     ok = gates[gate] = gate(text)
                 if not ok:
                     continue
-                new = rx.sub(repl, text) if repl is not None else rx(text)  # type: ignore[union-attr,call-arg,arg-type,operator]
+                if repl is not None:
+                    new = rx.sub(repl, text)  # type: ignore[union-attr]
+                else:
+                    new = rx(text, self._keep())  # type: ignore[operator,call-arg]
                 if counts is not None and new != text:
                     ph = PLACEHOLDERS[kind]
                     counts[kind] += new.count(ph) - text.count(ph)
@@ -356,6 +365,8 @@ class Redactor:
         import pandas as pd
 
         totals = {p[0]: 0 for p in self._get_passes()}
+        if "name" in totals:
+            return self._redact_series_with_names(s, totals)
         cache: dict[str, tuple[str, dict[str, int]]] = {}
         out: list[object] = []
         for v in s.tolist():
@@ -369,6 +380,42 @@ class Redactor:
             for k, n in hit[1].items():
                 if n:
                     totals[k] += n
+        return pd.Series(out, index=s.index, name=s.name, dtype=s.dtype), totals
+
+    def _redact_series_with_names(self, s: "pd.Series", totals: dict[str, int]) -> tuple["pd.Series", dict[str, int]]:
+        """Names over a whole batch: words the batch shows to be brands or places
+        (:func:`voc.pii_names.corpus_keep`: "Hi Fernbrook," where the feedback also says
+        "ordered from Fernbrook") are kept, with ``keep_words``."""
+        import pandas as pd
+
+        from voc.pii_names import corpus_keep, find_names, replace_spans
+
+        others = Redactor([k for k, _ in self._get_passes() if k != "name"])
+        keep = self._keep()
+        values = s.tolist()
+        first: dict[str, tuple[str, dict[str, int], list[tuple[int, int]]]] = {}
+        for v in values:
+            if isinstance(v, str) and v not in first:
+                text, counts = others.redact_with_counts(v)
+                first[v] = (text, counts, find_names(text, keep))
+        guard = corpus_keep([(t, sp) for t, _, sp in first.values()])
+        done: dict[str, tuple[str, int]] = {}
+        for v, (text, _, spans) in first.items():
+            if guard:
+                from voc.pii_names import _first_word
+
+                spans = [(a, b) for a, b in spans if _first_word(text, a) not in guard]
+            done[v] = (replace_spans(text, spans) if spans else text, len(spans))
+        out: list[object] = []
+        for v in values:
+            if not isinstance(v, str):
+                out.append(v)
+                continue
+            text, n_names = done[v]
+            out.append(text)
+            for k, n in first[v][1].items():
+                totals[k] += n
+            totals["name"] += n_names
         return pd.Series(out, index=s.index, name=s.name, dtype=s.dtype), totals
 
 

@@ -295,8 +295,21 @@ def _surname_end(text: str, end: int) -> int:
     return end
 
 
-def find_names(text: str) -> list[tuple[int, int]]:
-    """Character spans of the people's names in ``text``, sorted, not overlapping."""
+def find_names(text: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+    """Character spans of the people's names in ``text``, sorted, not overlapping; a
+    span whose first word (lower-cased) is in ``keep`` is left out."""
+    spans = _find(text)
+    if keep:
+        spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
+    return spans
+
+
+def _first_word(text: str, start: int) -> str:
+    m = _TOKEN.match(text, start)
+    return _possessive(m.group(0)).lower() if m else ""
+
+
+def _find(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for w in _WORDS.finditer(text):  # the cue regex runs only where a word may open a cue
         low = w.group(0).lower()
@@ -448,9 +461,44 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
-def redact_names(text: str, placeholder: str = PLACEHOLDER) -> str:
+def corpus_keep(found: list[tuple[str, list[tuple[int, int]]]], min_free: int = 3) -> frozenset[str]:
+    """Words a batch of texts shows to be no person's name: an unlisted capitalised word
+    taken after a cue ("Hi Fernbrook,") that the batch also uses at least ``min_free``
+    times, and at least as often, where no cue introduces it ("ordered from Fernbrook",
+    "@fernbrook"): a brand, product or place. A customer or agent is rarely named outside
+    a greeting, a role or a sign-off. ``found`` is (text, spans) per distinct text."""
+    taken: dict[str, int] = {}
+    for text, spans in found:
+        for s, _ in spans:
+            w = _first_word(text, s)
+            if w and word_kind(w) == UNKNOWN and not text[s:s + len(w)].isupper():
+                taken[w] = taken.get(w, 0) + 1
+    if not taken:
+        return frozenset()
+    total = dict.fromkeys(taken, 0)
+    for text, _ in found:
+        for w in _WORDS_ANY.findall(text.lower()):
+            if w in total:
+                total[w] += 1
+    return frozenset(w for w, n in taken.items() if total[w] - n >= max(min_free, n))
+
+
+_WORDS_ANY = re.compile(r"[^\W\d_][\w'\u2019\-]*")
+
+
+def replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str = PLACEHOLDER) -> str:
+    parts, last = [], 0
+    for s, e in spans:
+        parts.append(text[last:s])
+        parts.append(placeholder)
+        last = e
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def redact_names(text: str, keep: frozenset[str] = frozenset(), placeholder: str = PLACEHOLDER) -> str:
     """``text`` with every name :func:`find_names` finds replaced by ``placeholder``."""
-    spans = find_names(text)
+    spans = find_names(text, keep)
     if not spans:
         return text
     parts, last = [], 0
