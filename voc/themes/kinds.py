@@ -80,6 +80,7 @@ guest guests customer customers reason reasons lot whole part deal lbs lb pounds
 hour hours hr hrs min mins minute minutes second seconds world life url tweet tweets post posts
 help helps helped helping assist please asap look looks looking looked happen happens happened let lets someone
 anybody somebody update updates news soon problem problems issue issues ages rain tel lol honest
+justice
 """.split())
 #: words that imply their aspect ("too small" is about fit, "late" about delivery, "rude" about
 #: staff): a sentence holding one is feedback even when the kind head reads it as general

@@ -131,9 +131,11 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
             neg = [c for c in tok.children if c.dep_ == "aux" and c.i < tok.i][-1:] + neg
         # a complement that is a verb phrase ("can't wait to wear", "want to return") is its
         # own clause, not how the subject is: only adjectives and participles qualify
-        comp = next((c for c in tok.children if (c.dep_ in _COMPLEMENT and (c.pos_ == "ADJ" or c.tag_ == "VBN"))
-                     or (c.dep_ == "advcl" and c.tag_ == "VBN")), None)
         noun_subj = subj is not None and _is_noun(subj, loose=True)
+        # a participle clause completes a noun subject ("parcel arrived damaged"); after a
+        # pronoun it is another action ("washed it and line dried")
+        comp = next((c for c in tok.children if (c.dep_ in _COMPLEMENT and (c.pos_ == "ADJ" or c.tag_ == "VBN"))
+                     or (noun_subj and c.dep_ == "advcl" and c.tag_ == "VBN")), None)
         if comp is not None and tok.lemma_ not in _LIGHT:
             if tok.pos_ == "AUX" or tok.lemma_ == "be" or (tok.lemma_ in _LINKING and noun_subj):
                 if noun_subj and comp.pos_ == "ADJ" and comp.lower_ not in _NOT_OPINION:
@@ -159,8 +161,9 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
         if noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
             tail = [obj] if obj is not None else ([pobj.head, pobj] if pobj is not None else adv[:1])
             _add(res.opinions, surfaces, _noun_group(subj) + neg + [tok] + prt + tail)
-        elif obj is not None:  # "they lost my luggage" -> "lost luggage"
-            _add(res.opinions, surfaces, neg + [tok] + prt + _noun_group(obj))
+        elif obj is not None:  # "they lost my luggage" -> "lost luggage"; "expect better quality"
+            judged = [c for c in obj.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.lower_ not in _NOT_OPINION]
+            _add(res.opinions, surfaces, neg + [tok] + prt + judged[:1] + _noun_group(obj))
     return res
 
 
