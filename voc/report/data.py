@@ -279,7 +279,10 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     t["_group_docs"] = t["parent_id"].map(lambda p: docs_of.get(_key(p), 0) if pd.notna(p) else 0) \
         if "parent_id" in t.columns else 0
     t["keywords"] = t.get("keywords", pd.Series([[]] * len(t), index=t.index)).map(_as_list)
-    t["examples"] = t.get("examples", pd.Series([[]] * len(t), index=t.index)).map(lambda v: informative(_as_list(v)))
+    ex = t.get("examples", pd.Series([[]] * len(t), index=t.index)).map(_as_list)
+    backed = pd.to_numeric(t.get("label_support", pd.Series(np.nan, index=t.index)), errors="coerce").fillna(0) > 0
+    # an issue's first example carries its label's words: it shows the issue, so it leads
+    t["examples"] = [[e[0]] + informative(e[1:], 2) if b and e else informative(e) for e, b in zip(ex, backed)]
     drv = analysis.drivers
     if not drv.empty and {"dimension", "key", "score"}.issubset(drv.columns):
         d = drv[(drv["dimension"] == "theme") & drv["score"].notna()]
