@@ -215,12 +215,14 @@ class ThemeStage(Stage):
         self.centroids_ = np.zeros((len(self.themes_), x.shape[1]), np.float32)
         theme_ids, _ = self._assign(x, kind, side)  # the exact rule transform uses
         merges = self._build_table(x, texts, theme_ids, cur, side)
-        if merges:  # fold near-duplicate issues, then label again on the merged members
+        for _ in range(3):  # fold near-duplicate issues, label again; relabelling can reveal more
+            if not merges:
+                break
             self.issue_of_leaf_ = np.vectorize(lambda i: merges.get(int(i), int(i)), otypes=[np.int64])(
                 self.issue_of_leaf_)
             self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
             theme_ids, _ = self._assign(x, kind, side)
-            self._build_table(x, texts, theme_ids, cur, side)
+            merges = self._build_table(x, texts, theme_ids, cur, side)
         self._parse_cache, self._aspect_noun = {}, {}
         n_issues = int((self.themes_["kind"] == "issue").sum()) - c
         self.labels_ = theme_ids
