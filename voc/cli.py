@@ -180,6 +180,9 @@ def analyze(
         if previous:
             overrides.append(f"themes.reference={previous}")
         if theme_edits:
+            from voc.themes.edits import load_edits
+
+            load_edits(theme_edits)  # a broken file fails now, not after the long run
             overrides.append(f"themes.edits={theme_edits}")
         if touchpoint_labels:
             overrides.append(f"touchpoints.labels={touchpoint_labels}")
@@ -458,7 +461,7 @@ def themes_command(
             raise typer.Exit(1) from None
         for line in report.applied:
             out.print(line, markup=False, highlight=False, soft_wrap=True)
-        out.print(f"{check}: ok ({len(report.applied)} change(s))", markup=False, highlight=False)
+        out.print(f"{check}: ok ({len(report.applied)} change(s))", markup=False, highlight=False, soft_wrap=True)
 
     _run(go)
 
