@@ -307,6 +307,14 @@ def test_saved_model_keeps_its_edits(edited: ThemeStage, plain: ThemeStage, corp
     assert len(report.applied) == 1 and len(loaded.themes_) == len(unedited.themes_)
 
 
+def test_a_model_saved_before_edits_loads_unedited(plain: ThemeStage, corpus: Corpus, tmp_path: Path) -> None:
+    plain.to_disk(tmp_path / "themes")
+    (tmp_path / "themes" / "edits.json").unlink()  # what an older voc wrote
+    loaded = ThemeStage().from_disk(tmp_path / "themes")
+    assert not loaded.themes_["hidden"].any() and len(loaded.edits_) == 0
+    np.testing.assert_array_equal(loaded.transform(corpus).sentences["theme_id"], plain.labels_)
+
+
 def test_tree_lists_aspects_with_their_issues(edited: ThemeStage, all_edits: list[dict[str, object]]) -> None:
     stage = edited
     tree = theme_tree(stage)
