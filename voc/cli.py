@@ -135,6 +135,9 @@ Set = Annotated[Optional[list[str]], typer.Option("--set", help="Override a conf
 Languages = Annotated[Optional[str], typer.Option(
     "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc's models read: en). "
                         "Feedback in other languages is kept, counted and shown, not analysed.")]
+ThemeEdits = Annotated[Optional[Path], typer.Option(
+    "--theme-edits", help="Analyst edits to the themes by id (rename, merge, split, move, hide; see "
+                          "configs/theme_edits.example.yaml), saved with the model.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log every step.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Only warnings and errors.")]
 
@@ -154,6 +157,7 @@ def analyze(
     previous: Annotated[Optional[Path], typer.Option(
         "--previous", help="A saved model (DIR/model) whose theme ids persisting themes keep; run.json says "
                            "which themes are new, merged or gone.")] = None,
+    theme_edits: ThemeEdits = None,
     no_redact: Annotated[bool, typer.Option("--no-redact", help="Do not redact personal data (not recommended).")] = False,
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
@@ -175,6 +179,11 @@ def analyze(
             overrides.append(f"themes.curated={themes}")
         if previous:
             overrides.append(f"themes.reference={previous}")
+        if theme_edits:
+            from voc.themes.edits import load_edits
+
+            load_edits(theme_edits)  # a broken file fails now, not after the long run
+            overrides.append(f"themes.edits={theme_edits}")
         if touchpoint_labels:
             overrides.append(f"touchpoints.labels={touchpoint_labels}")
         if no_redact:
@@ -230,6 +239,17 @@ class _ScoreProgress:
         self.bar.__exit__(*exc)  # type: ignore[arg-type]
 
 
+def _edited(model: Path, mapping: Any, theme_edits: Path | None, overrides: list[str]) -> Any:
+    """The saved model, with ``theme_edits`` in place of its own edits when given."""
+    import voc
+    from voc.themes.edits import apply_edits
+
+    analyzer = voc.load(model, mapping=mapping, overrides=overrides)
+    if theme_edits is not None:
+        apply_edits(analyzer.stages_["themes"], theme_edits)
+    return analyzer
+
+
 def _score_summary(s: Any, out_dir: Path | None) -> None:
     rej = f" (see {out_dir / 'rejects.csv'})" if s.rejected and out_dir else " (kept in the store's rejects table)" \
         if s.rejected else ""
@@ -258,6 +278,9 @@ def score(
                                                                    "(e.g. local[4]).")] = None,
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None,
+    theme_edits: Annotated[Optional[Path], typer.Option(
+        "--theme-edits", help="Theme edits YAML that replaces the model's saved edits (default: the model's "
+                              "own).")] = None,
     languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Score new feedback with a saved model: same themes and ids, sentiment, touchpoints."""
@@ -278,6 +301,9 @@ def score(
             if store is not None or out_dir is None:
                 raise ConfigError("--engine spark reads INPUT.parquet and writes --out OUT.parquet; it does not "
                                   "write a store (score into a store with the local engine)")
+            if theme_edits is not None:
+                raise ConfigError("--engine spark scores with the model's saved theme edits; to change them, refit "
+                                  "with `voc analyze ... --previous MODEL --theme-edits FILE`")
             n = score_parquet(input, model, out_dir, mapping=m, master=master, overrides=overrides)
             out.print(f"scored {n:,} documents with Spark: {out_dir}", soft_wrap=True, highlight=False)
             return
@@ -285,7 +311,8 @@ def score(
             from voc.store import export_store, score as score_store
 
             with _ScoreProgress() as progress:
-                summary = score_store(input, model, store, mapping=m, chunksize=chunksize, overrides=overrides,
+                summary = score_store(input, _edited(model, m, theme_edits, overrides) if theme_edits else model,
+                                      store, mapping=m, chunksize=chunksize, overrides=overrides,
                                       rejects_csv=out_dir / "rejects.csv" if out_dir else None,
                                       progress=progress.chunk, embed_progress=progress.stage)
             if out_dir is not None:
@@ -300,7 +327,7 @@ def score(
             _score_summary(summary, out_dir)
             return
         target = out_dir or Path("voc-scored")
-        analyzer = voc.load(model, mapping=m, overrides=overrides)
+        analyzer = _edited(model, m, theme_edits, overrides)
         ingest = voc.read_feedback(input, analyzer.mapping, missing_optional="ignore")
         with _Progress() as progress:
             analyzer.progress = progress
@@ -408,6 +435,57 @@ def demo(
         _summary(analysis, out_dir)
 
     _run(go)
+
+
+@app.command("themes")
+def themes_command(
+    directory: Annotated[Path, typer.Argument(help="An output directory of `voc analyze` or its saved model.")],
+    check: Annotated[Optional[Path], typer.Option(
+        "--check", help="Validate a theme edits YAML against this model and print what each edit would do "
+                        "(exit code 1 when it is invalid).")] = None,
+) -> None:
+    """List the themes as aspect › issue (id, label, polarity, sentences, hidden), or check an edits file."""
+
+    def go() -> None:
+        from voc.errors import ThemeEditsError
+        from voc.themes.edits import check_edits, load_theme_model, theme_tree
+
+        stage = load_theme_model(directory)
+        if check is None:
+            _print_themes(theme_tree(stage), stage.edit_info_)
+            return
+        try:
+            report = check_edits(stage, check)
+        except ThemeEditsError as exc:
+            err.print(f"[bold red]invalid[/] {escape(str(exc))}", markup=True, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        for line in report.applied:
+            out.print(line, markup=False, highlight=False, soft_wrap=True)
+        out.print(f"{check}: ok ({len(report.applied)} change(s))", markup=False, highlight=False, soft_wrap=True)
+
+    _run(go)
+
+
+def _print_themes(tree: list[dict[str, Any]], edits: dict[str, Any]) -> None:
+    from rich.tree import Tree
+
+    def line(n: dict[str, Any]) -> str:
+        tid = "" if n["theme_id"] is None else f"[bold]{n['theme_id']}[/] "
+        hidden = " [yellow]hidden[/]" if n["hidden"] else ""
+        return f"{tid}{escape(n['label'])} [dim]{n['polarity'] or n['kind']}, {n['sentences']:,} sentences[/]{hidden}"
+
+    root = Tree("aspect › issue")
+    for a in tree:
+        branch = root.add(line(a))
+        for i in a["issues"]:
+            branch.add(line(i))
+    out.print(root, highlight=False)
+    if edits:
+        out.print(f"edits ({edits.get('source') or 'given in the config'}):", markup=False, highlight=False)
+        for text in edits.get("applied", []):
+            out.print(f"  {text}", markup=False, highlight=False, soft_wrap=True)
+        for text in edits.get("warnings", []):
+            out.print(f"  [yellow]warning[/] {escape(text)}", highlight=False, soft_wrap=True)
 
 
 @train_app.command("sentiment")

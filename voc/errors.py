@@ -93,3 +93,9 @@ class SparkUnavailable(VocError):
     """The Spark engine was asked for but pyspark or Java is missing."""
 
     code = "E013"
+
+
+class ThemeEditsError(ConfigError):
+    """A theme edits file is invalid, or does not fit the model it is applied to."""
+
+    code = "E014"

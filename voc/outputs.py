@@ -95,7 +95,7 @@ def theme_table(analysis: "Analysis") -> pd.DataFrame:
         label_of = dict(zip(themes["theme_id"], themes["label"]))
         themes["aspect"] = [label_of.get(p, "") if p >= 0 else "" for p in themes["parent_id"]]
     first = ["theme_id", "label", "kind", "aspect", "polarity", "parent_id", "keywords", "sentences", "documents",
-             "share", "mean_sentiment", "negative_share", "label_support", "size", "curated", "examples"]
+             "share", "mean_sentiment", "negative_share", "label_support", "size", "curated", "hidden", "examples"]
     return _ordered(themes.sort_values(["documents", "theme_id"], ascending=[False, True]), first)
 
 

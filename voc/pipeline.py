@@ -318,7 +318,7 @@ class Analyzer:
 
 #: Files read only while fitting (their content is in the saved state): a saved model
 #: names them portably. Files used at run time (embed.model, cache_dir) keep their paths.
-FIT_INPUTS = {"touchpoints": ("taxonomy", "labels"), "themes": ("curated",)}
+FIT_INPUTS = {"touchpoints": ("taxonomy", "labels"), "themes": ("curated", "edits")}
 
 
 def _portable_fit_inputs(config: dict[str, Any]) -> dict[str, Any]:

@@ -22,10 +22,13 @@ COLUMNS = ["score", "score_kind", "metric", "kind", "rank", "dimension", "key", 
            "touchpoint", "aspect", "polarity"]
 
 
-def priority_list(drivers: pd.DataFrame, top_n: int = 10, dimensions: tuple[str, ...] = ("theme",)) -> pd.DataFrame:
+def priority_list(drivers: pd.DataFrame, top_n: int = 10, dimensions: tuple[str, ...] = ("theme",),
+                  hidden: list[int] | tuple[int, ...] = ()) -> pd.DataFrame:
     """Top ``top_n`` pain points and strengths per score (and metric) from a drivers table;
-    ``kind`` is ``pain`` or ``strength``, ``score_kind`` the score's kind (nps, csat...)."""
+    ``kind`` is ``pain`` or ``strength``, ``score_kind`` the score's kind (nps, csat...).
+    Themes an analyst ``hidden`` are never listed."""
     keep = drivers["dimension"].isin(dimensions) & drivers["score"].notna()
+    keep &= ~(drivers["dimension"].eq("theme") & drivers["key"].astype(str).isin([str(h) for h in hidden]))
     if "segment" in drivers.columns:  # the list is for the whole population
         keep &= drivers["segment"].fillna("all").eq("all")
     d = drivers[keep].rename(columns={"kind": "score_kind"})  # "kind" here is pain / strength

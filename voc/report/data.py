@@ -243,6 +243,14 @@ def _as_list(v: Any) -> list[str]:
     return []
 
 
+def hidden_keys(themes: pd.DataFrame | None) -> set[str]:
+    """Keys of the themes an analyst hid (theme edits): in themes.csv, out of the lists."""
+    if themes is None or themes.empty or "hidden" not in themes.columns:
+        return set()
+    flag = themes["hidden"].map(lambda v: str(v).lower() in ("true", "1", "1.0"))
+    return set(themes.loc[flag, "theme_id"].map(_key))
+
+
 def informative(examples: list[str], keep: int = 3) -> list[str]:
     """The ``keep`` examples that say the most: a theme's most central sentences are often
     the shortest ("@united WHAT?!"), so prefer ones with more words (up to 30)."""
@@ -268,6 +276,7 @@ def theme_rows(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     t["key"] = t["theme_id"].map(_key)
     parents = dict(zip(t["key"], t["label"].astype(str)))
     docs_of = dict(zip(t["key"], pd.to_numeric(t.get("documents", 0), errors="coerce").fillna(0)))
+    t = t[~t["key"].isin(hidden_keys(themes))]
     if "level" in t.columns:
         t = t[pd.to_numeric(t["level"], errors="coerce").fillna(0) == 0]
     if "kind" in t.columns:  # the general / context buckets are counted once, not listed as themes
@@ -333,6 +342,7 @@ def emerging(analysis: "Analysis", last: int = 3) -> pd.DataFrame:
     t["period"] = pd.to_datetime(t["period"], errors="coerce")
     recent = sorted(t["period"].dropna().unique())[-last:]
     t = t[t["period"].isin(recent) & t["emerging"].map(lambda v: str(v).lower() in ("true", "1", "1.0"))]
+    t = t[~(t["dimension"].eq("theme") & t["key"].map(_key).isin(hidden_keys(analysis.themes)))]
     reasons = {"new": "new: absent before", "volume": "more often mentioned", "negative": "more negative",
                "volume+negative": "more often and more negative"}
     out = pd.DataFrame({"period": t["period"], "dimension": t["dimension"], "key": t["key"].map(_key),
@@ -352,6 +362,8 @@ def priorities(analysis: "Analysis", kind: str) -> pd.DataFrame:
     out = pri[pri["kind"].astype(str) == kind].copy()
     if "key" in out.columns:
         out["key"] = out["key"].map(_key)
+        is_theme = out["dimension"].eq("theme") if "dimension" in out.columns else True
+        out = out[~(is_theme & out["key"].isin(hidden_keys(analysis.themes)))]
     return out
 
 

@@ -256,10 +256,11 @@ class DriversStage(Stage):
         drivers = drivers[DRIVER_COLUMNS]
 
         dims_for_priority = ("theme", "touchpoint") if self.by == "all" else (self.by,)
+        hidden = (corpus.meta.get("themes") or {}).get("hidden") or []  # analyst edits: never ranked
         if scores:
-            priorities = priority_list(drivers, self.top_n, dims_for_priority)
+            priorities = priority_list(drivers, self.top_n, dims_for_priority, hidden)
         else:
-            priorities = self._sentiment_priorities(base_rows, sent, dims_for_priority)
+            priorities = self._sentiment_priorities(base_rows, sent, dims_for_priority, hidden)
         corpus.tables["drivers"] = drivers
         corpus.tables["priorities"] = priorities
         corpus.tables["trends"] = pd.concat(trend_frames, ignore_index=True) if trend_frames else pd.DataFrame(
@@ -342,7 +343,7 @@ class DriversStage(Stage):
         return out
 
     def _sentiment_priorities(self, base_rows: list[tuple[str, list[Any], np.ndarray, pd.DataFrame]],
-                              sent: np.ndarray, dims: tuple[str, ...]) -> pd.DataFrame:
+                              sent: np.ndarray, dims: tuple[str, ...], hidden: list[int]) -> pd.DataFrame:
         """Without scores, priorities rank by remove-theme impact on mean sentiment."""
         frames = []
         for dim, _, m, base in base_rows:
@@ -353,4 +354,4 @@ class DriversStage(Stage):
                 score="sentiment", kind="sentiment", metric="mean", higher_is_better=True))
         if not frames:
             return priority_list(pd.DataFrame(columns=DRIVER_COLUMNS), self.top_n, dims)
-        return priority_list(pd.concat(frames, ignore_index=True), self.top_n, dims)
+        return priority_list(pd.concat(frames, ignore_index=True), self.top_n, dims, hidden)

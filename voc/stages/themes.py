@@ -28,6 +28,7 @@ import pandas as pd
 from voc.errors import ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.themes import cluster, hierarchy, issues, kinds
+from voc.themes import edits as theme_edits
 from voc.themes import labels as lab
 from voc.themes.curated import CuratedTheme, encode_prototypes, load_curated
 
@@ -55,6 +56,8 @@ class ThemeStage(Stage):
     sentences the kind head reads as naming no aspect (mean probability at least
     ``bucket_issue_threshold``) goes to its bucket whole. Large corpora are
     fitted on ``max_fit_sentences`` sampled sentences and the rest assigned by the same rule.
+    ``edits`` (a YAML path or a list of edits, :mod:`voc.themes.edits`) are applied at the
+    end of fit, after the ids are matched to the reference, and saved with the model.
     """
 
     name = "themes"
@@ -72,7 +75,8 @@ class ThemeStage(Stage):
                  umap_epochs: int = 200, n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
                  kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
-                 min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6) -> None:
+                 min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6,
+                 edits: str | Path | list[Any] | dict[str, Any] | None = None) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
         self.random_state = random_state
@@ -100,6 +104,7 @@ class ThemeStage(Stage):
         self.min_aspects = min_aspects
         self.max_aspects = max_aspects
         self.bucket_issue_threshold = bucket_issue_threshold
+        self.edits = edits
 
     # --- sentence kinds -----------------------------------------------------------------
     def _kinds(self, corpus: Corpus, x: np.ndarray, texts: list[str]) -> tuple[np.ndarray, np.ndarray | None]:
@@ -236,8 +241,10 @@ class ThemeStage(Stage):
                           "n_general": int((theme_ids == GENERAL_ID).sum()),
                           "n_context": int((theme_ids == CONTEXT_ID).sum()),
                           "n_issues_bucketed": len(bucket_of_key)}
-        if self.reference is not None:
-            self._remap_ids(_load_reference(self.reference))
+        ref = _load_reference(self.reference) if self.reference is not None else None
+        if ref is not None:
+            self._remap_ids(theme_edits.unedited(ref))  # ids match the reference as fitted, before its edits
+        theme_edits.fit_edits(self, texts, ref)
         corpus.meta.setdefault("themes", {}).update(self.fit_info_)
         log.info("themes: %d issues under %d aspects from %d sentences (%d general, %d context)", n_issues, n_aspects,
                  n, self.fit_info_["n_general"], self.fit_info_["n_context"])
@@ -464,6 +471,7 @@ class ThemeStage(Stage):
         x, texts = _inputs(corpus)
         kind, _ = self._kinds(corpus, x, texts)
         ids, score = self._assign(x, kind, _sides(corpus.sentences))
+        ids = theme_edits.route(self, ids, texts)  # the edits' splits (and merges after them)
         kind = np.where(ids == GENERAL_ID, kinds.GENERAL, np.where(ids == CONTEXT_ID, kinds.CONTEXT, kind))
         t = self.themes_
         label_of = dict(zip(t["theme_id"].astype(int), t["label"]))
@@ -495,7 +503,8 @@ class ThemeStage(Stage):
                           "unassigned_share": round(unassigned / n, 4) if n else 0.0,
                           "n_general": int((ids == GENERAL_ID).sum()), "n_context": int((ids == CONTEXT_ID).sum()),
                           "general_share": round(float((ids == GENERAL_ID).mean()), 4) if n else 0.0,
-                          "context_share": round(float((ids == CONTEXT_ID).mean()), 4) if n else 0.0}
+                          "context_share": round(float((ids == CONTEXT_ID).mean()), 4) if n else 0.0,
+                          "hidden": theme_edits.hidden_ids(self)}
         return dataclasses.replace(corpus, docs=docs, sentences=sents, meta=meta)
 
     # --- persistence ----------------------------------------------------------------
@@ -514,6 +523,7 @@ class ThemeStage(Stage):
         state = {"format": STATE_FORMAT, "threshold": self.threshold_, "next_id": int(self.next_id_),
                  "fit_info": self.fit_info_, "versions": _versions()}
         (path / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+        theme_edits.save_state(self, path)
 
     def from_disk(self, path: Path) -> "ThemeStage":
         path = Path(path)
@@ -537,6 +547,7 @@ class ThemeStage(Stage):
         self.threshold_ = float(state["threshold"])
         self.next_id_ = int(state["next_id"])
         self.fit_info_ = state.get("fit_info", {})
+        theme_edits.load_state(self, path)
         return self
 
 
