@@ -114,12 +114,17 @@ class ThemeStage(Stage):
         head = getattr(self, "_head_cache", None)
         if head is None:
             head = self._head_cache = kinds.KindHead.load(self.kind_head)
-        return kinds.classify_with_proba(texts, _proba(corpus.sentences), x, head)
+        names = getattr(self, "names_", None)
+        return kinds.classify_with_proba(texts, _proba(corpus.sentences), x, head,
+                                         names=frozenset(names) if names is not None else None)
 
     # --- fit ------------------------------------------------------------------------
     def fit(self, corpus: Corpus) -> "ThemeStage":
         x, texts = _inputs(corpus)
         n = x.shape[0]
+        # names learned on the fitting data: transform uses this set, so scoring a sentence
+        # gives the same kind whatever else is in its batch (Spark partitions, store chunks)
+        self.names_ = sorted(kinds.rare_names(texts))
         kind, p_none = self._kinds(corpus, x, texts)
         side = _sides(corpus.sentences)
         fb = kind == kinds.FEEDBACK
@@ -521,7 +526,7 @@ class ThemeStage(Stage):
                      "issue_of_leaf"):
             np.save(path / f"{name}.npy", getattr(self, f"{name}_"), allow_pickle=False)
         state = {"format": STATE_FORMAT, "threshold": self.threshold_, "next_id": int(self.next_id_),
-                 "fit_info": self.fit_info_, "versions": _versions()}
+                 "fit_info": self.fit_info_, "names": list(getattr(self, "names_", [])), "versions": _versions()}
         (path / "state.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
         theme_edits.save_state(self, path)
 
@@ -547,6 +552,7 @@ class ThemeStage(Stage):
         self.threshold_ = float(state["threshold"])
         self.next_id_ = int(state["next_id"])
         self.fit_info_ = state.get("fit_info", {})
+        self.names_ = list(state.get("names", []))
         theme_edits.load_state(self, path)
         return self
 

@@ -148,10 +148,12 @@ def content_words(text: str, names: frozenset[str] = frozenset()) -> list[str]:
     return out
 
 
-def lexical_features(texts: Sequence[str], proba: np.ndarray | None) -> np.ndarray:
+def lexical_features(texts: Sequence[str], proba: np.ndarray | None,
+                     names: frozenset[str] | None = None) -> np.ndarray:
     """What the kind head reads beside the embedding: how many aspect words a sentence
-    has (capped at 4), whether it has none, and its sentiment probabilities."""
-    names = rare_names(texts)
+    has (capped at 4), whether it has none, and its sentiment probabilities. ``names``
+    defaults to the rare names of ``texts`` themselves (:func:`rare_names`)."""
+    names = rare_names(texts) if names is None else names
     cw = np.asarray([len(content_words(str(t), names)) for t in texts], dtype=np.float32)
     p = proba if proba is not None else np.tile(np.asarray([[0.0, 1.0, 0.0]], np.float32), (len(texts), 1))
     return np.c_[np.minimum(cw, 4) / 4, (cw == 0).astype(np.float32), p].astype(np.float32)
@@ -188,26 +190,29 @@ class KindHead:
 
 
 def classify(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: np.ndarray | None = None,
-             head: KindHead | None = None, polar_margin: float = 0.5) -> np.ndarray:
-    return classify_with_proba(texts, proba, embeddings, head, polar_margin)[0]
+             head: KindHead | None = None, polar_margin: float = 0.5,
+             names: frozenset[str] | None = None) -> np.ndarray:
+    return classify_with_proba(texts, proba, embeddings, head, polar_margin, names)[0]
 
 
 def classify_with_proba(texts: Sequence[str], proba: np.ndarray | None = None, embeddings: np.ndarray | None = None,
-                        head: KindHead | None = None, polar_margin: float = 0.5
-                        ) -> tuple[np.ndarray, np.ndarray | None]:
+                        head: KindHead | None = None, polar_margin: float = 0.5,
+                        names: frozenset[str] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """``feedback``, ``general`` or ``context`` per sentence.
 
     ``proba`` (n × 3: negative, neutral, positive) decides whether a bucketed sentence is
     general sentiment (clearly polar: the larger polar probability is at least
     ``polar_margin``) or context; without it, bucketed sentences are context. With
     ``embeddings``, a ``head`` and ``proba``, the head's rules bucket sentences the word
-    lists miss.
+    lists miss. ``names`` (capitalised words that only name someone or somewhere) default
+    to the rare names of ``texts``; a fitted stage passes the set it learned, so a
+    sentence's kind never depends on which other sentences share its batch.
     """
     n = len(texts)
     out = np.full(n, FEEDBACK, dtype=object)
     if n == 0:
         return out, None
-    lex = lexical_features(texts, proba)
+    lex = lexical_features(texts, proba, names)
     p = None
     n_words = np.rint(lex[:, 0] * 4).astype(int)
     bucket = lex[:, 1] > 0
