@@ -44,7 +44,7 @@ def _stage_classes() -> dict[str, type[Stage]]:
     from voc.stages.embed import EmbedStage
     from voc.stages.segment import SegmentStage
     from voc.stages.sentiment import SentimentStage
-    from voc.stages.themes import ThemeStage
+    from voc.themes.stage import ThemeStage
     from voc.stages.touchpoints import TouchpointStage
 
     return {"clean": CleanStage, "language": LanguageStage, "segment": SegmentStage, "embed": EmbedStage, "sentiment": SentimentStage,

@@ -1,2 +1,2 @@
-"""Helpers of the theme stage (:mod:`voc.stages.themes`): clustering numerics, labels,
+"""Themes: the stage (:mod:`voc.themes.stage`) and its helpers: clustering numerics, labels,
 hierarchy and stable ids, curated taxonomies."""

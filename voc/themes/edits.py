@@ -48,7 +48,7 @@ __all__ = ["EDIT_IDS", "Edit", "EditReport", "Edits", "apply_edits", "check_edit
 log = logging.getLogger("voc")
 
 if TYPE_CHECKING:
-    from voc.stages.themes import ThemeStage
+    from voc.themes.stage import ThemeStage
 
 EXAMPLE = "configs/theme_edits.example.yaml"
 _FIELDS: dict[str, tuple[set[str], set[str]]] = {  # op -> (required, allowed)
@@ -370,7 +370,7 @@ def load_theme_model(path: str | Path) -> "ThemeStage":
     """The theme stage of an output directory (``DIR/model``), a saved model, or its
     ``themes/`` folder."""
     from voc.errors import ModelLoadError
-    from voc.stages.themes import ThemeStage
+    from voc.themes.stage import ThemeStage
 
     p = Path(path)
     for cand in (p / "model" / "themes", p / "themes", p):
