@@ -111,3 +111,23 @@ def test_model_fingerprint_ignores_the_save_time(model_dir, tmp_path):
     assert model_fingerprint(copy) == model_fingerprint(model_dir)
     (copy / "themes" / "state.json").write_text("{}")
     assert model_fingerprint(copy) != model_fingerprint(model_dir)
+
+
+def test_themes_keep_aspects_issues_and_older_stores_gain_the_columns(tmp_path, model_dir, make_input):
+    """The store's themes table holds kind / polarity / label support / hidden, and a store
+    written before those columns existed gets them on the next write (reads of it still work)."""
+    import duckdb
+
+    from voc.store.scoring import score
+
+    old = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute("""CREATE TABLE themes (model_fingerprint VARCHAR, theme_id BIGINT, label VARCHAR,
+        keywords VARCHAR[], size BIGINT, examples VARCHAR[], parent_id BIGINT, curated BOOLEAN, level BIGINT)""")
+    con.close()
+    score(make_input(40), model_dir, old)
+    with Store(old, read_only=True) as st:
+        t = st.themes()
+    assert {"kind", "polarity", "label_support", "hidden"} <= set(t.columns)
+    assert {"issue", "aspect", "general", "context"} <= set(t["kind"])
+    assert set(t.loc[t["kind"] == "issue", "polarity"]) <= {"negative", "neutral", "positive"}

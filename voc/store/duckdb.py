@@ -49,7 +49,10 @@ LIST_TYPES = {"theme_ids": pa.int64(), "theme_labels": pa.string(), "touchpoints
               "keywords": pa.string(), "examples": pa.string()}
 #: Columns never stored: model inputs that carry no information once scored.
 DROP = ("duplicate_text",)
-THEME_COLUMNS = ["theme_id", "label", "keywords", "size", "examples", "parent_id", "curated", "level"]
+THEME_COLUMNS = ["theme_id", "label", "keywords", "size", "examples", "parent_id", "curated", "level", "kind",
+                 "polarity", "label_support", "hidden"]
+#: theme columns added after the first schema (aspect › issue, edits): added to older stores on open
+_THEME_ADDED = {"kind": "VARCHAR", "polarity": "VARCHAR", "label_support": "DOUBLE", "hidden": "BOOLEAN"}
 RUN_COUNTS = ["rows_read", "accepted", "rejected", "new", "rescored", "unchanged", "duplicates", "sentences", "chunks"]
 
 _DDL = [
@@ -197,6 +200,8 @@ class Store:
         con.execute("BEGIN TRANSACTION")
         for ddl in _DDL:
             con.execute(ddl)
+        for col, typ in _THEME_ADDED.items():
+            con.execute(f"ALTER TABLE themes ADD COLUMN IF NOT EXISTS {_q(col)} {typ}")
         rows = con.execute("SELECT value FROM voc_meta WHERE key = 'schema_version'").fetchall()
         row = rows[0] if rows else None
         if row is None:
@@ -423,8 +428,10 @@ class Store:
         fp = fingerprint or self.current_model()
         if fp is None:
             return pd.DataFrame(columns=THEME_COLUMNS)
-        t = self.query(f"SELECT {', '.join(THEME_COLUMNS)} FROM themes WHERE model_fingerprint = ? ORDER BY theme_id",
-                       [fp])
+        have = {r[0] for r in self.con.execute("SELECT column_name FROM information_schema.columns "
+                                               "WHERE table_name = 'themes'").fetchall()}
+        cols = [c for c in THEME_COLUMNS if c in have]  # a store opened read-only may predate a column
+        t = self.query(f"SELECT {', '.join(cols)} FROM themes WHERE model_fingerprint = ? ORDER BY theme_id", [fp])
         for c in ("keywords", "examples"):
             t[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in t[c]]
         return t
