@@ -215,6 +215,17 @@ def run_voc(frame: pd.DataFrame, mapping: Any, overrides: list[str]) -> tuple[An
     return analysis, time.perf_counter() - t0
 
 
+def run_documents(frame: pd.DataFrame, overrides: list[str]) -> tuple[Any, dict[str, Any], np.ndarray]:
+    """voc on ``frame["text"]``, one document per row (ids in ``frame["doc"]``, set here):
+    the analysis, the summary every data set reports and each row's theme id (``docs_aligned``)."""
+    import voc
+
+    frame["doc"] = _ids(len(frame))
+    analysis, secs = run_voc(frame, voc.ColumnMapping(text="text", id="doc"), overrides)
+    summary, docs = voc_summary(analysis, secs, overrides)
+    return analysis, summary, docs_aligned(docs, frame["doc"].tolist())
+
+
 def voc_summary(analysis: Any, seconds: float, overrides: list[str]) -> tuple[dict[str, Any], pd.DataFrame]:
     """What every data set reports for voc: (d), (e), unit and document shares, a label
     sample, times. Also returns one row per document (``doc_units``)."""
@@ -323,18 +334,12 @@ def semeval_gold(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def semeval(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, Any]:
-    import voc
-
     path = data_dir / "semeval2014_restaurants" / "sentences.csv"
     if (why := _need(path)) is not None:
         return {"skipped": why}
     frame = pd.read_csv(path)
-    frame["doc"] = _ids(len(frame))
     gold = semeval_gold(frame)
-    overrides = ["segment.split_clauses=false"]
-    analysis, secs = run_voc(frame, voc.ColumnMapping(text="text", id="doc"), overrides)
-    summary, docs = voc_summary(analysis, secs, overrides)
-    ids = docs_aligned(docs, frame["doc"].tolist())
+    analysis, summary, ids = run_documents(frame, ["segment.split_clauses=false"])
     single, noasp, opin = gold["single"].to_numpy(), gold["no_aspect"].to_numpy(), gold["opinion"].to_numpy()
     kinds = gold["no_aspect_kind"].to_numpy()
     res: dict[str, Any] = {
@@ -365,16 +370,11 @@ def semeval(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, A
 
 
 def airline(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, Any]:
-    import voc
-
     path = data_dir / "twitter_us_airline_sentiment" / "Tweets.csv"
     if (why := _need(path)) is not None:
         return {"skipped": why}
     frame = pd.read_csv(path)
-    frame["doc"] = _ids(len(frame))
-    analysis, secs = run_voc(frame, voc.ColumnMapping(text="text", id="doc"), [])
-    summary, docs = voc_summary(analysis, secs, [])
-    ids = docs_aligned(docs, frame["doc"].tolist())
+    analysis, summary, ids = run_documents(frame, [])
     neg = (frame["airline_sentiment"] == "negative").to_numpy()
     reason = frame["negativereason"].fillna("none").astype(str).to_numpy()
     sentiment = frame["airline_sentiment"].astype(str).to_numpy()
@@ -458,16 +458,11 @@ def clothing(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, 
 
 
 def banking77(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, Any]:
-    import voc
-
     path = data_dir / "banking77" / "test.csv"
     if (why := _need(path)) is not None:
         return {"skipped": why}
     frame = pd.read_csv(path)
-    frame["doc"] = _ids(len(frame))
-    analysis, secs = run_voc(frame, voc.ColumnMapping(text="text", id="doc"), [])
-    summary, docs = voc_summary(analysis, secs, [])
-    ids = docs_aligned(docs, frame["doc"].tolist())
+    _, summary, ids = run_documents(frame, [])
     intent = frame["category"].astype(str).tolist()
     vm = v_measure(intent, ids)
     floors = {"v_measure": vm["v_measure"], "unassigned_share": share(ids == UNASSIGNED),

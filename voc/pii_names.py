@@ -499,15 +499,7 @@ def replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str = PL
 def redact_names(text: str, keep: frozenset[str] = frozenset(), placeholder: str = PLACEHOLDER) -> str:
     """``text`` with every name :func:`find_names` finds replaced by ``placeholder``."""
     spans = find_names(text, keep)
-    if not spans:
-        return text
-    parts, last = [], 0
-    for s, e in spans:
-        parts.append(text[last:s])
-        parts.append(placeholder)
-        last = e
-    parts.append(text[last:])
-    return "".join(parts)
+    return replace_spans(text, spans, placeholder) if spans else text
 
 
 def is_name_value(value: str) -> bool:

@@ -112,11 +112,15 @@ def emb() -> np.ndarray:
     return Encoder().encode(TEXTS).embeddings
 
 
-@pytest.fixture(scope="module")
-def corpus(emb: np.ndarray) -> Corpus:
-    # interleave topics so one document mixes two themes
+def interleaved(emb: np.ndarray) -> Corpus:
+    """The topics interleaved, so one document mixes two themes."""
     order = np.argsort(np.arange(len(TEXTS)) % 24, kind="stable")
     return _corpus([TEXTS[i] for i in order], emb[order])
+
+
+@pytest.fixture(scope="module")
+def corpus(emb: np.ndarray) -> Corpus:
+    return interleaved(emb)
 
 
 @pytest.fixture(scope="module")

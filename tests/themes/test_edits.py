@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.stages.test_themes import TEXTS, TRUTH, _corpus
+from tests.stages.test_themes import TEXTS, TRUTH, _corpus, emb, interleaved  # noqa: F401 (emb: fixture)
 from voc.errors import ThemeEditsError
 from voc.stages.base import Corpus
 from voc.stages.themes import ThemeStage
@@ -33,16 +33,8 @@ def _with_sentiment(c: Corpus) -> Corpus:
 
 
 @pytest.fixture(scope="module")
-def emb() -> np.ndarray:
-    from voc.encoder import Encoder
-
-    return Encoder().encode(TEXTS).embeddings
-
-
-@pytest.fixture(scope="module")
 def corpus(emb: np.ndarray) -> Corpus:
-    order = np.argsort(np.arange(len(TEXTS)) % 24, kind="stable")
-    return _with_sentiment(_corpus([TEXTS[i] for i in order], emb[order]))
+    return _with_sentiment(interleaved(emb))
 
 
 @pytest.fixture(scope="module")

@@ -1,34 +1,10 @@
-"""Parent themes (one level above the discovered themes) and stable ids across refits."""
+"""Stable theme ids across refits: which of this fit's themes are which of a reference's."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-
-
-def parent_groups(centroids: np.ndarray, n_top: int | None, similarity: float) -> np.ndarray:
-    """Group index per theme from average-linkage clustering of the centroids.
-
-    ``n_top`` asks for about that many top-level groups; otherwise themes whose average
-    cosine similarity is at least ``similarity`` share a parent.
-    """
-    k = centroids.shape[0]
-    if k < 2 or (n_top is not None and n_top >= k):
-        return np.arange(k)
-    from scipy.cluster.hierarchy import fcluster, linkage
-    from scipy.spatial.distance import pdist
-
-    dist = np.clip(pdist(centroids.astype(np.float64), metric="cosine"), 0.0, 2.0)
-    tree = linkage(dist, method="average")
-    if n_top is not None:
-        groups = fcluster(tree, t=max(1, n_top), criterion="maxclust")
-    else:
-        groups = fcluster(tree, t=1.0 - similarity, criterion="distance")
-    # renumber by first appearance so group ids do not depend on scipy internals
-    _, first = np.unique(groups, return_index=True)
-    order = {g: i for i, g in enumerate(groups[np.sort(first)])}
-    return np.asarray([order[g] for g in groups], dtype=np.int64)
 
 
 @dataclass

@@ -26,13 +26,14 @@ from typing import Any
 import numpy as np
 
 from voc.themes import labels as lab
+from voc.themes.cluster import normalize
 from voc.themes.kinds import GENERIC_OPINION
 from voc.themes.lint import check_labels, normal_form
 from voc.themes.phrases import SentencePhrases, sentence_phrases
 
 SIDES = ("negative", "neutral", "positive")
 _SUFFIX = {"negative": "problems", "positive": "praise", "neutral": "questions"}
-_SUFFIX_WORDS = {"problem", "praise", "question", "remark", "mention"}
+_SUFFIX_WORDS = {"problem", "praise", "question", "remark"}
 
 
 def side_of(sentiment: Sequence[str] | None, n: int) -> np.ndarray:
@@ -100,15 +101,13 @@ def noun_aspects(ranked: list[list[tuple[str, float]]], shares: list[dict[str, f
         return None
     members = {h: [i for i in range(k) if head[i] == h] for h in names}
 
-    def centre(idx: list[int]) -> np.ndarray:
-        c = (centroids[idx] * sizes[idx, None]).sum(axis=0)
-        return c / max(float(np.linalg.norm(c)), 1e-12)
+    def centre(idx: list[int]) -> np.ndarray:  # size-weighted, as the stage's own centroids
+        return normalize((centroids[idx] * sizes[idx, None]).sum(axis=0, keepdims=True))[0]
 
     for i in range(k):  # clusters with no noun of their own: nearest aspect
         if head[i] is None:
             cents = np.stack([centre(members[h]) for h in names])
             members[names[int(np.argmax(cents @ centroids[i]))]].append(i)
-    founders = {h: h for h in names}
     while len(names) > max(1, limit):
         size = {h: float(sizes[members[h]].sum()) for h in names}
         small = min(names, key=lambda h: (size[h], h))
@@ -117,7 +116,6 @@ def noun_aspects(ranked: list[list[tuple[str, float]]], shares: list[dict[str, f
         into = rest[int(np.argmax(cents @ centre(members[small])))]
         members[into] += members.pop(small)
         names = rest
-        del founders[small]
     group = np.zeros(k, dtype=np.int64)
     order = sorted(names, key=lambda h: (-float(sizes[members[h]].sum()), h))
     for g, h in enumerate(order):

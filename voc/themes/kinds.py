@@ -154,8 +154,12 @@ def lexical_features(texts: Sequence[str], proba: np.ndarray | None,
     has (capped at 4), whether it has none, and its sentiment probabilities. ``names``
     defaults to the rare names of ``texts`` themselves (:func:`rare_names`)."""
     names = rare_names(texts) if names is None else names
-    cw = np.asarray([len(content_words(str(t), names)) for t in texts], dtype=np.float32)
-    p = proba if proba is not None else np.tile(np.asarray([[0.0, 1.0, 0.0]], np.float32), (len(texts), 1))
+    return _features([len(content_words(str(t), names)) for t in texts], proba)
+
+
+def _features(n_words: Sequence[int], proba: np.ndarray | None) -> np.ndarray:
+    cw = np.asarray(n_words, dtype=np.float32)
+    p = proba if proba is not None else np.tile(np.asarray([[0.0, 1.0, 0.0]], np.float32), (len(cw), 1))
     return np.c_[np.minimum(cw, 4) / 4, (cw == 0).astype(np.float32), p].astype(np.float32)
 
 
@@ -212,16 +216,16 @@ def classify_with_proba(texts: Sequence[str], proba: np.ndarray | None = None, e
     out = np.full(n, FEEDBACK, dtype=object)
     if n == 0:
         return out, None
-    lex = lexical_features(texts, proba, names)
+    names = rare_names(texts) if names is None else names
+    words = [content_words(str(t), names) for t in texts]  # once: the counts and the implicit-aspect guard
+    n_words = np.asarray([len(w) for w in words])
+    bucket = n_words == 0
     p = None
-    n_words = np.rint(lex[:, 0] * 4).astype(int)
-    bucket = lex[:, 1] > 0
     # the head reads the sentiment model's probabilities: without them it is off its training
     # distribution (and overconfident), so only the word lists decide
     if head is not None and embeddings is not None and proba is not None:
-        p = head.proba(embeddings, lex)
-        implicit = np.asarray([any(w in IMPLICIT_ASPECT for w in content_words(str(t), frozenset())) for t in texts],
-                              bool)
+        p = head.proba(embeddings, _features(n_words, proba))
+        implicit = np.asarray([any(x in IMPLICIT_ASPECT for x in w) for w in words], bool)
         for min_p, max_words in head.rules:
             bucket |= (p >= min_p) & (n_words <= max_words) & ~implicit
     polar = (np.maximum(proba[:, 0], proba[:, 2]) >= polar_margin) if proba is not None else np.zeros(n, bool)

@@ -19,15 +19,14 @@ sentences talk about, generic words aside.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from voc.themes.kinds import GENERIC_OPINION, GENERIC_WORDS
+from voc.themes.labels import _JUNK, _lemma
 
 _SUBJ = {"nsubj", "nsubjpass"}
 _COMPLEMENT = {"acomp", "oprd", "attr", "xcomp"}
-_JUNK = re.compile(r"^[@#]|https?:|www\.|[\[\]<>{}|_=/\\]|\d")
 _MAX_WORDS = 5
 #: nouns that are too generic to be an aspect but fine inside a phrase ("order never arrived")
 #: adjectives that point or count rather than judge ("other night", "last visit", "few times")
@@ -59,10 +58,6 @@ class SentencePhrases:
 def _word_ok(tok) -> bool:  # type: ignore[no-untyped-def]
     low = tok.text.lower()
     return tok.is_alpha and len(low) > 1 and not _JUNK.search(low)
-
-
-def _lemma(tok) -> str:  # type: ignore[no-untyped-def]
-    return tok.text.lower() if tok.tag_ == "VBG" else tok.lemma_.lower()
 
 
 def _is_noun(tok, loose: bool = False) -> bool:  # type: ignore[no-untyped-def]

@@ -67,7 +67,7 @@ class ThemeStage(Stage):
 
     def __init__(self, min_cluster_size: int | None = None, n_themes: int | None = None, random_state: int = 0,
                  curated: str | list[dict[str, Any]] | None = None, outlier_threshold: float | None = None,
-                 curated_threshold: float = 0.5, merge_threshold: float = 0.9, parent_similarity: float = 0.6,
+                 curated_threshold: float = 0.5, merge_threshold: float = 0.9,
                  reference: str | Path | "ThemeStage" | None = None, match_threshold: float = 0.8,
                  max_fit_sentences: int = 10_000, outlier_quantile: float = 0.01, n_examples: int = 5,
                  label_sentences: int = 100, label_budget: int = 3000, reduction: str = "umap",
@@ -83,7 +83,6 @@ class ThemeStage(Stage):
         self.outlier_threshold = outlier_threshold
         self.curated_threshold = curated_threshold
         self.merge_threshold = merge_threshold
-        self.parent_similarity = parent_similarity
         self.reference = reference
         self.match_threshold = match_threshold
         self.max_fit_sentences = max_fit_sentences
