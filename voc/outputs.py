@@ -29,7 +29,7 @@ DOC_COLUMNS = ["doc_id", "text", "sentiment", "sentiment_score", "sentiment_mix"
                "touchpoints", "effort"]
 SENTENCE_COLUMNS = ["doc_id", "sentence_id", "sentence_index", "text", "sentiment", "sentiment_score", "p_negative",
                     "p_neutral", "p_positive", "theme_id", "theme_label", "theme_score", "touchpoint", "touchpoints",
-                    "touchpoint_score", "effort"]
+                    "touchpoint_sentiment", "touchpoint_score", "effort"]
 
 
 def default_mode(directory: bool = False) -> int:

@@ -33,12 +33,13 @@ from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
 
-STAGE_ORDER = ("clean", "language", "segment", "embed", "sentiment", "themes", "touchpoints", "drivers")
+STAGE_ORDER = ("clean", "language", "segment", "embed", "sentiment", "themes", "touchpoints", "aspects", "drivers")
 MODEL_FORMAT = 1
 
 
 def _stage_classes() -> dict[str, type[Stage]]:
     from voc.language import LanguageStage
+    from voc.stages.aspects import AspectSentimentStage
     from voc.stages.clean import CleanStage
     from voc.stages.drivers import DriversStage
     from voc.stages.embed import EmbedStage
@@ -48,7 +49,8 @@ def _stage_classes() -> dict[str, type[Stage]]:
     from voc.stages.touchpoints import TouchpointStage
 
     return {"clean": CleanStage, "language": LanguageStage, "segment": SegmentStage, "embed": EmbedStage, "sentiment": SentimentStage,
-            "themes": ThemeStage, "touchpoints": TouchpointStage, "drivers": DriversStage}
+            "themes": ThemeStage, "touchpoints": TouchpointStage, "aspects": AspectSentimentStage,
+            "drivers": DriversStage}
 
 
 @lru_cache(maxsize=1)
@@ -149,6 +151,8 @@ class Analyzer:
         for stage in stages.values():  # their own few texts go where and how the embed stage's do
             stage.set_encoder_runtime(getattr(embed, "model", None), getattr(embed, "cache_dir", None),
                                       getattr(embed, "backend", "onnx"))
+        if "aspects" in stages:  # it tags and scores pieces of clauses with its neighbours' models
+            stages["aspects"].bind(stages.get("touchpoints"), stages.get("sentiment"))  # type: ignore[attr-defined]
         self.stages_ = stages
         self.check()
         return stages

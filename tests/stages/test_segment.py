@@ -11,6 +11,15 @@ from voc.stages.segment import SegmentStage, split_clauses
     ("The food was great; the service, however, was slow", ["The food was great", "the service, however, was slow"]),
     ("I love it, although it runs small", ["I love it", "although it runs small"]),
     ("Nothing to split here at all", ["Nothing to split here at all"]),
+    # one aspect per clause: new predications, opening concessive clauses, opinion lists
+    ("The food is great, service is ok.", ["The food is great", "service is ok."]),
+    ("The food was great and the staff were rude.", ["The food was great", "the staff were rude."]),
+    ("Great food but the staff were rude", ["Great food", "but the staff were rude"]),
+    ("While we enjoyed the food, it was far too loud", ["While we enjoyed the food", "it was far too loud"]),
+    ("Great food, rude staff, slow kitchen", ["Great food", "rude staff", "slow kitchen"]),
+    ("I ordered the soup and it was cold", ["I ordered the soup and it was cold"]),  # a pronoun refers back
+    ("The staff were friendly and helpful", ["The staff were friendly and helpful"]),
+    ("Cheap, fast, and friendly", ["Cheap, fast, and friendly"]),
 ])
 def test_split_clauses(sentence, expected):
     assert split_clauses(sentence) == expected
@@ -68,3 +77,7 @@ def test_segment_stage_strips_mentions_unless_told_not_to() -> None:
     off = SegmentStage(strip_mentions=False).transform(Corpus(docs=docs)).sentences["text"].tolist()
     assert on == ["ok thanks.", "my bag is lost"]
     assert off[0].startswith("@united")
+
+
+def test_aspect_splitting_can_be_turned_off() -> None:
+    assert split_clauses("The food is great, service is ok.", aspects=False) == ["The food is great, service is ok."]

@@ -16,6 +16,7 @@ from voc.stages.base import Corpus
 from voc.stages.touchpoints import TouchpointStage
 from voc.touchpoints import check_taxonomy, effort_kinds, load_taxonomy, match_effort
 from voc.touchpoints.keywords import keyword_variants
+from voc.touchpoints.taxonomy import Taxonomy
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -521,7 +522,8 @@ def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
     pick = np.sort(np.random.default_rng(0).choice(len(df), 1500, replace=False))
     texts = [str(df["text"].iloc[i]) for i in pick]
     corpus = corpus_of(texts)
-    taxonomy = Taxonomy.from_entries(SEMEVAL_TAXONOMY)
+    # without the catch-all its name would imply: it takes what the word view adds
+    taxonomy = Taxonomy.from_entries([*SEMEVAL_TAXONOMY[:-1], {**SEMEVAL_TAXONOMY[-1], "catch_all": False}])
 
     def micro_f1(stage: TouchpointStage) -> float:
         pred = stage.transform(corpus_of(texts)).sentences["touchpoints"]
@@ -615,3 +617,28 @@ def test_model_saved_before_layer_states_loads(tmp_path: Path, corpus_of) -> Non
     cases = [t for t, _ in ZERO_SHOT_CASES]
     emb = corpus_of(cases).embeddings
     np.testing.assert_array_equal(old.predict_proba(cases, emb), plain.predict_proba(cases, emb))
+
+
+def test_catch_all_takes_only_opinions_when_told() -> None:
+    """With an opinion mask the catch-all leaves neutral context ("We went on Friday") as none."""
+    from voc.touchpoints.model import decide
+
+    proba = np.array([[0.1, 0.1, 0.8], [0.1, 0.1, 0.8]])  # food, general, none
+    tags, _, _ = decide(proba, 0.3, catch_all=1, opinion=np.array([True, False]))
+    assert tags == [[1], []]
+
+
+@pytest.mark.parametrize(("entries", "expected"), [
+    ([{"name": "food", "description": "dishes"}, {"name": "anecdotes/miscellaneous", "description": "the rest"}], 1),
+    ([{"name": "Other", "description": "anything else"}, {"name": "food", "description": "dishes"}], 0),
+    ([{"name": "food", "description": "dishes"}, {"name": "other", "description": "x", "catch_all": False}], None),
+    ([{"name": "general", "description": "x"}, {"name": "other", "description": "y"}], None),  # which one? neither
+    ([{"name": "food", "description": "dishes"}, {"name": "drinks", "description": "wine"}], None),
+])
+def test_catch_all_is_inferred_from_its_name(entries, expected, tmp_path: Path) -> None:
+    """A user's "Other" / "miscellaneous" entry collects what fits nowhere else, from a file
+    too; an explicit catch_all on any entry turns the guess off."""
+    assert Taxonomy.from_entries(entries).catch_all == expected
+    path = tmp_path / "t.yaml"
+    path.write_text(yaml.safe_dump(entries), encoding="utf-8")
+    assert load_taxonomy(path).catch_all == expected

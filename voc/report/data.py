@@ -18,6 +18,7 @@ import pandas as pd
 
 from voc.drivers.scores import PRIMARY_METRIC, mean_and_se, metric
 from voc.io.mapping import ColumnMapping, ScoreSpec
+from voc.stages.aspects import touchpoint_mentions
 
 if TYPE_CHECKING:
     from voc.pipeline import Analysis
@@ -432,11 +433,14 @@ def journey_order(analysis: "Analysis", names: list[str], out_dir: Path | None =
 
 
 def touchpoint_sentiment(analysis: "Analysis", out_dir: Path | None = None) -> pd.DataFrame:
-    """Touchpoint rows (journey order) × share of negative / neutral / positive sentences,
-    with ``n`` and ``stage``."""
+    """Touchpoint rows (journey order) × share of negative / neutral / positive mentions
+    (a clause counts once for each touchpoint it is tagged with, with its sentiment
+    towards that one), with ``n`` and ``stage``."""
     s = analysis.sentences
     if s.empty or not {"touchpoint", "sentiment"}.issubset(s.columns):
         return pd.DataFrame()
+    if "touchpoints" in s.columns:  # every tag, with the clause's sentiment towards it
+        s = touchpoint_mentions(s)
     s = s[s["touchpoint"].astype(str).ne("none") & s["touchpoint"].notna()]
     if s.empty:
         return pd.DataFrame()

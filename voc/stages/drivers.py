@@ -22,6 +22,7 @@ from voc.drivers.scores import PRIMARY_METRIC, metric, out_of_range, summarize
 from voc.drivers.trends import assign_periods, period_table, trend_labels, trend_test
 from voc.io.mapping import ScoreSpec
 from voc.language import analysed_mask
+from voc.stages.aspects import touchpoint_mentions
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -93,14 +94,16 @@ def aspect_sentiment(sentences: pd.DataFrame, docs: pd.DataFrame, dim: str, keys
                      sent: np.ndarray) -> np.ndarray:
     """Sentiment of each document towards each key (n × K): the mean sentiment of the
     document's clauses assigned to it when ``sentences`` carry ``theme_id`` (themes) or
-    ``touchpoint`` (touchpoints) and ``sentiment_score``; the document's sentiment
-    otherwise. Theme-level tone is what the theme × sentiment term is meant to capture."""
+    touchpoints (every tag, with the clause's sentiment towards that touchpoint from the
+    aspects stage) and ``sentiment_score``; the document's sentiment otherwise. Theme-level tone is what the theme × sentiment term is meant to capture."""
     col = {"theme": "theme_id", "touchpoint": "touchpoint"}[dim]
     out = np.repeat(sent[:, None], len(keys), axis=1)
     need = {"doc_id", col, "sentiment_score"}
+    if dim == "touchpoint" and sentences is not None and "touchpoints" in sentences.columns:
+        need = {"doc_id", "touchpoints", "sentiment_score"}  # every tag, each with its own sentiment
     if sentences is None or not need.issubset(sentences.columns) or not keys or "doc_id" not in docs.columns:
         return out
-    s = sentences[list(need)].dropna()
+    s = (touchpoint_mentions(sentences) if "touchpoints" in need else sentences[list(need)]).dropna()
     if s.empty:
         return out
     g = s.groupby(["doc_id", col])["sentiment_score"].mean().reset_index()

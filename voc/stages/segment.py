@@ -1,8 +1,9 @@
 """segment: documents → sentences → clauses.
 
 One review often praises one thing and blames another ("love the dress but the zip
-broke"); splitting at contrast markers lets every theme and touchpoint get the
-sentiment of its own clause.
+broke", "the food is great, the service is slow"); splitting at contrast markers and,
+with ``split_aspects``, where a new subject and verb start another remark lets every
+theme and touchpoint get the sentiment of its own clause.
 """
 
 from __future__ import annotations
@@ -25,6 +26,23 @@ _CONTRAST = re.compile(
     re.I,
 )
 _SEMI = re.compile(r"\s*;\s*")
+# "While we enjoyed the food, it was loud": a sentence that opens with a concessive clause
+# carries two opinions; the cut is the comma that closes that clause.
+_CONCESSIVE = re.compile(r"^(?:while|although|though|even though|whereas|despite|in spite of)\b[^,]{6,}?,\s*", re.I)
+# "the food is horrible, the service is pathetic": a comma or "and" followed by a new
+# subject and its verb starts another predication, usually about another aspect. Not
+# after a pronoun subject: "I ordered the soup and it was cold" is one remark.
+_PREDICATION = re.compile(
+    r"(?:,\s*(?:and\s+|but\s+)?|\s+and\s+)(?!(?:it|they|he|she|this|that|which|who|there|i|we|you)\b)"
+    r"(?=(?:(?:the|our|my|their|his|her|its|these|those|a|an|all|every)\s+)?"
+    r"(?:[a-z][\w'-]*\s+){1,2}(?:is|was|are|were|isn't|wasn't|aren't|weren't|seemed|seems|looked|looks|tasted|"
+    r"tastes|felt|feels|smelled|smells|sounded|sounds|came|took|arrived|runs|ran|fits|fit|works|worked)\b)",
+    re.I)
+# "Great food, rude staff, slow kitchen": a list of short opinion phrases, one aspect each.
+_PARENTHETICAL = re.compile(r"\w+\s*,\s*(?:is|was|are|were|has|have|had|did|does|do|could|would|can|will|"
+                            r"seems?|seemed|\w+ed)\b", re.I)
+_TRAILING_AND = re.compile(r"[\s,]+and$", re.I)
+_LIST_ITEM = re.compile(r"\s*,\s*(?:and\s+)?")
 # "@united @AmericanAir ok thanks": the handles say whom a post addresses, not what it is
 # about; left in, they pull sentences into per-brand themes ("ok thank" of one airline).
 _LEADING_MENTIONS = re.compile(r"^(?:[.\s]*@\w+[\s,:;-]*)+")
@@ -36,12 +54,44 @@ def strip_mentions(text: str) -> str:
     return rest if rest else text.strip()
 
 
-def split_clauses(sentence: str, min_words: int = 3) -> list[str]:
-    """Split a sentence at semicolons and contrast markers; a piece shorter than
-    ``min_words`` words stays joined to its neighbour ("great but pricey" is one clause)."""
+def _cut_points(chunk: str, aspects: bool) -> list[int]:
+    """Candidate cut offsets in ``chunk``: contrast markers, and with ``aspects`` the end
+    of an opening concessive clause and the start of each new predication."""
+    # "the service, however, was slow": a parenthetical marker before the verb cuts nothing
+    cuts = {m.end() for m in _CONTRAST.finditer(chunk) if not _PARENTHETICAL.match(chunk, m.end())}
+    if aspects:
+        lead = _CONCESSIVE.match(chunk)
+        if lead:
+            cuts.add(lead.end())
+        cuts.update(m.end() for m in _PREDICATION.finditer(chunk))
+    return sorted(c for c in cuts if 0 < c < len(chunk))
+
+
+def _opinion_list(chunk: str) -> list[str] | None:
+    """The items of "great food, rude staff, slow kitchen" (3+ comma-separated items of
+    2-4 words and no verb-like word), else None."""
+    items = [i.strip(" .!") for i in _LIST_ITEM.split(chunk)]
+    if len(items) < 3 or not all(2 <= len(i.split()) <= 4 for i in items):
+        return None
+    if any(re.search(r"\b(?:is|was|are|were|be|been|have|has|had|do|did|will|would|can|could)\b", i, re.I)
+           for i in items):
+        return None
+    return items
+
+
+def split_clauses(sentence: str, min_words: int = 2, aspects: bool = True) -> list[str]:
+    """Split a sentence at semicolons and contrast markers, and (``aspects``) where a new
+    predication or an opening concessive clause ends, so one clause tends to carry one
+    aspect and its own polarity ("The food is great, service is ok" -> two clauses); a
+    piece shorter than ``min_words`` words stays joined to its neighbour ("great but
+    pricey" is one clause)."""
     out: list[str] = []
     for chunk in _SEMI.split(sentence):
-        cuts = [0] + [m.end() for m in _CONTRAST.finditer(chunk) if 0 < m.end() < len(chunk)] + [len(chunk)]
+        listed = _opinion_list(chunk) if aspects else None
+        if listed:
+            out.extend(listed)
+            continue
+        cuts = [0] + _cut_points(chunk, aspects) + [len(chunk)]
         kept = [0]
         for i in range(1, len(cuts) - 1):
             left = chunk[kept[-1]:cuts[i]]
@@ -49,7 +99,7 @@ def split_clauses(sentence: str, min_words: int = 3) -> list[str]:
             if len(left.split()) >= min_words and len(right.split()) >= min_words:
                 kept.append(cuts[i])
         kept.append(len(chunk))
-        pieces = (chunk[a:b].strip(" ,") for a, b in zip(kept, kept[1:]))
+        pieces = (_TRAILING_AND.sub("", chunk[a:b].strip(" ,")) for a, b in zip(kept, kept[1:]))
         out.extend(p for p in pieces if p)
     return out or ([sentence.strip()] if sentence.strip() else [])
 
@@ -60,9 +110,10 @@ class SegmentStage(Stage):
     assigns: ClassVar[tuple[str, ...]] = ("sentences.doc_id", "sentences.sentence_id", "sentences.text",
                                           "sentences.sentence_index")
 
-    def __init__(self, split_clauses: bool = True, spacy: str = "senter", min_clause_words: int = 3,
-                 batch_size: int = 256, strip_mentions: bool = True) -> None:
+    def __init__(self, split_clauses: bool = True, spacy: str = "senter", min_clause_words: int = 2,
+                 batch_size: int = 256, strip_mentions: bool = True, split_aspects: bool = True) -> None:
         self.split_clauses = split_clauses
+        self.split_aspects = split_aspects
         self.strip_mentions = strip_mentions
         self.spacy = spacy
         self.min_clause_words = min_clause_words
@@ -86,7 +137,8 @@ class SegmentStage(Stage):
                 if self.strip_mentions:
                     pieces = [strip_mentions(p) for p in pieces]
                 for piece in pieces:
-                    clauses = split_clauses(piece, self.min_clause_words) if self.split_clauses else [piece.strip()]
+                    clauses = (split_clauses(piece, self.min_clause_words, self.split_aspects) if self.split_clauses
+                               else [piece.strip()])
                     for clause in clauses:
                         rows_doc.append(doc_id)
                         rows_sid.append(k)

@@ -320,7 +320,8 @@ class TouchpointStage(Stage):
         states = corpus.features.get(self.feature) if self.layer_ is not None else None
         if states is not None and len(states) != len(texts):
             states = None
-        tags, primary, score = (decide(self.predict_proba(texts, emb, states), threshold, self.taxonomy_.catch_all)
+        tags, primary, score = (decide(self.predict_proba(texts, emb, states), threshold, self.taxonomy_.catch_all,
+                                       opinion=_opinionated(sents))
                                 if texts else ([], [], []))
         sents["touchpoints"] = pd.Series([[names[j] for j in t] for t in tags], index=sents.index, dtype=object)
         sents["touchpoint"] = [names[j] if j >= 0 else NONE for j in primary]
@@ -400,6 +401,20 @@ class TouchpointStage(Stage):
         self._matcher = None
         self._hits_cache = None
         return self
+
+
+def _opinionated(sents: pd.DataFrame) -> np.ndarray | None:
+    """Which sentences voice an opinion (the catch-all takes those, not context such as
+    "The rest of the dim sum" or "We went on Friday"): not classed ``context`` by the
+    themes stage and not read as neutral by the sentiment stage. None when neither ran."""
+    if "kind" not in sents and "p_neutral" not in sents:
+        return None
+    keep = np.ones(len(sents), dtype=bool)
+    if "kind" in sents:
+        keep &= (sents["kind"].astype("string").fillna("") != "context").to_numpy()
+    if "p_neutral" in sents:
+        keep &= sents["p_neutral"].fillna(1.0).to_numpy(dtype=float) < 0.5
+    return keep
 
 
 def _prototype_texts(taxonomy: Taxonomy) -> tuple[list[str], list[int]]:

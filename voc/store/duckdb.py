@@ -46,7 +46,7 @@ DOC_META = ["doc_id", "version", "content_hash", "model_fingerprint", "run_id", 
             "line"]
 #: List columns and their element types (DuckDB cannot infer a type from empty lists).
 LIST_TYPES = {"theme_ids": pa.int64(), "theme_labels": pa.string(), "touchpoints": pa.string(),
-              "keywords": pa.string(), "examples": pa.string()}
+              "keywords": pa.string(), "examples": pa.string(), "touchpoint_sentiment": pa.float64()}
 #: Columns never stored: model inputs that carry no information once scored.
 DROP = ("duplicate_text",)
 THEME_COLUMNS = ["theme_id", "label", "keywords", "size", "examples", "parent_id", "curated", "level", "kind",
@@ -94,6 +94,8 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
             values = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else None for v in s.tolist()]
             if LIST_TYPES[c] == pa.int64():
                 values = [None if v is None else [int(x) for x in v] for v in values]
+            elif LIST_TYPES[c] == pa.float64():
+                values = [None if v is None else [float(x) for x in v] for v in values]
             else:
                 values = [None if v is None else [str(x) for x in v] for v in values]
             cols[c] = pa.array(values, type=pa.list_(LIST_TYPES[c]))

@@ -78,15 +78,16 @@ def few_shot_proba(x: np.ndarray, coef: np.ndarray, intercept: np.ndarray, hits:
     return softmax(logits.astype(np.float64))
 
 
-def decide(proba: np.ndarray, threshold: float,
-           catch_all: int | None = None) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
+def decide(proba: np.ndarray, threshold: float, catch_all: int | None = None,
+           opinion: np.ndarray | None = None) -> tuple[list[list[int]], np.ndarray, np.ndarray]:
     """Multi-label decision from (n, k+1) probabilities (last column = none).
 
     A touchpoint is tagged when its probability reaches ``threshold``; the primary one
     is the most probable tag; with no tag the sentence is "none" and its score is the
     probability that it is about none of the touchpoints. With a ``catch_all`` touchpoint
     (a taxonomy's "general" / "other" entry) a sentence no other touchpoint claims is
-    tagged with it instead of "none", scored the same way.
+    tagged with it instead of "none", scored the same way; with ``opinion`` (a boolean per
+    row) only the rows that voice an opinion go to the catch-all.
     Returns (tags per row, primary index or -1, primary score).
     """
     k = proba.shape[1] - 1
@@ -95,6 +96,8 @@ def decide(proba: np.ndarray, threshold: float,
     if catch_all is not None:
         others = np.delete(tp, catch_all, axis=1)
         unclaimed = ~np.delete(mask, catch_all, axis=1).any(axis=1)
+        if opinion is not None:
+            unclaimed &= np.asarray(opinion, dtype=bool)
         mask[:, catch_all] |= unclaimed
         rest = 1.0 - (others.max(axis=1) if others.shape[1] else np.zeros(len(tp)))
         tp = tp.copy()  # the order and score below see the catch-all at least as the unclaimed mass

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ class Taxonomy:
         problems = validate_entries(entries, source)
         if problems:
             raise ConfigError(_summary(source, problems))
-        return cls(tuple(_entry(e) for e in entries), source=source)
+        return cls(_entries(entries), source=source)
 
 
 def normalize_keyword(keyword: str) -> str:
@@ -97,6 +97,24 @@ def _entry(raw: dict[str, Any]) -> Touchpoint:
         stage=(str(raw["stage"]).strip().lower() if raw.get("stage") else None),
         catch_all=raw.get("catch_all") is True,
     )
+
+
+#: A touchpoint named with one of these words ("Other", "General", "anecdotes/miscellaneous")
+#: is the catch-all unless the file sets ``catch_all`` on some entry: users write such an
+#: entry to collect what fits nowhere else, and rarely know the flag exists.
+CATCH_ALL_WORDS = frozenset({"other", "others", "misc", "miscellaneous", "general"})
+
+
+def _entries(raw: list[dict[str, Any]]) -> tuple[Touchpoint, ...]:
+    """Touchpoints of validated entries, with the catch-all inferred from the names when
+    no entry says which it is (exactly one name must qualify)."""
+    out = [_entry(e) for e in raw]
+    if any("catch_all" in e for e in raw):
+        return tuple(out)
+    named = [j for j, t in enumerate(out) if CATCH_ALL_WORDS & set(re.findall(r"[a-z]+", t.name.lower()))]
+    if len(named) == 1:
+        out[named[0]] = replace(out[named[0]], catch_all=True)
+    return tuple(out)
 
 
 # --- reading ------------------------------------------------------------------------
@@ -216,7 +234,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     if problems:
         raise ConfigError(_summary(str(path), problems))
     meta = {k: v for k, v in data.items() if k != "touchpoints"} if isinstance(data, dict) else {}
-    return Taxonomy(tuple(_entry(e) for e in entries or []), source=str(path), meta=meta)
+    return Taxonomy(_entries(entries or []), source=str(path), meta=meta)
 
 
 def _summary(source: str, problems: list[str]) -> str:
