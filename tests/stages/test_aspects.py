@@ -47,7 +47,7 @@ def test_each_touchpoint_gets_its_own_sentiment(encode) -> None:
     corpus = sentiment.transform(corpus)
     touchpoints = TouchpointStage(taxonomy=Taxonomy.from_entries(RESTAURANT)).fit(corpus)
     corpus.sentences["touchpoints"] = [["food", "price"], ["food", "price", "service"], ["service", "food"]]
-    out = AspectSentimentStage().bind(touchpoints, sentiment).transform(corpus).sentences
+    out = AspectSentimentStage(enabled=True).bind(touchpoints, sentiment).transform(corpus).sentences
     scores = [dict(zip(t, v)) for t, v in zip(out["touchpoints"], out["touchpoint_sentiment"])]
     assert scores[0]["food"] > 0.2 and scores[0]["price"] < -0.2
     assert scores[1]["food"] > 0.2 and scores[1]["price"] < -0.2 and scores[1]["service"] < -0.2

@@ -8,6 +8,12 @@ piece's touchpoint and sentiment in one extra encoder pass over those pieces onl
 gives each touchpoint the opinion-weighted sentiment of the pieces that are about it.
 A clause with one touchpoint keeps its own score, so most text costs nothing.
 
+Off by default (``aspects.enabled``): on SemEval-2014 restaurant sentences it did not beat
+the clause's own score (benchmarks/results/aspect_polarity.json); with it off every tag
+takes its clause's score, and the splitting of clauses at new predications (segment) is
+what gives two aspects of one sentence two polarities. ``spans`` also tags the pieces of
+every clause (recall on multi-aspect sentences, at the cost of a second pass over them).
+
 Output: ``sentences.touchpoint_sentiment``, a list of scores in [-1, 1] aligned with
 ``sentences.touchpoints``, which the drivers, priorities and report read as the
 sentiment of that clause towards that touchpoint.
@@ -50,7 +56,7 @@ class AspectSentimentStage(Stage):
     requires: ClassVar[tuple[str, ...]] = ("sentences.touchpoints", "sentences.sentiment_score")
     assigns: ClassVar[tuple[str, ...]] = ("sentences.touchpoint_sentiment",)
 
-    def __init__(self, enabled: bool = True, min_share: float = 0.5, max_clauses: int = 50_000,
+    def __init__(self, enabled: bool = False, min_share: float = 0.5, max_clauses: int = 50_000,
                  spans: bool = False, span_threshold: float = 0.5) -> None:
         self.enabled = enabled
         self.spans = spans
