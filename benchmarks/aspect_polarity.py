@@ -20,9 +20,7 @@ taxonomy written from the category names and one-line descriptions
 
 Settings (``--set`` overrides): ``before`` = this issue's starting point (contrast
 clauses only with 3+ words, no catch-all, no per-touchpoint scoring), ``default``, and
-one change at a time. (The run committed in results/ measured ``rescore`` and ``spans``
-while the aspects stage was on by default: its ``default`` row is ``rescore`` and its
-``spans`` row is ``spans`` here.)
+one change at a time.
 
     python benchmarks/aspect_polarity.py     # ~5 min on 2 cores; writes results/aspect_polarity.json
 """

@@ -29,19 +29,25 @@ _SEMI = re.compile(r"\s*;\s*")
 # "While we enjoyed the food, it was loud": a sentence that opens with a concessive clause
 # carries two opinions; the cut is the comma that closes that clause.
 _CONCESSIVE = re.compile(r"^(?:while|although|though|even though|whereas|despite|in spite of)\b[^,]{6,}?,\s*", re.I)
-# "the food is horrible, the service is pathetic": a comma or "and" followed by a new
-# subject and its verb starts another predication, usually about another aspect. Not
-# after a pronoun subject: "I ordered the soup and it was cold" is one remark.
+# "the food is horrible, the service is pathetic", "on time while the box was damaged": a
+# comma, "and" or "while" followed by a new subject and its verb starts another
+# predication, usually about another aspect; the cut goes before the conjunction. Not after
+# a pronoun subject: "I ordered the soup and it was cold" is one remark.
 _PREDICATION = re.compile(
-    r"(?:,\s*(?:and\s+|but\s+)?|\s+and\s+)(?!(?:it|they|he|she|this|that|which|who|there|i|we|you)\b)"
+    r"(?:,\s*|\s+(?=(?:and|while)\s))(?P<conj>(?:and|while)\s+)?(?!(?:and|while)\s)"
+    r"(?!(?:it|they|he|she|this|that|which|who|there|i|we|you)\b)"
     r"(?=(?:(?:the|our|my|their|his|her|its|these|those|a|an|all|every)\s+)?"
-    r"(?:[a-z][\w'-]*\s+){1,2}(?:is|was|are|were|isn't|wasn't|aren't|weren't|seemed|seems|looked|looks|tasted|"
-    r"tastes|felt|feels|smelled|smells|sounded|sounds|came|took|arrived|runs|ran|fits|fit|works|worked)\b)",
+    r"(?:[a-z][\w'-]*\s+){1,4}(?:is|was|are|were|isn't|wasn't|aren't|weren't|has|have|had|hasn't|haven't|"
+    r"does|did|doesn't|didn't|won't|can't|couldn't|seemed|seems|looked|looks|tasted|tastes|felt|feels|smelled|"
+    r"smells|sounded|sounds|came|took|arrived|runs|ran|fits|fit|works|worked|went|got|fell|broke|stopped|failed|"
+    r"keeps|kept|leaks|tore|ripped|shrank|faded)\b)",
     re.I)
-# "Great food, rude staff, slow kitchen": a list of short opinion phrases, one aspect each.
+# "the service, however, was slow": a parenthetical contrast marker cuts nothing
 _PARENTHETICAL = re.compile(r"\w+\s*,\s*(?:is|was|are|were|has|have|had|did|does|do|could|would|can|will|"
                             r"seems?|seemed|\w+ed)\b", re.I)
-_TRAILING_AND = re.compile(r"[\s,]+and$", re.I)
+_TRAILING_AND = re.compile(r"[\s,]+(?:and|while)$", re.I)
+_LEADING_AND = re.compile(r"^and\s+", re.I)
+# "Great food, rude staff, slow kitchen": a list of short opinion phrases, one aspect each.
 _LIST_ITEM = re.compile(r"\s*,\s*(?:and\s+)?")
 # "@united @AmericanAir ok thanks": the handles say whom a post addresses, not what it is
 # about; left in, they pull sentences into per-brand themes ("ok thank" of one airline).
@@ -63,15 +69,16 @@ def _cut_points(chunk: str, aspects: bool) -> list[int]:
         lead = _CONCESSIVE.match(chunk)
         if lead:
             cuts.add(lead.end())
-        cuts.update(m.end() for m in _PREDICATION.finditer(chunk))
+        # the cut goes before "and"/"while" (kept with the clause it introduces, "and" dropped)
+        cuts.update(m.start("conj") if m.group("conj") else m.end() for m in _PREDICATION.finditer(chunk))
     return sorted(c for c in cuts if 0 < c < len(chunk))
 
 
 def _opinion_list(chunk: str) -> list[str] | None:
-    """The items of "great food, rude staff, slow kitchen" (3+ comma-separated items of
-    2-4 words and no verb-like word), else None."""
+    """The items of "great food, rude staff, slow kitchen" or "great product, terrible
+    service" (2+ comma-separated items of 2-4 words and no verb-like word), else None."""
     items = [i.strip(" .!") for i in _LIST_ITEM.split(chunk)]
-    if len(items) < 3 or not all(2 <= len(i.split()) <= 4 for i in items):
+    if len(items) < 2 or not all(2 <= len(i.split()) <= 4 for i in items):
         return None
     if any(re.search(r"\b(?:is|was|are|were|be|been|have|has|had|do|did|will|would|can|could)\b", i, re.I)
            for i in items):
@@ -99,7 +106,7 @@ def split_clauses(sentence: str, min_words: int = 2, aspects: bool = True) -> li
             if len(left.split()) >= min_words and len(right.split()) >= min_words:
                 kept.append(cuts[i])
         kept.append(len(chunk))
-        pieces = (_TRAILING_AND.sub("", chunk[a:b].strip(" ,")) for a, b in zip(kept, kept[1:]))
+        pieces = (_LEADING_AND.sub("", _TRAILING_AND.sub("", chunk[a:b].strip(" ,"))) for a, b in zip(kept, kept[1:]))
         out.extend(p for p in pieces if p)
     return out or ([sentence.strip()] if sentence.strip() else [])
 
