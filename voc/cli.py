@@ -498,6 +498,9 @@ def train_sentiment(
         "--from", help="Start from this trained model ('sentiment' = the shipped one, a model directory, "
                        "or 'none' for the raw encoder layers).")] = "sentiment",
     epochs: Annotated[int, typer.Option("--epochs", min=1)] = 3,
+    denylist: Annotated[Optional[Path], typer.Option(
+        "--denylist", help="Benchmark deny-list directory (whole_texts.txt, windows8.txt): rows whose text is "
+                           "in it are dropped before training.")] = None,
     verbose: Verbose = False,
 ) -> None:
     """Train a sentiment model on your own labeled feedback (use it with --set sentiment.model=DIR)."""
@@ -507,7 +510,9 @@ def train_sentiment(
         from voc.sentiment.train import train_from_csv
 
         init = None if start_from.lower() == "none" else start_from
-        metrics = train_from_csv(data, text_col, label_col, out_dir, init_from=init, epochs=epochs)
+        metrics = train_from_csv(data, text_col, label_col, out_dir, init_from=init, epochs=epochs, denylist=denylist)
+        if denylist is not None:
+            out.print(f"deny-list: {metrics['denied']} rows dropped")
         out.print(f"model written to {out_dir}")
         for k, v in metrics.items():
             out.print(f"  {k}: {v}")

