@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from voc.errors import ConfigError
 from voc.language import analysed_mask
 from voc.stages.base import Corpus, Stage
 
@@ -129,9 +130,13 @@ class SentimentStage(Stage):
         "sentences.p_positive", "docs.sentiment", "docs.sentiment_score", "docs.sentiment_mix",
     )
 
-    def __init__(self, model: str = "sentiment", neutral_margin: float = 0.0) -> None:
+    def __init__(self, model: str = "sentiment", neutral_margin: float = 0.0, adapt: str | bool = "off") -> None:
         self.model = model
         self.neutral_margin = neutral_margin
+        adapt = {False: "off", None: "off", True: "auto"}.get(adapt, adapt)  # type: ignore[arg-type]  # YAML's off/on
+        if adapt not in ("off", "scores", "pseudo", "auto"):
+            raise ConfigError(f"sentiment.adapt must be off, scores, pseudo or auto, not {adapt!r}")
+        self.adapt = adapt
         self.model_: Any = None
         self.description_: str | None = None
 
@@ -155,6 +160,9 @@ class SentimentStage(Stage):
             proba = np.asarray(self.model_.predict_proba(sents["text"].astype("string").fillna("").tolist()),
                                dtype=np.float64).reshape(len(sents), 3)
         proba = np.asarray(proba, dtype=np.float64)
+        adapted = self._adapt(corpus, sents, proba) if self.adapt != "off" else None
+        if adapted is not None:
+            proba = adapted
         adj = proba.copy()
         adj[:, 1] += self.neutral_margin
         sents["sentiment"] = pd.Series(LABELS[adj.argmax(1)] if len(sents) else [], dtype="string",
@@ -172,10 +180,37 @@ class SentimentStage(Stage):
         docs.loc[skipped, ["sentiment", "sentiment_mix"]] = pd.NA
         docs.loc[skipped, "sentiment_score"] = np.nan
         corpus.docs = docs
-        corpus.meta["sentiment"] = {"model": self.description_,
+        corpus.meta["sentiment"] = {**corpus.meta.get("sentiment", {}), "model": self.description_,
                                     "doc_mix": corpus.docs["sentiment_mix"].value_counts().to_dict(),
                                     "documents_read_whole": 0 if whole is None else int((~np.isnan(whole).any(1)).sum())}
         return corpus
+
+    def _adapt(self, corpus: Corpus, sents: pd.DataFrame, proba: np.ndarray) -> np.ndarray | None:
+        """The file's own correction (voc.sentiment.adapt), cross-fitted by document; weak
+        labels from the first mapped score when ``adapt`` is scores/auto and one exists."""
+        from voc.io.mapping import ScoreSpec
+        from voc.sentiment.adapt import CorpusAdapter, score_labels
+
+        emb = corpus.embeddings
+        if emb is None or len(emb) != len(sents) or not len(sents):
+            return None
+        doc_labels = None
+        specs = [ScoreSpec.parse(x) if isinstance(x, str) else x for x in corpus.meta.get("scores", []) or []]
+        for spec in specs if self.adapt in ("scores", "auto") else []:
+            col = spec.label if spec.label in corpus.docs else spec.column
+            if col in corpus.docs:
+                values = pd.to_numeric(corpus.docs[col], errors="coerce").to_numpy(dtype=float)
+                labels = score_labels(values, spec.bounds(), spec.higher_is_better)
+                doc_labels = dict(zip(corpus.docs["doc_id"], labels.tolist()))
+                break
+        mode = "scores" if self.adapt == "scores" and doc_labels else self.adapt
+        if mode == "scores" and not doc_labels:
+            log.warning("sentiment.adapt=scores but no score column is mapped: sentiment is not adapted")
+            return None
+        adapter = CorpusAdapter(mode=mode)  # type: ignore[arg-type]
+        out = adapter.transform(proba, emb, sents["doc_id"].tolist(), doc_labels)
+        corpus.meta.setdefault("sentiment", {})["adapt"] = adapter.report_
+        return out
 
     def to_disk(self, path: Path) -> None:
         """Copy the trained model into the saved model (small), so a model directory is
