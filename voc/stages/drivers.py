@@ -95,7 +95,8 @@ def aspect_sentiment(sentences: pd.DataFrame, docs: pd.DataFrame, dim: str, keys
     """Sentiment of each document towards each key (n × K): the mean sentiment of the
     document's clauses assigned to it when ``sentences`` carry ``theme_id`` (themes) or
     touchpoints (every tag, with the clause's sentiment towards that touchpoint from the
-    aspects stage) and ``sentiment_score``; the document's sentiment otherwise. Theme-level tone is what the theme × sentiment term is meant to capture."""
+    aspects stage) and ``sentiment_score``; the document's sentiment otherwise.
+    Theme-level tone is what the theme × sentiment term is meant to capture."""
     col = {"theme": "theme_id", "touchpoint": "touchpoint"}[dim]
     out = np.repeat(sent[:, None], len(keys), axis=1)
     need = {"doc_id", col, "sentiment_score"}
