@@ -181,7 +181,7 @@ def table(summary: dict[str, Any], loso: dict[str, Any]) -> str:
         else "" for r in recipes) + " |")
     lines.append("| ECE mean | " + " | ".join(f"{summary[r]['ece_mean']:.3f}" if summary[r]["ece_mean"] is not None else ""
                                            for r in recipes) + " |")
-    lines.append("| challenge acc / binary (mean over fits) | " + " | ".join(
+    lines.append("| challenge acc / binary (mean over those rows' fits) | " + " | ".join(
         f"{summary[r]['challenge_accuracy_mean']:.3f} / {summary[r]['challenge_binary_mean']:.3f}"
         if summary[r]["challenge_accuracy_mean"] is not None else "" for r in recipes) + " |")
     return "\n".join(lines) + "\n"
