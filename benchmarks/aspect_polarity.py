@@ -51,7 +51,7 @@ SETTINGS: dict[str, list[str]] = {
     "no_catch_all": ["touchpoints.taxonomy=@no_catch_all"],
     "no_aspect_split": ["segment.split_aspects=false", "segment.min_clause_words=3"],
     "rescore": ["aspects.enabled=true"],
-    "spans": ["aspects.enabled=true", "aspects.spans=true"],
+    "spans": ["aspects.spans=true"],
     "threshold_0.25": ["touchpoints.threshold=0.25"],
 }
 

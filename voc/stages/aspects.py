@@ -48,7 +48,8 @@ class AspectSentimentStage(Stage):
 
     ``min_share`` is how much of a piece's touchpoint probability (among the clause's
     touchpoints) makes it about that touchpoint; pieces about none of them are ignored,
-    and a touchpoint no piece is about keeps the clause's score.
+    and a touchpoint no piece is about keeps the clause's score. ``spans`` (which implies
+    re-scoring) also adds the touchpoints a piece reaches ``span_threshold`` for.
     """
 
     name = "aspects"
@@ -82,7 +83,7 @@ class AspectSentimentStage(Stage):
         out = [[float(base[i])] * len(t) for i, t in enumerate(tags)]
         multi = [i for i, t in enumerate(tags) if len(t) >= 2 or self.spans][: self.max_clauses]
         rescored = 0
-        if self.enabled and multi and self._touchpoints is not None and self._sentiment is not None:
+        if (self.enabled or self.spans) and multi and self._touchpoints is not None and self._sentiment is not None:
             texts = sents["text"].astype(str).tolist()
             pieces = {i: split_pieces(texts[i]) for i in multi}
             pieces = {i: p for i, p in pieces.items() if len(p) >= 2}
