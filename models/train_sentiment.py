@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
                         **{k: v for k, v in provenance[name].items() if k != "rows_available"},
                         "rows_after_denylist": provenance[name]["rows_available"]}
                  for name, f in train_sets.items()},
-        "denylist": {"dir": str(args.denylist), "denied_total": sum(p["denied"] for p in provenance.values())},
+        "denylist": {"dir": os.path.relpath(args.denylist, REPO), "denied_total": sum(p["denied"] for p in provenance.values())},
         "mix": args.mix, "imdb": args.imdb if args.mix == "new" else None,
         "cap_per_class": args.cap, "source_caps": caps, "test_split": f"sha1(text) < 0.1 per set, held out; first {args.eval_cap} scored",
         "script": "models/train_sentiment.py", "seed": args.seed})
