@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import voc  # noqa: E402
+from voc.stages.aspects import touchpoint_mentions  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 TAXONOMY = REPO / "benchmarks" / "taxonomies" / "semeval2014_restaurants.yaml"
@@ -96,22 +97,20 @@ def touchpoint_f1(frame: pd.DataFrame, docs: pd.DataFrame) -> dict[str, float]:
 def polarity(frame: pd.DataFrame, analysis: voc.Analysis) -> dict[str, float]:
     docs, sents = analysis.documents, analysis.sentences
     whole = dict(zip(docs["doc_id"].astype(str), docs["sentiment_score"].astype(float)))
-    by_doc = {d: g for d, g in sents.groupby(sents["doc_id"].astype(str))}
+    tags = sents[["doc_id", "touchpoints", "sentiment_score"]].explode("touchpoints").dropna(subset=["touchpoints"])
+    clause = tags.groupby([tags["doc_id"].astype(str), "touchpoints"])["sentiment_score"].mean()
+    m = touchpoint_mentions(sents)
+    per = m.groupby([m["doc_id"].astype(str), "touchpoint"])["sentiment_score"].mean()
     right = {"clause_mean": 0, "touchpoint_sentiment": 0, "one_polarity": 0}
     n = tagged = 0
     for i, gold in zip(frame["id"], frame["gold"]):
-        s = by_doc.get(i, sents.iloc[:0])
+        doc = whole.get(i, 0.0)  # (a sentence read as another language has no score)
+        doc = 0.0 if np.isnan(doc) else doc
         for cat, pol in gold.items():
             n += 1
-            clause = [sc for ts, sc in zip(s["touchpoints"], s["sentiment_score"]) if cat in ts]
-            per = [v for ts, vs in zip(s["touchpoints"], s.get("touchpoint_sentiment", s["touchpoints"]))
-                   for t, v in zip(ts, vs if "touchpoint_sentiment" in s else [None] * len(ts)) if t == cat]
-            per = [v for v in per if v is not None] or clause
-            tagged += bool(clause)
-            doc = whole.get(i, 0.0)  # (a sentence read as another language has no score)
-            doc = 0.0 if np.isnan(doc) else doc
-            right["clause_mean"] += side(float(np.mean(clause)) if clause else doc) == pol
-            right["touchpoint_sentiment"] += side(float(np.mean(per)) if per else doc) == pol
+            tagged += (i, cat) in clause.index
+            right["clause_mean"] += side(float(clause.get((i, cat), doc))) == pol
+            right["touchpoint_sentiment"] += side(float(per.get((i, cat), doc))) == pol
             right["one_polarity"] += side(doc) == pol
     return {**{k: round(v / n, 4) for k, v in right.items()}, "aspects_tagged": round(tagged / n, 4), "n_pairs": n}
 

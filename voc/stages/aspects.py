@@ -79,7 +79,7 @@ class AspectSentimentStage(Stage):
             corpus.sentences = sents
             return corpus
         tags = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [] for t in sents["touchpoints"]]
-        base = sents["sentiment_score"].astype(float).to_numpy()
+        base = sents["sentiment_score"].astype(float).to_numpy()  # already rounded by the sentiment stage
         out = [[float(base[i])] * len(t) for i, t in enumerate(tags)]
         multi = [i for i, t in enumerate(tags) if len(t) >= 2 or self.spans][: self.max_clauses]
         rescored = 0
@@ -100,14 +100,14 @@ class AspectSentimentStage(Stage):
                         tags[i] = tags[i] + sorted(found - set(tags[i]) - {"none"})
                     if not tags[i]:
                         continue
-                    out[i] = self._per_touchpoint(tags[i], names, tp_proba[rows], sent_proba[rows], base[i])
+                    out[i] = [round(v, 6) for v in
+                              self._per_touchpoint(tags[i], names, tp_proba[rows], sent_proba[rows], base[i])]
                     rescored += 1
         if self.spans:
             sents["touchpoints"] = pd.Series(tags, index=sents.index, dtype=object)
             by_doc = sents.groupby("doc_id", sort=False)["touchpoints"].agg(lambda c: sorted({t for ts in c for t in ts}))
             corpus.docs = corpus.docs.assign(touchpoints=[by_doc.get(d, []) for d in corpus.docs["doc_id"]])
-        sents["touchpoint_sentiment"] = pd.Series([[round(v, 6) for v in o] for o in out], index=sents.index,
-                                                  dtype=object)
+        sents["touchpoint_sentiment"] = pd.Series(out, index=sents.index, dtype=object)
         corpus.sentences = sents
         corpus.meta["aspects"] = {"multi_touchpoint_clauses": len(multi), "rescored": rescored}
         return corpus

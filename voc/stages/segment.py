@@ -45,7 +45,6 @@ _PREDICATION = re.compile(
 # "the service, however, was slow": a parenthetical contrast marker cuts nothing
 _PARENTHETICAL = re.compile(r"\w+\s*,\s*(?:is|was|are|were|has|have|had|did|does|do|could|would|can|will|"
                             r"seems?|seemed|\w+ed)\b", re.I)
-_TRAILING_AND = re.compile(r"[\s,]+(?:and|while)$", re.I)
 _LEADING_AND = re.compile(r"^and\s+", re.I)
 # "Great food, rude staff, slow kitchen": a list of short opinion phrases, one aspect each.
 _LIST_ITEM = re.compile(r"\s*,\s*(?:and\s+)?")
@@ -106,7 +105,7 @@ def split_clauses(sentence: str, min_words: int = 2, aspects: bool = True) -> li
             if len(left.split()) >= min_words and len(right.split()) >= min_words:
                 kept.append(cuts[i])
         kept.append(len(chunk))
-        pieces = (_LEADING_AND.sub("", _TRAILING_AND.sub("", chunk[a:b].strip(" ,"))) for a, b in zip(kept, kept[1:]))
+        pieces = (_LEADING_AND.sub("", chunk[a:b].strip(" ,")) for a, b in zip(kept, kept[1:]))
         out.extend(p for p in pieces if p)
     return out or ([sentence.strip()] if sentence.strip() else [])
 
