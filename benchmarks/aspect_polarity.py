@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import voc  # noqa: E402
-from voc.stages.aspects import touchpoint_mentions  # noqa: E402
+from voc.touchpoints.mentions import touchpoint_mentions  # noqa: E402
 
 DEFAULT_DATA = REPO.parent / "shared" / "data"
 TAXONOMY = REPO / "benchmarks" / "taxonomies" / "semeval2014_restaurants.yaml"

@@ -47,3 +47,19 @@ def test_summarize_reports_every_metric_of_the_kind():
     assert {r["metric"] for r in rows} == {"top2box", "mean"}
     top = next(r for r in rows if r["metric"] == "top2box")
     assert top["value"] == pytest.approx(60.0) and top["ci_low"] < 60 < top["ci_high"]
+
+
+def test_score_column_reads_the_renamed_or_raw_column_and_blanks_out_of_range_values():
+    """Drivers and sentiment.adapt read scores through score_column: a value outside the
+    declared range (an NPS of 11, a typo) is missing for both, never an extreme label."""
+    import pandas as pd
+
+    from voc.drivers.scores import score_column
+
+    spec = ScoreSpec.parse("nps=Likelihood")
+    raw = pd.DataFrame({"Likelihood": ["10", "11", "x", 0]})
+    x, n_bad = score_column(raw, spec)
+    assert n_bad == 1 and x[0] == 10 and np.isnan(x[1]) and np.isnan(x[2]) and x[3] == 0
+    renamed = pd.DataFrame({"nps": [3.0], "Likelihood": [9.0]})
+    assert score_column(renamed, spec)[0].tolist() == [3.0]
+    assert score_column(pd.DataFrame({"other": [1]}), spec) is None

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from voc.stages.aspects import AspectSentimentStage, split_pieces, touchpoint_mentions
+from voc.stages.aspects import AspectSentimentStage, split_pieces
+from voc.touchpoints.mentions import touchpoint_mentions
 from voc.stages.base import Corpus
 from voc.stages.sentiment import SentimentStage
 from voc.stages.touchpoints import TouchpointStage

@@ -96,6 +96,21 @@ def out_of_range(spec: ScoreSpec, x: np.ndarray) -> np.ndarray:
     return bad & ~np.isnan(x)
 
 
+def score_column(docs: "pd.DataFrame", spec: ScoreSpec) -> tuple[np.ndarray, int] | None:
+    """A mapped score's values per document row (the renamed ``label`` column, else the
+    raw ``column``), with values outside the declared range set to NaN; also how many
+    were. None when the frame has neither column. Drivers and sentiment adaptation read
+    scores through this one door, so both see the same values."""
+    import pandas as pd
+
+    col = spec.label if spec.label in docs.columns else spec.column
+    if col not in docs.columns:
+        return None
+    x = pd.to_numeric(docs[col], errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    bad = out_of_range(spec, x)
+    return np.where(bad, np.nan, x), int(bad.sum())
+
+
 def mean_and_se(y: np.ndarray) -> tuple[float, float, int]:
     """Mean of the non-NaN values, its analytic standard error sqrt(var/n), and n.
 

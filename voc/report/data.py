@@ -18,7 +18,7 @@ import pandas as pd
 
 from voc.drivers.scores import PRIMARY_METRIC, mean_and_se, metric
 from voc.io.mapping import ColumnMapping, ScoreSpec
-from voc.stages.aspects import touchpoint_mentions
+from voc.touchpoints.mentions import touchpoint_mentions
 
 if TYPE_CHECKING:
     from voc.pipeline import Analysis

@@ -118,7 +118,7 @@ class AspectSentimentStage(Stage):
         head = self._sentiment.head()
         layer_head = tp.head()
         heads = [h for h in (head, layer_head) if h is not None]
-        result = tp._text_encoder().encode(pieces, heads=heads)
+        result = tp.text_encoder().encode(pieces, heads=heads)
         sent_proba = (result.head_outputs[0] if head is not None
                       else np.asarray(self._sentiment.model_.predict_proba(pieces)))
         states = result.head_outputs[-1] if layer_head is not None else None
@@ -142,29 +142,3 @@ class AspectSentimentStage(Stage):
             values.append(float(score[m] @ weight[m] / w) if w >= MIN_OPINION else
                           float((score[m] @ weight[m] + MIN_OPINION * fallback) / (w + MIN_OPINION)))
         return values
-
-
-def touchpoint_mentions(sentences: pd.DataFrame) -> pd.DataFrame:
-    """One row per (clause, touchpoint) it is tagged with: ``doc_id``, ``touchpoint``,
-    ``sentiment_score`` (towards that touchpoint) and ``sentiment`` (the clause's label,
-    or the score's side when the stage re-scored it: beyond +-0.2 positive/negative).
-    What drivers and the report count as a touchpoint's sentiment. Empty when the
-    sentences carry no touchpoints."""
-    cols = ["doc_id", "touchpoint", "sentiment_score", "sentiment"]
-    if sentences is None or sentences.empty or not {"doc_id", "touchpoints", "sentiment_score"} <= set(sentences):
-        return pd.DataFrame(columns=cols)
-    own = sentences["sentiment_score"].astype(float).to_numpy()
-    labels = (sentences["sentiment"].astype("string").fillna("neutral").to_numpy() if "sentiment" in sentences
-              else np.where(own > 0.2, "positive", np.where(own < -0.2, "negative", "neutral")))
-    per = sentences["touchpoint_sentiment"] if "touchpoint_sentiment" in sentences else pd.Series(None, index=sentences.index)
-    rows = []
-    for doc, tags, scores, s, lab in zip(sentences["doc_id"], sentences["touchpoints"], per, own, labels):
-        if not isinstance(tags, (list, tuple, np.ndarray)):
-            continue
-        scores = list(scores) if isinstance(scores, (list, tuple, np.ndarray)) and len(scores) == len(tags) else [s] * len(tags)
-        for t, v in zip(tags, scores):
-            if t == "none" or v is None or np.isnan(v):
-                continue
-            side = lab if v == s else ("positive" if v > 0.2 else "negative" if v < -0.2 else "neutral")
-            rows.append((doc, str(t), float(v), str(side)))
-    return pd.DataFrame(rows, columns=cols)

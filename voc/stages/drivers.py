@@ -18,11 +18,11 @@ import pandas as pd
 from voc.drivers.impact import bh_qvalues, theme_effects
 from voc.drivers.keydriver import key_drivers
 from voc.drivers.priorities import priority_list
-from voc.drivers.scores import PRIMARY_METRIC, metric, out_of_range, summarize
+from voc.drivers.scores import PRIMARY_METRIC, metric, score_column, summarize
 from voc.drivers.trends import assign_periods, period_table, trend_labels, trend_test
 from voc.io.mapping import ScoreSpec
 from voc.language import analysed_mask
-from voc.stages.aspects import touchpoint_mentions
+from voc.touchpoints.mentions import touchpoint_mentions
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -161,16 +161,14 @@ class DriversStage(Stage):
         """label → (spec, metric name, per-row metric values) for every usable score."""
         out: dict[str, tuple[ScoreSpec, str, np.ndarray]] = {}
         for spec in specs:
-            col = spec.label if spec.label in docs.columns else spec.column
-            if col not in docs.columns:
+            read = score_column(docs, spec)
+            if read is None:
                 meta["notes"].append(f"score {spec.label!r}: no column {spec.label!r} or {spec.column!r} in docs")
                 continue
-            x = pd.to_numeric(docs[col], errors="coerce").astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-            bad = out_of_range(spec, x)
-            if bad.any():
-                meta["notes"].append(f"score {spec.label!r}: {int(bad.sum())} value(s) outside the declared range "
+            x, n_bad = read
+            if n_bad:
+                meta["notes"].append(f"score {spec.label!r}: {n_bad} value(s) outside the declared range "
                                      "were treated as missing")
-                x = np.where(bad, np.nan, x)
             if np.isnan(x).all():
                 meta["notes"].append(f"score {spec.label!r}: no scored rows")
                 continue

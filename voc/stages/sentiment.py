@@ -188,6 +188,7 @@ class SentimentStage(Stage):
     def _adapt(self, corpus: Corpus, sents: pd.DataFrame, proba: np.ndarray) -> np.ndarray | None:
         """The file's own correction (voc.sentiment.adapt), cross-fitted by document; weak
         labels from the first mapped score when ``adapt`` is scores/auto and one exists."""
+        from voc.drivers.scores import score_column
         from voc.io.mapping import ScoreSpec
         from voc.sentiment.adapt import CorpusAdapter, score_labels
 
@@ -197,10 +198,9 @@ class SentimentStage(Stage):
         doc_labels = None
         specs = [ScoreSpec.parse(x) if isinstance(x, str) else x for x in corpus.meta.get("scores", []) or []]
         for spec in specs if self.adapt in ("scores", "auto") else []:
-            col = spec.label if spec.label in corpus.docs else spec.column
-            if col in corpus.docs:
-                values = pd.to_numeric(corpus.docs[col], errors="coerce").to_numpy(dtype=float)
-                labels = score_labels(values, spec.bounds(), spec.higher_is_better)
+            read = score_column(corpus.docs, spec)  # the values the drivers regress on, range-checked alike
+            if read is not None:
+                labels = score_labels(read[0], spec.bounds(), spec.higher_is_better)
                 doc_labels = dict(zip(corpus.docs["doc_id"], labels.tolist()))
                 break
         mode = "scores" if self.adapt == "scores" and doc_labels else self.adapt

@@ -197,7 +197,7 @@ class TouchpointStage(Stage):
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         heads = [LayerMeanPool(self.layer_)] if self.layer_ is not None else []
         if todo:
-            result = self._text_encoder().encode(todo, heads=heads)
+            result = self.text_encoder().encode(todo, heads=heads)
             new, new_states = result.embeddings, (result.head_outputs[0] if heads else None)
         else:
             new, new_states = np.zeros((0, 0), np.float32), None
@@ -212,7 +212,9 @@ class TouchpointStage(Stage):
                 states[i] = new_states[at[t]] if fresh else corpus_states[known[t]]  # type: ignore[index]
         return out, states
 
-    def _text_encoder(self):  # type: ignore[no-untyped-def]
+    def text_encoder(self):  # type: ignore[no-untyped-def]
+        """The encoder this stage embeds with (the run's, unless ``encoder`` is set): the
+        aspects stage embeds clause pieces through it so they land in the same space."""
         from voc.encoder import text_encoder
 
         rt = self.encoder_runtime
@@ -247,7 +249,7 @@ class TouchpointStage(Stage):
         """The fallback when the shared pass did not run :meth:`head`: a second pass, so say so."""
         log.warning("touchpoints: %s was not computed in the shared pass (attach TouchpointStage.head() to the "
                     "embed stage, as voc.Analyzer does); encoding %d sentences again for it", self.feature, len(texts))
-        return self._text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]  # type: ignore[arg-type]
+        return self.text_encoder().encode(texts, heads=[LayerMeanPool(self.layer_)]).head_outputs[0]  # type: ignore[arg-type]
 
     def _join(self, embeddings: np.ndarray, states: np.ndarray | None) -> np.ndarray:
         """[embedding, w * centred unit layer states], unit length; the embedding alone

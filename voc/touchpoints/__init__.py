@@ -3,6 +3,7 @@
 
 from voc.touchpoints.effort import effort_kinds, match_effort
 from voc.touchpoints.keywords import KeywordMatcher
+from voc.touchpoints.mentions import touchpoint_mentions
 from voc.touchpoints.taxonomy import (
     NONE,
     STAGES,
@@ -15,5 +16,5 @@ from voc.touchpoints.taxonomy import (
 
 __all__ = [
     "NONE", "STAGES", "KeywordMatcher", "Taxonomy", "Touchpoint", "check_taxonomy", "default_taxonomy_path",
-    "effort_kinds", "load_taxonomy", "match_effort",
+    "effort_kinds", "load_taxonomy", "match_effort", "touchpoint_mentions",
 ]
