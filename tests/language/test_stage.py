@@ -1,4 +1,5 @@
-"""The language stage in the pipeline: other languages kept and counted, never analysed,
+"""The language stage in the pipeline: languages voc reads (English, and French, German...
+through the multilingual model) are analysed; others are kept and counted, never analysed,
 never in the drivers; old saved models still load; --languages and the warning on the CLI."""
 
 import json
@@ -15,7 +16,7 @@ from voc.cli import app
 from voc.datasets import make_feedback
 from voc.errors import ConfigError
 from voc.io.mapping import ColumnMapping, ScoreSpec
-from voc.language import LanguageStage, analysed_mask, not_analysed_message
+from voc.language import MODEL_LANGUAGES, LanguageStage, analysed_mask, not_analysed_message
 from voc.pipeline import STAGE_ORDER, Analyzer
 from voc.stages.base import Corpus
 from voc.stages.drivers import DriversStage
@@ -56,17 +57,21 @@ def test_stage_runs_after_clean():
     assert Analyzer().check()  # requires/assigns chain is whole
 
 
-def test_foreign_documents_kept_with_their_language_and_not_analysed(mixed_run):
+def test_unsupported_language_kept_and_not_analysed_supported_ones_read(mixed_run):
     _, analysis, out = mixed_run
     docs = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
     for doc_id, (lang, text) in FOREIGN.items():
         row = docs.loc[doc_id]
-        assert row["language"] == lang and row["language_score"] > 0.5 and not row["analysed"]
-        assert row["text"] == text
-        assert pd.isna(row["sentiment"]) and pd.isna(row["sentiment_score"]) and pd.isna(row["sentiment_mix"])
-        assert len(row["theme_ids"]) == 0 and len(row["touchpoints"]) == 0
+        assert row["language"] == lang and row["language_score"] > 0.5 and row["text"] == text
+    ja = docs.loc["JA-1"]
+    assert not ja["analysed"]
+    assert pd.isna(ja["sentiment"]) and pd.isna(ja["sentiment_score"]) and pd.isna(ja["sentiment_mix"])
+    assert len(ja["theme_ids"]) == 0 and len(ja["touchpoints"]) == 0
     sents = pd.read_parquet(out / "sentences.parquet")
-    assert not sents["doc_id"].isin(list(FOREIGN)).any()
+    assert not sents["doc_id"].eq("JA-1").any()
+    for doc_id in ("FR-1", "DE-1"):  # a late, damaged parcel; a parcel that never came and no answer
+        assert docs.loc[doc_id, "analysed"] and docs.loc[doc_id, "sentiment"] == "negative"
+        assert sents["doc_id"].eq(doc_id).sum() >= 1
     english = docs[docs["analysed"]]
     assert english["sentiment"].notna().all()
 
@@ -91,16 +96,27 @@ def test_generated_english_is_analysed(mixed_run):
 def test_run_json_counts_languages(mixed_run):
     run = json.loads((mixed_run[2] / "run.json").read_text())
     lang = run["stages"]["language"]
-    assert run["counts"]["not_analysed"] == 3 == lang["not_analysed"]
-    assert lang["not_analysed_by_language"] == {"fr": 1, "de": 1, "ja": 1}
+    assert run["counts"]["not_analysed"] == 1 == lang["not_analysed"]
+    assert lang["not_analysed_by_language"] == {"ja": 1}
     assert lang["documents_by_language"]["fr"] == 1 and sum(lang["documents_by_language"].values()) == len(_mixed())
-    assert lang["not_analysed_share"] == pytest.approx(3 / len(_mixed()), abs=1e-4)
-    assert "French" in lang["message"] and "Japanese" in lang["message"] and "supported: en" in lang["message"]
+    assert lang["not_analysed_share"] == pytest.approx(1 / len(_mixed()), abs=1e-4)
+    assert "Japanese" in lang["message"] and "French" not in lang["message"]
+    assert "supported: en, " in lang["message"] and "fr" in lang["model_languages"]
+    assert run["stages"]["embed_multilingual"]["sentences"] >= 2  # FR-1, DE-1
 
 
 def test_report_says_it_once(mixed_run):
     html = (mixed_run[2] / "report.html").read_text(encoding="utf-8")
-    assert html.count("not analysed (supported: en)") == 1
+    assert html.count("is in Japanese: not analysed (supported: en, ") == 1
+
+
+def test_report_names_the_languages_and_which_are_not_read(mixed_run):
+    import html as htmllib
+
+    page = htmllib.unescape((mixed_run[2] / "report.html").read_text(encoding="utf-8"))
+    line = page[page.index("Languages: "):].split("</p>")[0]
+    assert line.startswith("Languages: English 9") and "French <1%," in line
+    assert "Japanese <1% (not analysed)" in line and "too short to tell" in line
 
 
 def test_drivers_ignore_unanalysed_documents():
@@ -130,8 +146,8 @@ def test_analysed_mask_and_message():
     assert analysed_mask(docs).tolist() == [True, False, False, False, True]
     assert analysed_mask(pd.DataFrame({"x": [1]})).tolist() == [True]
     msg = not_analysed_message(docs)
-    assert msg == ("60% of feedback (3 documents) is in Japanese, French: not analysed (supported: en); "
-                   "see documents.parquet column language")
+    assert msg == ("60% of feedback (3 documents) is in Japanese, French: not analysed (supported: "
+                   f"{', '.join(MODEL_LANGUAGES)}); see documents.parquet column language")
     assert not_analysed_message(docs.assign(analysed=True)) is None
 
 
@@ -140,8 +156,12 @@ def test_languages_option_is_validated():
     assert LanguageStage(analyse=["EN", "en"]).languages() == ["en"]
     with pytest.raises(ConfigError, match="unknown language code 'xx'"):
         LanguageStage(analyse="en,xx").languages()
-    with pytest.raises(ConfigError, match="no voc model reads French"):
-        LanguageStage(analyse=["fr"]).languages()
+    assert LanguageStage(analyse=["fr", "en"]).languages() == ["fr", "en"]
+    with pytest.raises(ConfigError, match="no voc model reads Japanese"):
+        LanguageStage(analyse=["ja"]).languages()
+    with pytest.raises(ConfigError, match="language.multilingual is false"):
+        LanguageStage(analyse=["fr"], multilingual=False).languages()
+    assert LanguageStage(multilingual=False).languages() == ["en"]
 
 
 def test_undetermined_can_be_left_out():
@@ -163,7 +183,8 @@ def test_old_model_without_the_stage_still_loads_and_scores(mixed_run, tmp_path)
     loaded = voc.load(model)
     new = _mixed(n=40, seed=9)
     docs = loaded.transform(new).documents.set_index("doc_id")
-    assert docs.loc["FR-1", "language"] == "fr" and not docs.loc["FR-1", "analysed"]
+    assert docs.loc["JA-1", "language"] == "ja" and not docs.loc["JA-1", "analysed"]
+    assert docs.loc["FR-1", "language"] == "fr" and docs.loc["FR-1", "analysed"]
     assert docs.loc[~docs.index.isin(list(FOREIGN)), "analysed"].all()
 
 
@@ -171,8 +192,8 @@ def test_cli_languages_and_warning(mixed_run, tmp_path):
     runner = CliRunner()
     src = tmp_path / "mixed.csv"
     _mixed(n=40, seed=5).to_csv(src, index=False)
-    bad = runner.invoke(app, ["analyze", str(src), "--out", str(tmp_path / "bad"), "--languages", "en,fr"])
-    assert bad.exit_code == 2 and "no voc model reads French" in " ".join(bad.output.split())
+    bad = runner.invoke(app, ["analyze", str(src), "--out", str(tmp_path / "bad"), "--languages", "en,ja"])
+    assert bad.exit_code == 2 and "no voc model reads Japanese" in " ".join(bad.output.split())
     bad = runner.invoke(app, ["score", str(src), "--model", str(tmp_path), "--languages", "zz"])
     assert bad.exit_code == 2 and "unknown language code 'zz'" in " ".join(bad.output.split())
     model = mixed_run[0].to_disk(tmp_path / "model")

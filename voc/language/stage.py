@@ -3,11 +3,14 @@
 Runs right after ``clean``. Every document gets ``language`` (ISO 639-1 such as ``en``,
 ``fr``, ``ja``; ``und`` when there is too little text or the identifier is unsure),
 ``language_score`` (the identifier's probability; NaN for ``und``) and ``analysed``.
-voc's models read English only (:data:`MODEL_LANGUAGES`), so a document in another
+voc reads English with its English models and the languages of the multilingual model
+(:data:`MODEL_LANGUAGES`: French, German, Spanish, Italian, Portuguese, Dutch, Arabic,
+Hindi) through multilingual-e5 (voc.language.multilingual). A document in any other
 language is kept in the outputs, counted and named in a warning, but never segmented,
-scored, themed or tagged, and the drivers leave it out. ``und`` documents ("ok
-thanks", "👍") are analysed with the English models unless ``undetermined`` is false.
-``analyse`` (``--languages``) restricts a run to some of the supported languages.
+scored, themed or tagged, and the drivers leave it out. ``und`` documents ("ok thanks",
+"👍") are analysed with the English models unless ``undetermined`` is false. ``analyse``
+(``--languages``) restricts a run to some of the supported languages; ``multilingual:
+false`` reads English only (the other languages are then kept, not analysed).
 """
 
 from __future__ import annotations
@@ -20,14 +23,40 @@ import pandas as pd
 
 from voc.errors import ConfigError
 from voc.language.identify import UND, LanguageIdentifier, model_version
+from voc.language.multilingual import shipped_languages
 from voc.language.names import NAMES, language_name
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
 
-#: The languages voc's models read: the sentiment model, the MiniLM encoder behind themes
-#: and touchpoints, and the spaCy pipeline are English. The one place to extend.
-MODEL_LANGUAGES: tuple[str, ...] = ("en",)
+#: English, read by MiniLM, the sentiment branch and spaCy's English pipeline.
+ENGLISH = "en"
+#: The languages voc's models read: English, and those of the multilingual model
+#: (voc.language.multilingual: multilingual-e5 projected into MiniLM's space, with its own
+#: sentiment head), listed in models/multilingual/config.json.
+MODEL_LANGUAGES: tuple[str, ...] = (ENGLISH,) + tuple(c for c in shipped_languages() if c != ENGLISH)
+#: where the embed stage puts the multilingual sentiment probabilities (NaN on English rows)
+MULTILINGUAL_FEATURE = "multilingual_sentiment"
+
+
+def multilingual_docs(docs: pd.DataFrame) -> np.ndarray:
+    """Analysed documents in a language other than English (``und`` reads as English):
+    the ones the multilingual model embeds and scores."""
+    if "language" not in docs.columns:
+        return np.zeros(len(docs), dtype=bool)
+    lang = docs["language"].astype("string").fillna(UND)
+    return analysed_mask(docs) & ~lang.isin([ENGLISH, UND]).to_numpy(dtype=bool)
+
+
+def multilingual_rows(corpus: Corpus) -> np.ndarray:
+    """Positions in ``corpus.sentences`` of sentences from :func:`multilingual_docs`."""
+    sents = corpus.sentences
+    if sents is None or sents.empty or "language" not in corpus.docs.columns:
+        return np.zeros(0, dtype=np.int64)
+    other = set(corpus.docs["doc_id"].to_numpy()[multilingual_docs(corpus.docs)].tolist())
+    if not other:
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(sents["doc_id"].isin(other).to_numpy())
 
 
 def analysed_mask(docs: pd.DataFrame) -> np.ndarray:
@@ -68,29 +97,37 @@ class LanguageStage(Stage):
     assigns: ClassVar[tuple[str, ...]] = ("docs.language", "docs.language_score", "docs.analysed")
 
     def __init__(self, analyse: list[str] | str | None = None, undetermined: bool = True, min_letters: int = 12,
-                 min_confidence: float = 0.5, english_ratio: float = 0.1) -> None:
+                 min_confidence: float = 0.5, english_ratio: float = 0.1, multilingual: bool = True) -> None:
         self.analyse = analyse
+        self.multilingual = multilingual
         self.undetermined = undetermined
         self.min_letters = min_letters
         self.min_confidence = min_confidence
         self.english_ratio = english_ratio
 
+    def supported(self) -> tuple[str, ...]:
+        """What this run can read: every model language, or English alone."""
+        return MODEL_LANGUAGES if self.multilingual else (ENGLISH,)
+
     def languages(self) -> list[str]:
         """The validated languages this run analyses."""
         raw = self.analyse
+        supported = self.supported()
         if raw is None:
-            return list(MODEL_LANGUAGES)
+            return list(supported)
         codes = [c.strip().lower() for c in (raw.split(",") if isinstance(raw, str) else raw) if str(c).strip()]
         if not codes:
             raise ConfigError("--languages is empty: name at least one language, e.g. --languages en")
         for code in codes:
             if code not in NAMES or code == UND:
                 raise ConfigError(f"unknown language code {code!r} in --languages (language.analyse): use ISO 639-1 "
-                                  f"codes such as en; voc's models read {', '.join(MODEL_LANGUAGES)}")
-            if code not in MODEL_LANGUAGES:
-                raise ConfigError(f"--languages {code}: no voc model reads {language_name(code)} yet (supported: "
-                                  f"{', '.join(MODEL_LANGUAGES)}); it would be analysed as English. Leave it out: "
-                                  f"{language_name(code)} feedback is then kept, counted and shown, not analysed")
+                                  f"codes such as en; voc's models read {', '.join(supported)}")
+            if code not in supported:
+                why = ("language.multilingual is false" if code in MODEL_LANGUAGES
+                       else f"no voc model reads {language_name(code)} yet")
+                raise ConfigError(f"--languages {code}: {why} (supported: {', '.join(supported)}); it would be "
+                                  f"analysed as English. Leave it out: {language_name(code)} feedback is then kept, "
+                                  "counted and shown, not analysed")
         return list(dict.fromkeys(codes))
 
     def transform(self, corpus: Corpus) -> Corpus:
@@ -110,7 +147,7 @@ class LanguageStage(Stage):
         message = not_analysed_message(docs, analyse)
         corpus.meta["language"] = {
             "identifier": model_version(),
-            "model_languages": list(MODEL_LANGUAGES),
+            "model_languages": list(self.supported()),
             "analysed_languages": analyse,
             "undetermined_analysed": bool(self.undetermined),
             "documents_by_language": {str(k): int(v) for k, v in language.value_counts().items()},
@@ -125,4 +162,5 @@ class LanguageStage(Stage):
 
     def get_params(self) -> dict[str, Any]:
         return {"analyse": self.analyse, "undetermined": self.undetermined, "min_letters": self.min_letters,
-                "min_confidence": self.min_confidence, "english_ratio": self.english_ratio}
+                "min_confidence": self.min_confidence, "english_ratio": self.english_ratio,
+                "multilingual": self.multilingual}

@@ -243,12 +243,37 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
                          for _, r in latest.head(6).iterrows()] if not latest.empty else [],
         rising=[str(x) for x in rows[rows["trend"] == "rising"]["label"].head(5)] if not rows.empty else [],
         breakdowns=_breakdowns(analysis, scores, rows), methods=_methods(analysis),
-        language_note=not_analysed_message(docs),
+        language_note=not_analysed_message(docs), languages=_languages(docs),
         plotlyjs=get_plotlyjs(),
     )
     html = _env().get_template("report.html.j2").render(**context)
     log.debug("report: %d charts, %d bytes", html.count('class="plotly-graph-div"'), len(html))
     return html
+
+
+def _languages(docs: pd.DataFrame) -> str | None:
+    """"Languages: English 81%, French 12%, German 5%, Japanese 2% (not analysed)" when the
+    feedback holds more than one; ``und`` (too short to tell) is counted apart."""
+    from voc.language import language_name
+    from voc.language.stage import analysed_mask
+
+    if "language" not in docs.columns or docs.empty:
+        return None
+    lang = docs["language"].astype("string").fillna("und")
+    named = lang[lang != "und"]
+    if named.nunique() < 2:
+        return None
+    read = pd.Series(analysed_mask(docs), index=docs.index)
+    parts = []
+    for code, n in named.value_counts().head(8).items():
+        share = n / len(docs)
+        note = "" if read[lang == code].any() else " (not analysed)"
+        parts.append(f"{language_name(str(code))} {share:.0%}{note}" if share >= 0.01 else
+                     f"{language_name(str(code))} <1%{note}")
+    rest = named.nunique() - 8
+    und = int((lang == "und").sum())
+    return ("Languages: " + ", ".join(parts) + (f", {rest} more" if rest > 0 else "")
+            + (f"; {und / len(docs):.0%} too short to tell" if und else ""))
 
 
 def write_report(analysis: "Analysis", path: Path, themes: pd.DataFrame | None = None,

@@ -26,10 +26,13 @@ import numpy as np
 
 from voc._onnx import resolve_backend
 from voc.cache import resolve_cache_dir
-from voc.encoder import Encoder, Head, model_path, weights_sha256
+from voc.encoder import EncodeResult, Encoder, Head, LayerMeanPool, model_path, weights_sha256
+from voc.language.stage import MULTILINGUAL_FEATURE, multilingual_docs, multilingual_rows
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
+
+SENTIMENT_FEATURE = "sentiment_proba"  # voc.stages.sentiment.FEATURE (that module imports this one's neighbours)
 
 
 class EmbedStage(Stage):
@@ -87,7 +90,12 @@ class EmbedStage(Stage):
 
         t0 = time.perf_counter()
         encoder = self._encoder(backend)
-        result = encoder.encode(texts, heads=[self._heads[k] for k in keys], progress=tick)
+        other = multilingual_rows(corpus)  # sentences in a language MiniLM does not read
+        english = np.setdiff1d(np.arange(len(texts)), other)
+        result = encoder.encode([texts[i] for i in english] if len(other) else texts,
+                                heads=[self._heads[k] for k in keys], progress=tick)
+        if len(other):
+            result = self._with_multilingual(corpus, texts, english, other, result, keys)
         elapsed = time.perf_counter() - t0
         n_doc_truncated = 0
         if len(whole):
@@ -125,9 +133,51 @@ class EmbedStage(Stage):
     @staticmethod
     def _whole_documents(corpus: Corpus) -> np.ndarray:
         """Rows of ``docs`` with two or more clauses: a one-clause document is its clause,
-        already in the sentence pass."""
+        already in the sentence pass. Documents in other languages are not read whole:
+        MiniLM's sentiment branch reads English."""
         if corpus.sentences.empty:
             return np.zeros(0, dtype=np.int64)
         counts = corpus.sentences["doc_id"].value_counts()
         n = corpus.docs["doc_id"].map(counts).fillna(0).to_numpy()
-        return np.flatnonzero(n >= 2)
+        return np.flatnonzero((n >= 2) & ~multilingual_docs(corpus.docs))
+
+    def _with_multilingual(self, corpus: Corpus, texts: list[str], english: np.ndarray, other: np.ndarray,
+                           result: EncodeResult, keys: list[str]) -> EncodeResult:
+        """The English rows' pass plus the other languages' rows from multilingual-e5,
+        projected into MiniLM's space (voc.language.multilingual), in sentence order. Their
+        sentiment goes to ``features[MULTILINGUAL_FEATURE]`` (NaN on English rows): the
+        sentiment stage takes it over whatever the English model said."""
+        from voc.language.multilingual import load_multilingual
+
+        model = load_multilingual()
+        t0 = time.perf_counter()
+        e5 = model.embed([texts[i] for i in other])
+        emb, states = model.project(e5)
+        n = len(texts)
+        dim = emb.shape[1]
+        embeddings = np.zeros((n, dim), dtype=np.float32)
+        embeddings[other] = emb
+        if len(english):
+            embeddings[english] = result.embeddings
+        outputs = []
+        for key, arr in zip(keys, result.head_outputs, strict=True):
+            head = self._heads[key]
+            width = arr.shape[1] if arr.ndim == 2 and arr.shape[0] else (3 if key == SENTIMENT_FEATURE else dim)
+            full = np.full((n, width), np.nan, dtype=np.float32)
+            if len(english):
+                full[english] = arr
+            if isinstance(head, LayerMeanPool) and head.branch_layer == model.projection_layer:
+                full[other] = states
+            elif key != SENTIMENT_FEATURE:  # a layer the projection does not predict: the English rows' mean
+                log.warning("embed: no projection for head %s; sentences in other languages get the mean", key)
+                full[other] = np.nanmean(full[english], axis=0) if len(english) else 0.0
+            outputs.append(full)
+        corpus.features[MULTILINGUAL_FEATURE] = np.full((n, 3), np.nan, dtype=np.float64)
+        corpus.features[MULTILINGUAL_FEATURE][other] = model.sentiment_proba(e5)
+        corpus.meta["embed_multilingual"] = {"model": model.config["encoder"], "sentences": int(len(other)),
+                                             "seconds": round(time.perf_counter() - t0, 2)}
+        truncated = np.zeros(n, dtype=bool)
+        if len(english):
+            truncated[english] = result.truncated
+        return EncodeResult(embeddings=embeddings, head_outputs=outputs, truncated=truncated,
+                            n_cached=result.n_cached, n_encoded=result.n_encoded + len(other))

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from voc.language import analysed_mask
+from voc.language.stage import multilingual_docs
 from voc.nlp import load_spacy
 from voc.stages.base import Corpus, Stage
 
@@ -130,12 +131,13 @@ class SegmentStage(Stage):
         texts = corpus.docs["text"].astype("string").fillna("").tolist()
         analysed = analysed_mask(corpus.docs)  # a language no model reads yields no sentences
         texts = [t if keep else "" for t, keep in zip(texts, analysed)]
+        english = ~multilingual_docs(corpus.docs)  # the clause rules are English ("but", "and", "while")
         doc_ids = corpus.docs["doc_id"].tolist()
         rows_doc: list[object] = []
         rows_sid: list[int] = []
         rows_sent: list[int] = []
         rows_text: list[str] = []
-        for doc_id, doc in zip(doc_ids, nlp.pipe(texts, batch_size=self.batch_size), strict=True):
+        for doc_id, doc, is_english in zip(doc_ids, nlp.pipe(texts, batch_size=self.batch_size), english, strict=True):
             k = 0
             for s_index, sent in enumerate(s for s in doc.sents if s.text.strip()):
                 # spaCy keeps line breaks inside a sentence when the model does not split there
@@ -143,8 +145,8 @@ class SegmentStage(Stage):
                 if self.strip_mentions:
                     pieces = [strip_mentions(p) for p in pieces]
                 for piece in pieces:
-                    clauses = (split_clauses(piece, self.min_clause_words, self.split_aspects) if self.split_clauses
-                               else [piece.strip()])
+                    clauses = (split_clauses(piece, self.min_clause_words, self.split_aspects)
+                               if self.split_clauses and is_english else [piece.strip()])
                     for clause in clauses:
                         rows_doc.append(doc_id)
                         rows_sid.append(k)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from voc.errors import ConfigError
 from voc.language import analysed_mask
+from voc.language.stage import MULTILINGUAL_FEATURE
 from voc.stages.base import Corpus, Stage
 
 log = logging.getLogger("voc")
@@ -160,6 +161,11 @@ class SentimentStage(Stage):
             proba = np.asarray(self.model_.predict_proba(sents["text"].astype("string").fillna("").tolist()),
                                dtype=np.float64).reshape(len(sents), 3)
         proba = np.asarray(proba, dtype=np.float64)
+        other = corpus.features.get(MULTILINGUAL_FEATURE)  # sentences in other languages: their own head
+        if other is not None and len(other) == len(sents):
+            rows = ~np.isnan(other).any(axis=1)
+            proba = proba.copy()
+            proba[rows] = other[rows]
         adapted = self._adapt(corpus, sents, proba) if self.adapt != "off" else None
         if adapted is not None:
             proba = adapted

