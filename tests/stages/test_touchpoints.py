@@ -642,3 +642,21 @@ def test_catch_all_is_inferred_from_its_name(entries, expected, tmp_path: Path) 
     path = tmp_path / "t.yaml"
     path.write_text(yaml.safe_dump(entries), encoding="utf-8")
     assert load_taxonomy(path).catch_all == expected
+
+
+def test_taxonomy_described_in_french_tags_english_and_a_language_no_model_reads_is_an_error(
+        tmp_path: Path, corpus_of) -> None:
+    """Descriptions may be written in any language voc reads (they go through the
+    multilingual projection); Japanese ones, which no model reads, are a clear error."""
+    fr = _write(tmp_path, "- {name: livraison, description: \"La livraison du colis, le transporteur, le suivi "
+                          "et les retards de livraison à domicile\"}\n"
+                          "- {name: paiement, description: \"Le paiement par carte bancaire, la facture, les frais "
+                          "et le remboursement sur le compte\"}\n")
+    texts = ["The courier left my parcel at the wrong house and tracking never updated.",
+             "I was charged twice on my credit card and the refund has not arrived."]
+    out = TouchpointStage(taxonomy=fr, keywords=False).fit_transform(corpus_of(texts))
+    assert out.sentences["touchpoint"].tolist() == ["livraison", "paiement"]
+    ja = _write(tmp_path, "- {name: delivery, description: \"荷物の配送、配達員、追跡番号、配達の遅れについて\"}\n"
+                          "- {name: billing, description: invoices and charges}\n")
+    with pytest.raises(ConfigError, match="Japanese, which no voc model reads"):
+        TouchpointStage(taxonomy=ja).fit(corpus_of(texts))

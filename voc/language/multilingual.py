@@ -95,6 +95,50 @@ class MultilingualModel:
         return (p / p.sum(axis=1, keepdims=True)).astype(np.float64)
 
 
+def encode_any_language(texts: list[str], english: Any, layer: int | None,
+                        what: str = "taxonomy text") -> tuple[np.ndarray, np.ndarray | None]:
+    """Embed short configuration texts (touchpoint descriptions and examples) written in
+    any language voc reads: English (and texts too short to tell) through ``english`` (an
+    Encoder) with the layer-``layer`` mean states, other read languages through e5 and the
+    projection, so a taxonomy may describe a touchpoint in French. A text confidently in a
+    language no model reads is a ConfigError: tagging with it would compare customers'
+    sentences to noise."""
+    from voc.encoder import LayerMeanPool
+    from voc.errors import ConfigError
+    from voc.language.identify import UND, LanguageIdentifier
+    from voc.language.names import language_name
+    from voc.language.stage import ENGLISH, MODEL_LANGUAGES
+
+    codes, scores = LanguageIdentifier().identify(texts)
+    sure = [c if c != UND and s >= 0.7 else UND for c, s in zip(codes, scores)]
+    unread = [(t, c) for t, c in zip(texts, sure) if c not in (ENGLISH, UND) and c not in MODEL_LANGUAGES]
+    if unread:
+        t, c = unread[0]
+        raise ConfigError(f"{what} {t[:60]!r} is in {language_name(c)}, which no voc model reads "
+                          f"(supported: {', '.join(MODEL_LANGUAGES)}): write it in one of those")
+    other = np.array([c not in (ENGLISH, UND) for c in sure], dtype=bool)
+    heads = [LayerMeanPool(layer)] if layer is not None else []
+    n = len(texts)
+    emb = np.zeros((n, 384), dtype=np.float32)
+    states = np.zeros((n, 384), dtype=np.float32) if heads else None
+    if (~other).any():
+        r = english.encode([t for t, o in zip(texts, other) if not o], heads=heads)
+        emb = np.zeros((n, r.embeddings.shape[1]), dtype=np.float32)
+        emb[~other] = r.embeddings
+        if states is not None:
+            states[~other] = r.head_outputs[0]
+    if other.any():
+        model = load_multilingual()
+        e, st = model.project(model.embed([t for t, o in zip(texts, other) if o]))
+        emb[other] = e
+        if states is not None:
+            if layer != model.projection_layer:
+                raise ConfigError(f"touchpoints.layer={layer}: {what}s in languages other than English need layer "
+                                  f"{model.projection_layer}, the one the multilingual projection predicts")
+            states[other] = st
+    return emb, states
+
+
 @lru_cache(maxsize=4)
 def load_multilingual(path: str | None = None) -> MultilingualModel:
     return MultilingualModel(path)

@@ -31,6 +31,7 @@ import pandas as pd
 
 from voc._paths import split_traced, traced
 from voc.encoder import LayerMeanPool
+from voc.language.multilingual import encode_any_language
 from voc.errors import ConfigError, ModelLoadError, PipelineError
 from voc.stages.base import Corpus, Stage
 from voc.touchpoints import effort as effort_rules
@@ -196,9 +197,8 @@ class TouchpointStage(Stage):
             known = {t: i for i, t in enumerate(corpus.sentences["text"].astype(str))}
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         heads = [LayerMeanPool(self.layer_)] if self.layer_ is not None else []
-        if todo:
-            result = self.text_encoder().encode(todo, heads=heads)
-            new, new_states = result.embeddings, (result.head_outputs[0] if heads else None)
+        if todo:  # descriptions may be written in any language voc reads
+            new, new_states = encode_any_language(todo, self.text_encoder(), self.layer_, "touchpoint text")
         else:
             new, new_states = np.zeros((0, 0), np.float32), None
         at = {t: i for i, t in enumerate(todo)}
