@@ -220,3 +220,19 @@ def test_store_keeps_the_columns(mixed_run, tmp_path, caplog):
     analysis = analysis_from_store(tmp_path / "s.duckdb")
     assert not_analysed_message(analysis.documents).startswith("6% of feedback (3 documents)")  # 3 of 48
     assert any("not analysed" in r.getMessage() for r in caplog.records)
+
+
+def test_saved_model_scores_other_languages_into_the_store(mixed_run, tmp_path):
+    """voc score with a saved model: French and German read (sentiment, a theme or a
+    bucket), Japanese kept unread, all in the store."""
+    from voc.store import Store, score
+
+    model = mixed_run[0].to_disk(tmp_path / "model")
+    score(_mixed(n=40, seed=7), model, tmp_path / "m.duckdb", mapping=MAPPING)
+    with Store(tmp_path / "m.duckdb", read_only=True) as st:
+        docs = st.documents().set_index("doc_id")
+        sents = st.sentences()
+    for doc_id in ("FR-1", "DE-1"):
+        assert docs.loc[doc_id, "analysed"] and docs.loc[doc_id, "sentiment"] == "negative"
+        assert sents["doc_id"].eq(doc_id).any()
+    assert not docs.loc["JA-1", "analysed"] and not sents["doc_id"].eq("JA-1").any()

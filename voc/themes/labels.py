@@ -190,3 +190,56 @@ def representatives(x: np.ndarray, centroid: np.ndarray, texts: Sequence[str], k
         if len(out) == k:
             break
     return out
+
+
+def other_language_labels(themes: "pd.DataFrame", theme_ids: np.ndarray, texts: Sequence[str],
+                          languages: Sequence[str], majority: float = 0.5, n_words: int = 2) -> dict[int, str]:
+    """New labels for issue themes whose sentences are mostly (> ``majority``) in languages
+    other than English: their own most distinctive words (c-TF-IDF against every other
+    theme's sentences, the language's spaCy stop words removed) and the languages, e.g.
+    "livraison / colis (French)". The English parse behind other labels reads nothing of
+    such a theme, so its few English members would otherwise name it ("email remarks")."""
+    import pandas as pd
+    from spacy.util import get_lang_class
+
+    from voc.language import language_name
+
+    ids = np.asarray(theme_ids)
+    langs = pd.Series(list(languages), dtype="string").fillna("und")
+    other = ~langs.isin(["en", "und"]).to_numpy()
+    stops: dict[str, set[str]] = {}
+
+    def words(text: str, code: str) -> set[str]:
+        if code not in stops:
+            try:
+                stops[code] = set(get_lang_class(code).Defaults.stop_words)
+            except Exception:  # noqa: BLE001 - a language spaCy has no class for: no stop list
+                stops[code] = set()
+        toks = re.findall(r"[^\W\d_]{3,}", re.sub(r"https?://\S+|[@#]\w+", " ", text.lower()))
+        return {t for t in toks if t not in stops[code] and t not in ("user", "http", "https")}
+
+    bags = {int(t): Counter() for t in np.unique(ids[ids >= 0])}
+    for t, text, code in zip(ids, texts, langs):
+        if t >= 0:
+            bags[int(t)].update(words(str(text), str(code)))
+    df = Counter()
+    for bag in bags.values():
+        df.update(set(bag))
+    out: dict[int, str] = {}
+    taken = set(themes["label"].astype(str))
+    for _, row in themes[themes["kind"].astype(str) == "issue"].iterrows():
+        t = int(row["theme_id"])
+        members = ids == t
+        if not members.any() or other[members].mean() <= majority:
+            continue
+        bag = bags.get(t, Counter())
+        score = {w: c * math.log(1 + len(bags) / df[w]) for w, c in bag.items() if c >= 2}
+        top = [w for w, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:n_words]]
+        names = [language_name(str(c)) for c in langs[members & other].value_counts().index[:2]]
+        base = (" / ".join(top) if top else "feedback") + f" ({', '.join(names)})"
+        label, k = base, 2
+        while label in taken:
+            label, k = f"{base} ({k})", k + 1
+        taken.add(label)
+        out[t] = label
+    return out

@@ -237,6 +237,14 @@ class ThemeStage(Stage):
             self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
             theme_ids, _ = self._assign(x, kind, side)
             merges = build_table(self, x, texts, theme_ids, cur, side)
+        rows = multilingual_rows(corpus)
+        if rows.size:  # themes mostly in other languages are named by their own words
+            lang_of = dict(zip(corpus.docs["doc_id"], corpus.docs["language"].astype("string")))
+            langs = [lang_of.get(d, "und") for d in corpus.sentences["doc_id"]]
+            renamed = lab.other_language_labels(self.themes_, theme_ids, texts, langs)
+            if renamed:
+                self.themes_["label"] = [renamed.get(int(i), lbl) for i, lbl in
+                                         zip(self.themes_["theme_id"], self.themes_["label"])]
         self._parse_cache, self._aspect_noun = {}, {}
         n_issues = int((self.themes_["kind"] == "issue").sum()) - c
         self.labels_ = theme_ids
