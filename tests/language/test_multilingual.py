@@ -86,3 +86,17 @@ def test_umsab_validation_sentiment_through_voc_analyze():
         pred = docs["sentiment"].astype("string").fillna("none")
         gold = f["label_name"].to_numpy()
         assert f1_score(gold, pred, average="macro", labels=["negative", "neutral", "positive"]) > 0.5
+
+
+def test_a_file_with_no_english_at_all():
+    """Every sentence through the multilingual path (the English pass gets nothing)."""
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "text": [
+        "La livraison est arrivée en retard et le colis était abîmé, je suis très déçu.",
+        "Le service client ne répond jamais au téléphone, c'est inadmissible.",
+        "Die Lieferung kam pünktlich und die Qualität ist hervorragend, sehr zufrieden.",
+        "El producto llegó roto y nadie contesta mis correos, qué desastre."]})
+    a = voc.Analyzer(mapping=ColumnMapping(text="text", id="id")).fit_transform(frame)
+    docs = a.documents.set_index("doc_id")
+    assert docs["analysed"].all() and docs["sentiment"].notna().all()
+    assert docs.loc["c", "sentiment"] == "positive" and docs.loc["d", "sentiment"] == "negative"
+    assert len(a.sentences) >= 4 and a.run["stages"]["embed_multilingual"]["sentences"] == len(a.sentences)

@@ -96,6 +96,7 @@ class EmbedStage(Stage):
                                 heads=[self._heads[k] for k in keys], progress=tick)
         if len(other):
             result = self._with_multilingual(corpus, texts, english, other, result, keys)
+            tick(len(other))
         elapsed = time.perf_counter() - t0
         n_doc_truncated = 0
         if len(whole):
