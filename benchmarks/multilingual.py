@@ -218,6 +218,12 @@ def main(argv: list[str] | None = None) -> int:
 
         model = load_multilingual()
         pairs = oscar_pairs(args.cache, ["fr", "de", "es", "it", "nl", "pt_BR"])
+        sys.path.insert(0, str(REPO / "models"))
+        from train_multilingual import django_pairs  # the projection's own translation pairs
+
+        seen = {p[1] for p in django_pairs(args.cache, [c for c in pairs] + ["pt"])}
+        overlap = {c: sum(a in seen for a, _ in pr) for c, pr in pairs.items()}
+        pairs = {c: [(a, b) for a, b in pr if a not in seen] for c, pr in pairs.items()}  # never trained on
         trans: dict = {}
         rows = []
         for code, pr in pairs.items():
@@ -243,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                     hit += bool(en_t & theme_of.get(f"{code}-{i}", set()))
             trans[code]["same_theme_share"] = round(hit / n, 4) if n else None
             trans[code]["pairs_with_english_in_a_theme"] = n
-        out["oscar_translations"] = trans
+        out["oscar_translations"] = {"dropped_as_in_training": overlap, **trans}
         print("translations", json.dumps(trans), flush=True)
     out["total_seconds"] = round(time.perf_counter() - t_all, 1)
     args.out.write_text(json.dumps(out, indent=2) + "\n")
