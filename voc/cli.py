@@ -133,7 +133,8 @@ MappingFile = Annotated[Optional[Path], typer.Option("--mapping", help="YAML/JSO
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Pipeline config YAML (merged over the default).")]
 Set = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: section.key=value (repeatable).")]
 Languages = Annotated[Optional[str], typer.Option(
-    "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc's models read: en). "
+    "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc reads en, ar, de, es, "
+                        "fr, it, pt, nl). "
                         "Feedback in other languages is kept, counted and shown, not analysed.")]
 ThemeEdits = Annotated[Optional[Path], typer.Option(
     "--theme-edits", help="Analyst edits to the themes by id (rename, merge, split, move, hide; see "

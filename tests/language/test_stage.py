@@ -236,3 +236,8 @@ def test_saved_model_scores_other_languages_into_the_store(mixed_run, tmp_path):
         assert docs.loc[doc_id, "analysed"] and docs.loc[doc_id, "sentiment"] == "negative"
         assert sents["doc_id"].eq(doc_id).any()
     assert not docs.loc["JA-1", "analysed"] and not sents["doc_id"].eq("JA-1").any()
+
+
+def test_cli_help_names_the_languages_voc_reads():
+    out = " ".join(CliRunner().invoke(app, ["analyze", "--help"]).output.replace("│", " ").split())
+    assert f"voc reads {', '.join(MODEL_LANGUAGES)})" in out
