@@ -235,7 +235,8 @@ def other_language_labels(themes: "pd.DataFrame", theme_ids: np.ndarray, texts: 
         bag = bags.get(t, Counter())
         score = {w: c * math.log(1 + len(bags) / df[w]) for w, c in bag.items() if c >= 2}
         top = [w for w, _ in sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:n_words]]
-        names = [language_name(str(c)) for c in langs[members & other].value_counts().index[:2]]
+        share = langs[members & other].value_counts(normalize=True)
+        names = [language_name(str(c)) for c, v in share.items() if v >= 0.15][:3] or [language_name(str(share.index[0]))]
         base = (" / ".join(top) if top else "feedback") + f" ({', '.join(names)})"
         label, k = base, 2
         while label in taken:
