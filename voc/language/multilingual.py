@@ -119,15 +119,19 @@ def encode_any_language(texts: list[str], english: Any, layer: int | None,
     other = np.array([c not in (ENGLISH, UND) for c in sure], dtype=bool)
     heads = [LayerMeanPool(layer)] if layer is not None else []
     n = len(texts)
-    emb = np.zeros((n, 384), dtype=np.float32)
+    emb = np.zeros((n, 384), dtype=np.float32)  # both encoders are 384-wide (the projection's target)
     states = np.zeros((n, 384), dtype=np.float32) if heads else None
     if (~other).any():
         r = english.encode([t for t, o in zip(texts, other) if not o], heads=heads)
-        emb = np.zeros((n, r.embeddings.shape[1]), dtype=np.float32)
         emb[~other] = r.embeddings
         if states is not None:
             states[~other] = r.head_outputs[0]
     if other.any():
+        from voc.encoder import DEFAULT_MODEL, model_path
+
+        if model_path(getattr(english, "model", DEFAULT_MODEL)) != model_path(DEFAULT_MODEL):
+            raise ConfigError(f"{what} {texts[int(np.flatnonzero(other)[0])][:60]!r} is not in English, and the "
+                              f"multilingual projection maps only into {DEFAULT_MODEL}'s space: write it in English")
         model = load_multilingual()
         e, st = model.project(model.embed([t for t, o in zip(texts, other) if o]))
         emb[other] = e

@@ -4,8 +4,8 @@ Runs right after ``clean``. Every document gets ``language`` (ISO 639-1 such as 
 ``fr``, ``ja``; ``und`` when there is too little text or the identifier is unsure),
 ``language_score`` (the identifier's probability; NaN for ``und``) and ``analysed``.
 voc reads English with its English models and the languages of the multilingual model
-(:data:`MODEL_LANGUAGES`: French, German, Spanish, Italian, Portuguese, Dutch, Arabic,
-Hindi) through multilingual-e5 (voc.language.multilingual). A document in any other
+(:data:`MODEL_LANGUAGES`: French, German, Spanish, Italian, Portuguese, Dutch and
+Arabic) through multilingual-e5 (voc.language.multilingual). A document in any other
 language is kept in the outputs, counted and named in a warning, but never segmented,
 scored, themed or tagged, and the drivers leave it out. ``und`` documents ("ok thanks",
 "👍") are analysed with the English models unless ``undetermined`` is false. ``analyse``

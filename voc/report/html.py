@@ -254,13 +254,12 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
 def _languages(docs: pd.DataFrame) -> str | None:
     """"Languages: English 81%, French 12%, German 5%, Japanese 2% (not analysed)" when the
     feedback holds more than one; ``und`` (too short to tell) is counted apart."""
-    from voc.language import language_name
-    from voc.language.stage import analysed_mask
+    from voc.language import UND, analysed_mask, language_name
 
     if "language" not in docs.columns or docs.empty:
         return None
-    lang = docs["language"].astype("string").fillna("und")
-    named = lang[lang != "und"]
+    lang = docs["language"].astype("string").fillna(UND)
+    named = lang[lang != UND]
     if named.nunique() < 2:
         return None
     read = pd.Series(analysed_mask(docs), index=docs.index)
@@ -271,7 +270,7 @@ def _languages(docs: pd.DataFrame) -> str | None:
         parts.append(f"{language_name(str(code))} {share:.0%}{note}" if share >= 0.01 else
                      f"{language_name(str(code))} <1%{note}")
     rest = named.nunique() - 8
-    und = int((lang == "und").sum())
+    und = int((lang == UND).sum())
     return ("Languages: " + ", ".join(parts) + (f", {rest} more" if rest > 0 else "")
             + (f"; {und / len(docs):.0%} too short to tell" if und else ""))
 

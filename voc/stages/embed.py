@@ -26,13 +26,13 @@ import numpy as np
 
 from voc._onnx import resolve_backend
 from voc.cache import resolve_cache_dir
-from voc.encoder import EncodeResult, Encoder, Head, LayerMeanPool, model_path, weights_sha256
+from voc.encoder import DEFAULT_MODEL, EncodeResult, Encoder, Head, LayerMeanPool, model_path, weights_sha256
+from voc.errors import ConfigError
 from voc.language.stage import MULTILINGUAL_FEATURE, multilingual_docs, multilingual_rows
 from voc.stages.base import Corpus, Stage
+from voc.stages.sentiment import FEATURE as SENTIMENT_FEATURE
 
 log = logging.getLogger("voc")
-
-SENTIMENT_FEATURE = "sentiment_proba"  # voc.stages.sentiment.FEATURE (that module imports this one's neighbours)
 
 
 class EmbedStage(Stage):
@@ -150,6 +150,9 @@ class EmbedStage(Stage):
         sentiment stage takes it over whatever the English model said."""
         from voc.language.multilingual import load_multilingual
 
+        if model_path(self.model) != model_path(DEFAULT_MODEL):
+            raise ConfigError(f"embed.model={self.model}: the multilingual projection maps into {DEFAULT_MODEL}'s "
+                              "space only; use that encoder, or set language.multilingual=false to read English only")
         model = load_multilingual()
         t0 = time.perf_counter()
         e5 = model.embed([texts[i] for i in other])

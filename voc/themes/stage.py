@@ -125,7 +125,8 @@ class ThemeStage(Stage):
         # labels are parsed with spaCy's English pipeline: sentences in other languages join
         # themes (their projected embeddings sit among the English ones) but lend no words
         # to labels, which an English parse of French would fill with "pas" and "je"
-        self._parse_cache = {texts[i]: (set(), SentencePhrases(), []) for i in multilingual_rows(corpus)}
+        foreign = multilingual_rows(corpus)
+        self._parse_cache = {texts[i]: (set(), SentencePhrases(), []) for i in foreign}
         # names learned on the fitting data: transform uses this set, so scoring a sentence
         # gives the same kind whatever else is in its batch (Spark partitions, store chunks)
         self.names_ = sorted(kinds.rare_names(texts))
@@ -237,8 +238,7 @@ class ThemeStage(Stage):
             self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
             theme_ids, _ = self._assign(x, kind, side)
             merges = build_table(self, x, texts, theme_ids, cur, side)
-        rows = multilingual_rows(corpus)
-        if rows.size:  # themes mostly in other languages are named by their own words
+        if foreign.size:  # themes mostly in other languages are named by their own words
             lang_of = dict(zip(corpus.docs["doc_id"], corpus.docs["language"].astype("string")))
             langs = [lang_of.get(d, "und") for d in corpus.sentences["doc_id"]]
             renamed = lab.other_language_labels(self.themes_, theme_ids, texts, langs)
