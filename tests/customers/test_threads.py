@@ -45,7 +45,8 @@ def test_alternating_thread_has_four_turns_and_exact_first_response():
 
 
 def test_role_runs_count_as_turns():
-    docs = _docs([("b1", "b", "customer", "bo", 0.0), ("b2", "b", "customer", "bo", 0.5), ("b3", "b", "agent", None, 3.0)])
+    docs = _docs([("b1", "b", "customer", "bo", 0.0), ("b2", "b", "customer", "bo", 0.5),
+                  ("b3", "b", "agent", None, 3.0)])
     t = thread_table(docs).iloc[0]
     assert t["turns"] == 2
     assert t["hours_to_first_response"] == 3.0
@@ -68,7 +69,8 @@ def test_agent_before_the_customer_is_no_response_and_thread_is_censored():
 
 
 def test_undated_thread_still_counts():
-    docs = _docs([("d1", "d", "customer", "di", None), ("d2", "d", "agent", None, None), ("d3", "d", "agent", None, None)])
+    docs = _docs([("d1", "d", "customer", "di", None), ("d2", "d", "agent", None, None),
+                  ("d3", "d", "agent", None, None)])
     row = thread_table(docs).iloc[0]
     assert (row["messages"], row["turns"]) == (3, 2)
     assert row["answered"] and math.isnan(row["hours_to_first_response"]) and pd.isna(row["first_message_at"])
@@ -202,7 +204,8 @@ def test_thread_table_equals_direct_recomputation_on_real_threads(twcs):
     expected = pd.DataFrame({"hours": expected_hours, "turns": expected_turns})
     assert len(t) == twcs["thread"].nunique()
     assert t["messages"].equals(twcs.groupby("thread").size().reindex(t.index).rename("messages"))
-    np.testing.assert_array_equal(t["hours_to_first_response"].to_numpy(), expected["hours"].reindex(t.index).to_numpy())
+    hours = expected["hours"].reindex(t.index).to_numpy()
+    np.testing.assert_array_equal(t["hours_to_first_response"].to_numpy(), hours)
     assert (t["turns"] == expected["turns"].reindex(t.index)).all()
     assert t["answered"].equals(t["hours_to_first_response"].notna().rename("answered"))  # every tweet is dated
 
