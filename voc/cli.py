@@ -52,8 +52,10 @@ def _run(fn: Callable[[], Any]) -> Any:
 
 
 def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, channel_col: str | None,
-             segment_col: list[str] | None, score: list[str] | None, mapping_file: Path | None):  # type: ignore[no-untyped-def]
-    from voc.io.mapping import ColumnMapping, ScoreSpec
+             segment_col: list[str] | None, score: list[str] | None, mapping_file: Path | None,
+             conversation: list[str] | None = None):  # type: ignore[no-untyped-def]
+    from voc.errors import ConfigError
+    from voc.io.mapping import CONVERSATION_ROLES, ColumnMapping, ScoreSpec
 
     m = ColumnMapping.from_file(mapping_file) if mapping_file else ColumnMapping()
     if text_col:
@@ -65,6 +67,13 @@ def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, cha
         m.segments = list(segment_col)
     if score:
         m.scores = [ScoreSpec.parse(s) for s in score]
+    for spec in conversation or []:
+        role, _, column = spec.partition("=")
+        role = role.strip().lower().replace("-", "_")
+        if role not in CONVERSATION_ROLES or not column.strip():
+            raise ConfigError(f"--conversation {spec!r}: expected ROLE=COLUMN with ROLE one of "
+                              f"{', '.join(CONVERSATION_ROLES)}, e.g. --conversation customer=author_id")
+        setattr(m, role, column.strip())
     return m
 
 
@@ -126,6 +135,10 @@ TextCol = Annotated[Optional[str], typer.Option("--text-col", help="Column with 
 IdCol = Annotated[Optional[str], typer.Option("--id-col", help="Column with a unique id per row.")]
 DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column with the date of the feedback.")]
 ChannelCol = Annotated[Optional[str], typer.Option("--channel-col", help="Column with the channel/source.")]
+Conversation = Annotated[Optional[list[str]], typer.Option(
+    "--conversation", help="ROLE=COLUMN for customer (a customer id), thread (ticket/chat/thread id), reply_to (the "
+                           "id of the message answered) or author_role (customer or agent; an inbound flag works "
+                           "too). Repeatable. Agent messages are kept but never analysed; customers.parquet follows.")]
 SegmentCol = Annotated[Optional[list[str]], typer.Option("--segment-col", help="Segment column (repeatable).")]
 Score = Annotated[Optional[list[str]], typer.Option(
     "--score", help="KIND=COLUMN with KIND in nps, csat, ces, stars, or custom=COLUMN:LOW:HIGH[:lower] (repeatable).")]
@@ -149,7 +162,7 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-out"),
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None, config: ConfigFile = None,
-    set_: Set = None,
+    set_: Set = None, conversation: Conversation = None,
     touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
     touchpoint_labels: Annotated[Optional[Path], typer.Option(
         "--touchpoint-labels", help="CSV with columns text,touchpoint: a few labeled sentences per touchpoint "
@@ -172,7 +185,7 @@ def analyze(
         from voc.io import read_feedback
         from voc.pipeline import Analyzer
 
-        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping)
+        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping, conversation)
         overrides = list(set_ or []) + _language_overrides(languages)
         if touchpoints:
             overrides.append(f"touchpoints.taxonomy={touchpoints}")
@@ -279,6 +292,7 @@ def score(
                                                                    "(e.g. local[4]).")] = None,
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None,
+    conversation: Conversation = None,
     theme_edits: Annotated[Optional[Path], typer.Option(
         "--theme-edits", help="Theme edits YAML that replaces the model's saved edits (default: the model's "
                               "own).")] = None,
@@ -291,8 +305,9 @@ def score(
         import voc
         from voc.errors import ConfigError
 
-        given = any([text_col, id_col, date_col, channel_col, segment_col, score, mapping])
-        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping) if given else None
+        given = any([text_col, id_col, date_col, channel_col, segment_col, score, mapping, conversation])
+        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping, conversation) if given \
+            else None
         if engine not in ("local", "spark"):
             raise ConfigError(f"--engine {engine!r}: use local or spark")
         overrides = _language_overrides(languages)

@@ -119,6 +119,15 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
     for name in ("drivers", "priorities", "trends"):
         table = analysis.tables.get(name, pd.DataFrame())
         atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
+    extra: dict[str, str] = {}
+    for name in ("customers", "threads"):  # only with the conversation roles mapped
+        table = analysis.tables.get(name)
+        path = out / f"{name}.parquet"
+        if table is not None:
+            atomic_write(path, lambda p, t=table: _listify(t).to_parquet(p, index=False))
+            extra[name] = path.name
+        elif path.exists():  # a rerun without them must not leave an old table
+            path.unlink()
     rejects = analysis.rejects if len(analysis.rejects.columns) else pd.DataFrame(
         columns=["source", "line", "column", "reason", "record"])
     atomic_write(out / "rejects.csv", lambda p: guard_frame(rejects).to_csv(p, index=False))
@@ -136,7 +145,7 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
     run = dict(analysis.run)
     run["outputs"] = {**files, "documents": "documents.parquet", "sentences": "sentences.parquet",
                       "themes": "themes.csv", "drivers": "drivers.csv", "priorities": "priorities.csv",
-                      "trends": "trends.csv", "rejects": "rejects.csv"}
+                      "trends": "trends.csv", "rejects": "rejects.csv", **extra}
     atomic_write(out / "run.json", lambda p: p.write_text(json.dumps(run, indent=2, default=str), encoding="utf-8"))
     return out
 
@@ -170,7 +179,9 @@ def load_analysis(out_dir: Path) -> "Analysis":
         documents=pd.read_parquet(out_dir / "documents.parquet"),
         sentences=pd.read_parquet(out_dir / "sentences.parquet"),
         themes=themes,
-        tables={name: csv(f"{name}.csv") for name in ("drivers", "priorities", "trends")},
+        tables={**{name: csv(f"{name}.csv") for name in ("drivers", "priorities", "trends")},
+                **{name: pd.read_parquet(out_dir / f"{name}.parquet") for name in ("customers", "threads")
+                   if (out_dir / f"{name}.parquet").is_file()}},
         rejects=csv("rejects.csv"),
         run=json.loads((out_dir / "run.json").read_text(encoding="utf-8")),
     )

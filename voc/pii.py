@@ -442,25 +442,36 @@ def pseudonym(value: str) -> str:
     return "id-" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+#: Columns holding ids that are pseudonymised alike, so a reply still points at its parent
+#: and a customer's messages stay linked: a document's id, its customer, thread and parent.
+ID_COLUMNS = ("doc_id", "customer", "thread", "reply_to")
+
+
 def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redactor | None = None
                   ) -> tuple["pd.DataFrame", dict[str, int]]:
-    """``frame`` with each ``doc_id`` holding personal data replaced by its
+    """``frame`` with each id (:data:`ID_COLUMNS`) holding personal data replaced by its
     :func:`pseudonym` (ids without any kept as they are) and the ``labels`` columns
     (channel, segments) redacted like text, and a label that is a whole person's name
     replaced by ``[NAME]``. Idempotent, so ingest and the clean stage
     can both apply it: a pseudonym is never pseudonymised again."""
+    import pandas as pd
+
     red = redactor or _DEFAULT
     out = frame.copy()
     counts = {"ids": 0, "labels": 0}
-    if "doc_id" in out and len(out):
+    ids = [c for c in ID_COLUMNS if c in out]
+    if ids and len(out):
         mapping = {}
-        for v in out["doc_id"].dropna().unique().tolist():
+        for v in pd.unique(pd.concat([out[c].dropna() for c in ids], ignore_index=True)).tolist():
             s = str(v)
             if not PSEUDONYM.fullmatch(s) and (red.redact(s) != s or red.holds_name(s)):
                 mapping[v] = pseudonym(s)
         if mapping:
-            counts["ids"] = int(out["doc_id"].isin(list(mapping)).sum())
-            out["doc_id"] = out["doc_id"].map(lambda v: mapping.get(v, v)).astype(frame["doc_id"].dtype)
+            for c in ids:
+                hit = out[c].isin(list(mapping))
+                counts["ids"] += int(hit.sum()) if c == "doc_id" else 0
+                if hit.any():
+                    out[c] = out[c].map(lambda v: mapping.get(v, v)).astype(frame[c].dtype)
     for c in labels:
         if c in out and len(out):
             redacted, n = red.redact_series(out[c])

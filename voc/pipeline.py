@@ -215,6 +215,26 @@ class Analyzer:
         if fit:
             self.fitted_ = True
         from voc.language import analysed_mask
+        from voc.language.stage import agent_mask
+
+        if "customer" in corpus.docs.columns and corpus.docs["customer"].notna().any():
+            from voc.customers import customer_table
+
+            corpus.tables["customers"] = customer_table(
+                corpus.docs, [sp.label for sp in self.mapping.scores] if self.mapping else [])
+        if "thread" in corpus.docs.columns and "author_role" in corpus.docs.columns:
+            from voc.customers import first_response_durations, service_times, thread_table
+
+            threads = thread_table(corpus.docs)
+            corpus.tables["threads"] = threads
+            end = corpus.docs["date"].max() if "date" in corpus.docs.columns else None
+            hours, observed = first_response_durations(threads, end=end if pd.notna(end) else None)
+            km = service_times(hours, observed)
+            corpus.meta["threads"] = {
+                "threads": int(len(threads)), "answered": int(threads["answered"].sum()),
+                "first_response_censored_at": "the last date in the data",
+                "first_response_hours": {k: (None if pd.isna(v) else round(float(v), 4))
+                                         for k, v in km.iloc[0].items() if k != "group"} if len(km) else None}
 
         themes_stage = stages["themes"]
         themes = getattr(themes_stage, "themes_", None)
@@ -229,7 +249,8 @@ class Analyzer:
                 "accepted": int(len(ingest.frame)),
                 "rejected": int(len(ingest.rejects)),
                 "documents": int(len(corpus.docs)),
-                "not_analysed": int((~analysed_mask(corpus.docs)).sum()),
+                "not_analysed": int((~analysed_mask(corpus.docs) & ~agent_mask(corpus.docs)).sum()),
+                "agent_messages": int(agent_mask(corpus.docs).sum()),
                 "sentences": int(len(corpus.sentences)),
                 "themes": int(len(themes)) if themes is not None else 0,
             },

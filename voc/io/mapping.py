@@ -68,9 +68,18 @@ class ScoreSpec:
         return cls(column=column, kind=kind, low=low, high=high, higher_is_better=higher)  # type: ignore[arg-type]
 
 
+#: The conversation roles: who wrote a message, and which conversation it belongs to.
+CONVERSATION_ROLES = ("customer", "thread", "reply_to", "author_role")
+
+
 @dataclass
 class ColumnMapping:
-    """Roles of input columns. Only ``text`` is required."""
+    """Roles of input columns. Only ``text`` is required.
+
+    The conversation roles link messages: ``customer`` (a customer id), ``thread`` (a
+    ticket, chat or social thread id), ``reply_to`` (the id of the message answered) and
+    ``author_role`` (customer or agent; an inbound flag works too). Agent messages are
+    kept and counted but never analysed as feedback."""
 
     text: str = "text"
     id: str | None = None
@@ -79,9 +88,14 @@ class ColumnMapping:
     segments: list[str] = field(default_factory=list)
     scores: list[ScoreSpec] = field(default_factory=list)
     keep: list[str] = field(default_factory=list)  # extra columns carried through to outputs
+    customer: str | None = None
+    thread: str | None = None
+    reply_to: str | None = None
+    author_role: str | None = None
 
     def input_columns(self) -> list[str]:
-        cols = [self.text, self.id, self.date, self.channel, *self.segments, *(s.column for s in self.scores), *self.keep]
+        cols = [self.text, self.id, self.date, self.channel, *self.segments, *(s.column for s in self.scores), *self.keep,
+                self.customer, self.thread, self.reply_to, self.author_role]
         out: list[str] = []
         for c in cols:
             if c and c not in out:
@@ -101,13 +115,14 @@ class ColumnMapping:
                 for s in self.scores
             ],
             "keep": list(self.keep),
+            **{role: getattr(self, role) for role in CONVERSATION_ROLES},
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> "ColumnMapping":
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a mapping of roles to column names")
-        known = {"text", "id", "date", "channel", "segments", "scores", "keep"}
+        known = {"text", "id", "date", "channel", "segments", "scores", "keep", *CONVERSATION_ROLES}
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"{source}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
@@ -128,7 +143,8 @@ class ColumnMapping:
         if isinstance(segs, str):
             segs = [segs]
         return cls(text=str(data.get("text") or "text"), id=data.get("id"), date=data.get("date"),
-                   channel=data.get("channel"), segments=list(segs), scores=scores, keep=list(data.get("keep") or []))
+                   channel=data.get("channel"), segments=list(segs), scores=scores, keep=list(data.get("keep") or []),
+                   **{role: data.get(role) for role in CONVERSATION_ROLES})
 
     @classmethod
     def from_file(cls, path: str | Path) -> "ColumnMapping":

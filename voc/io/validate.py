@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput, UnknownColumn
-from voc.io.mapping import ColumnMapping, ScoreSpec
+from voc.io.mapping import CONVERSATION_ROLES, ColumnMapping, ScoreSpec
 
 log = logging.getLogger("voc")
 
@@ -314,11 +314,13 @@ class Validator:
             "segments": [(s, c) for s in m.segments if (c := opt(s, "segment column", cols))],
             "scores": [(sp, c) for sp in m.scores if (c := opt(sp.column, "score column", cols))],
             "keep": [(k, c) for k in m.keep if (c := opt(k, "keep column", cols))],
+            **{role: (opt(getattr(m, role), f"{role.replace('_', ' ')} column", cols) if getattr(m, role) else None)
+               for role in CONVERSATION_ROLES},
         }
         if not self.auto_text or m.text in cols:
             self.text_col = self._find(m.text, "text column", cols)
         names = ["doc_id", "text", "line", "duplicate_text"]
-        names += [r for r in ("date", "channel") if resolved[r]]
+        names += [r for r in ("date", "channel", *CONVERSATION_ROLES) if resolved[r]]
         for out, _ in (*resolved["segments"], *((sp.label, c) for sp, c in resolved["scores"]), *resolved["keep"]):
             if out in names:
                 raise ConfigError(f"output column {out!r} is used twice (segment, score label, keep or a voc column); "
@@ -422,6 +424,20 @@ class Validator:
             out[name] = _label_text(col(c))
         for spec, c in cols["scores"]:
             out[spec.label] = self._scores(spec, c, col(c), flag)
+        for role in ("customer", "thread", "reply_to"):
+            if cols[role]:
+                ids_, bad_ = as_text(col(cols[role]))
+                flag(bad_, cols[role], f"{role.replace('_', ' ')} is a list or object, not an id")
+                ids_ = ids_.str.strip()
+                out[role] = ids_.where(ids_ != "")
+        if cols["author_role"]:
+            raw_roles = col(cols["author_role"])
+            roles = author_roles(raw_roles)
+            given = (as_text(raw_roles)[0].str.strip().fillna("") != "").to_numpy()
+            flag(roles.isna().to_numpy() & given, cols["author_role"],
+                 lambda p: f"author role {_show(raw_roles.iat[p])} is neither customer nor agent "
+                           f"({', '.join(sorted(set(ROLE_WORDS)))})")
+            out["author_role"] = roles.fillna("customer")  # an empty cell: feedback, as without the role
         for name, c in cols["keep"]:  # carried as read; all-text columns get the str dtype like the others
             kept = col(c)
             out[name] = kept.astype("str") if pd.api.types.infer_dtype(kept, skipna=True) == "string" else kept
@@ -517,6 +533,27 @@ class Validator:
             else:
                 seen.add(h)
         return dup
+
+
+#: What an author-role (or inbound flag) cell may say: the customer wrote it, or an agent /
+#: the brand did. An inbound flag is true for customers.
+ROLE_WORDS = {
+    **dict.fromkeys(("customer", "client", "user", "requester", "end-user", "end_user", "consumer", "inbound",
+                     "true", "yes", "1", "in"), "customer"),
+    **dict.fromkeys(("agent", "brand", "staff", "support", "company", "admin", "employee", "operator", "outbound",
+                     "false", "no", "0", "out"), "agent"),
+}
+
+
+def author_roles(s: pd.Series) -> pd.Series:
+    """``customer`` / ``agent`` per cell (:data:`ROLE_WORDS`, case-insensitive; booleans as
+    an inbound flag); NA for an empty cell or an unknown word (the validator rejects those)."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return pd.Series(np.where(s.to_numpy(dtype=bool), "customer", "agent"), index=s.index, dtype="string")
+    txt, _ = as_text(s.map(lambda v: str(v).lower() if isinstance(v, bool) else v))
+    key = txt.str.strip().str.lower()
+    key = key.str.replace(r"\.0$", "", regex=True)  # 1.0 / 0.0 from a numeric column
+    return key.map(ROLE_WORDS).astype("string")
 
 
 def _label_text(s: pd.Series) -> pd.Series:

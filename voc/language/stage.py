@@ -78,13 +78,25 @@ def analysed_mask(docs: pd.DataFrame) -> np.ndarray:
     return docs["analysed"].astype("boolean").fillna(True).to_numpy(dtype=bool)
 
 
+def agent_mask(docs: pd.DataFrame) -> np.ndarray:
+    """Messages written by an agent or the brand (``author_role``): kept, counted and used
+    for service times, never analysed as feedback."""
+    if "author_role" not in docs.columns:
+        return np.zeros(len(docs), dtype=bool)
+    return (docs["author_role"].astype("string") == "agent").fillna(False).to_numpy(dtype=bool)
+
+
 def not_analysed_message(docs: pd.DataFrame, supported: list[str] | tuple[str, ...] | None = None) -> str | None:
     """"14% of feedback (210 documents) is in Japanese, French: not analysed (supported:
-    en); see documents.parquet column language", or None when every document was analysed."""
-    mask = analysed_mask(docs)
+    en); see documents.parquet column language", or None when every customer document was
+    analysed (agents' messages are never feedback, and are not counted here)."""
+    customers = ~agent_mask(docs)
+    mask = analysed_mask(docs) | ~customers
     n_out = int((~mask).sum())
     if not n_out or "language" not in docs.columns:
         return None
+    docs = docs[customers]
+    mask = mask[customers]
     langs = docs.loc[~mask, "language"].astype("string").fillna(UND).value_counts()
     names = [language_name(k) for k in langs.index[:6]] + ([f"{len(langs) - 6} more"] if len(langs) > 6 else [])
     share = n_out / max(len(docs), 1)
@@ -149,7 +161,8 @@ class LanguageStage(Stage):
         texts = docs["text"].astype("string").fillna("").tolist()
         codes, scores, guesses = identifier.identify_with_guess(texts)
         language = pd.Series(codes, index=docs.index, dtype="string")
-        analysed = language.isin(analyse) | ((language == UND) & bool(self.undetermined))
+        agents = agent_mask(docs)
+        analysed = (language.isin(analyse) | ((language == UND) & bool(self.undetermined))) & ~agents
         # an und document whose likeliest language is one the multilingual model reads goes to
         # it (it reads English too); other und ones to the English models
         guess = pd.Series(guesses, index=docs.index, dtype="string")
@@ -161,7 +174,7 @@ class LanguageStage(Stage):
         docs["read_by"] = pd.Series(np.where(multilingual, READ_BY_MULTILINGUAL, READ_BY_ENGLISH), index=docs.index,
                                     dtype="string").where(analysed)
         corpus.docs = docs
-        n_out = int((~analysed).sum())
+        n_out = int((~analysed & ~agents).sum())  # agents are not feedback left out
         message = not_analysed_message(docs, analyse)
         corpus.meta["language"] = {
             "identifier": model_version(),
@@ -170,9 +183,11 @@ class LanguageStage(Stage):
             "undetermined_analysed": bool(self.undetermined),
             "undetermined_read_by_multilingual": int((analysed & (language == UND) & multilingual).sum()),
             "documents_by_language": {str(k): int(v) for k, v in language.value_counts().items()},
+            "agent_messages": int(agents.sum()),
             "not_analysed": n_out,
             "not_analysed_share": round(n_out / max(len(docs), 1), 4),
-            "not_analysed_by_language": {str(k): int(v) for k, v in language[~analysed].value_counts().items()},
+            "not_analysed_by_language": {str(k): int(v) for k, v in language[~analysed & ~agents].value_counts()
+                                         .items()},
             "message": message,
         }
         if message:

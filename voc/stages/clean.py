@@ -86,6 +86,10 @@ class CleanStage(Stage):
     def transform(self, corpus: Corpus) -> Corpus:
         limit = self._limit()
         docs, protected = self.protect_fields(corpus.docs, list(corpus.meta.get("segments") or []))
+        if "reply_to" in docs.columns and "thread" not in docs.columns:  # after ids are pseudonymised alike
+            from voc.customers import thread_roots
+
+            docs["thread"] = thread_roots(docs["doc_id"], docs["reply_to"]).astype("string")
         raw = docs["text"].astype("string").fillna("")
         counts: dict[str, int] = {}
         if self.redact_pii:
