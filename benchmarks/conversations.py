@@ -12,6 +12,8 @@ shares no code with voc (parents followed with a dict, one thread at a time):
   that agree exactly;
 * contacts per customer (``customers.parquet``) against a count of inbound tweets;
 * agent messages: how many have a sentence, a sentiment or a theme (must be none);
+* repeat contact per touchpoint (a customer writing again on it within 7 days) against a
+  plain loop, and the five issues with the most repeat customers;
 * time to first response: the Kaplan-Meier median over all threads (unanswered ones
   waiting until the last date in the data) and per brand, beside the median of answered
   threads only;
@@ -59,10 +61,26 @@ def direct_threads(raw: pd.DataFrame) -> pd.DataFrame:
         roles = g["customer"].tolist()
         turns = 1 + sum(a != b for a, b in zip(roles, roles[1:]))
         first_c = g.loc[g["customer"], "when"].min()
-        after = g.loc[~g["customer"] & (g["when"] >= first_c), "when"] if pd.notna(first_c) else pd.Series([], dtype=object)
+        after = (g.loc[~g["customer"] & (g["when"] >= first_c), "when"] if pd.notna(first_c)
+                 else pd.Series([], dtype=object))
         hours = (after.min() - first_c).total_seconds() / 3600 if len(after) else np.nan
         rows.append((thread, len(g), turns, hours))
     return pd.DataFrame(rows, columns=["thread", "messages", "turns", "hours"]).set_index("thread")
+
+
+def direct_repeats(docs: pd.DataFrame, days: float) -> dict[str, int]:
+    """Customers per touchpoint with a message within ``days`` of their previous one on it,
+    recomputed with plain Python loops."""
+    last: dict[tuple[str, str], pd.Timestamp] = {}
+    repeat: dict[str, set[str]] = {}
+    d = docs[(docs["author_role"] == "customer") & docs["analysed"] & docs["date"].notna()]
+    for cust, when, tps in sorted(zip(d["customer"], d["date"], d["touchpoints"]), key=lambda r: (r[0], r[1])):
+        for tp in tps:
+            prev = last.get((cust, tp))
+            if prev is not None and (when - prev) <= pd.Timedelta(days=days):
+                repeat.setdefault(tp, set()).add(cust)
+            last[(cust, tp)] = when
+    return {tp: len(c) for tp, c in repeat.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -100,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     brand = a.tables["threads"]["thread"].map(first_agent)
     by_brand = service_times(hours, observed, by=brand.loc[hours.index]).set_index("group")
     top = raw.loc[raw["inbound"] == "False", "author_id"].value_counts().head(5).index
+    rep = a.tables["repeat_contacts"]
+    tp = rep[rep["kind"] == "touchpoint"].set_index("key")
+    direct_rep = direct_repeats(docs, 7.0)
+    issues = rep[rep["kind"] == "issue"].head(5)
     out = {
         "command": "python benchmarks/conversations.py",
         "machine": {"platform": platform.platform(), "cpus": 2},
@@ -121,6 +143,19 @@ def main(argv: list[str] | None = None) -> int:
                            "with_a_sentence": int(a.sentences["doc_id"].isin(agent_ids).sum()),
                            "with_sentiment": int(docs.loc[agents, "sentiment"].notna().sum()),
                            "with_a_theme": int(docs.loc[agents, "theme_ids"].map(len).gt(0).sum())},
+        "repeat_contacts": {
+            "repeat_days": 7,
+            "touchpoints_repeat_customers_equal": round(float(np.mean(
+                [int(tp.loc[k, "repeat_customers"]) == direct_rep.get(k, 0) for k in tp.index])), 4),
+            "touchpoints": {k: {"customers": int(r.customers), "repeat_rate": round(float(r.repeat_rate), 4),
+                                "interval": [round(float(r.repeat_low), 4), round(float(r.repeat_high), 4)]}
+                            for k, r in tp.iterrows()},
+            "top_issues": [{"label": r.label, "customers": int(r.customers),
+                            "repeat_customers": int(r.repeat_customers),
+                            "repeat_rate": round(float(r.repeat_rate), 4),
+                            "interval": [round(float(r.repeat_low), 4), round(float(r.repeat_high), 4)],
+                            "effort_share": round(float(r.effort_share), 4)} for r in issues.itertuples()],
+        },
         "first_response_hours": {
             "kaplan_meier_all": {k: (None if pd.isna(v) else round(float(v), 4)) for k, v in km_all.items()
                                  if k != "group"},

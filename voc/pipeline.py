@@ -135,6 +135,10 @@ class Analyzer:
         if self.stages_ is not None:
             return self.stages_
         self.config_ = self._resolve_config()
+        days = (self.config_.get("customers") or {}).get("repeat_days", 7)
+        if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:  # checked before any work
+            raise ConfigError(f"customers.repeat_days must be a number of days > 0, got {days!r}; "
+                              "e.g. --set customers.repeat_days=7")
         classes = _stage_classes()
         stages: dict[str, Stage] = {}
         for name in STAGE_ORDER:
@@ -217,11 +221,20 @@ class Analyzer:
         from voc.language import analysed_mask
         from voc.language.stage import agent_mask
 
+        themes_stage = stages["themes"]
+        themes = getattr(themes_stage, "themes_", None)
+
         if "customer" in corpus.docs.columns and corpus.docs["customer"].notna().any():
             from voc.customers import customer_table
 
             corpus.tables["customers"] = customer_table(
                 corpus.docs, [sp.label for sp in self.mapping.scores] if self.mapping else [])
+            if "date" in corpus.docs.columns:
+                from voc.customers import repeat_contacts
+
+                days = (self.config_.get("customers") or {}).get("repeat_days", 7)
+                labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
+                corpus.tables["repeat_contacts"] = repeat_contacts(corpus.docs, float(days), labels)
         if "thread" in corpus.docs.columns and "author_role" in corpus.docs.columns:
             from voc.customers import first_response_durations, service_times, thread_table
 
@@ -236,8 +249,6 @@ class Analyzer:
                 "first_response_hours": {k: (None if pd.isna(v) else round(float(v), 4))
                                          for k, v in km.iloc[0].items() if k != "group"} if len(km) else None}
 
-        themes_stage = stages["themes"]
-        themes = getattr(themes_stage, "themes_", None)
         run = {
             "voc_run": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "mode": "fit_transform" if fit else "transform",

@@ -162,3 +162,32 @@ def test_threads_follow_replies_and_give_first_response_times(tmp_path):
 
     write_outputs(a, tmp_path / "out", report=False)
     assert len(pd.read_parquet(tmp_path / "out" / "threads.parquet")) == 3
+    assert (tmp_path / "out" / "repeat_contacts.csv").is_file()
+
+
+def test_repeat_contacts_per_issue_and_touchpoint():
+    """Ann writes about her late parcel on day 0, 1 (chat: a switch) and 20: two of her
+    messages repeat within 7 days, one of them on another channel; Bob writes once."""
+    from voc.customers import repeat_contacts
+
+    docs = pd.DataFrame({
+        "doc_id": list("abcde"), "customer": ["ann", "ann", "ann", "bob", "ann"],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-01", "2024-01-25"]),
+        "channel": ["email", "chat", "chat", "email", "email"],
+        "theme_ids": [[3], [3], [3, 5], [3], [5]], "touchpoints": [["delivery"], ["delivery"], [], [], ["returns"]],
+        "effort": [False, True, True, False, False], "analysed": True, "author_role": "customer",
+    })
+    r = repeat_contacts(docs, 7, {3: "late parcel", 5: "refund slow"}).set_index(["kind", "key"])
+    late = r.loc[("issue", "3")]
+    assert late["label"] == "late parcel" and late["customers"] == 2 and late["repeat_customers"] == 1
+    assert late["switch_customers"] == 1 and late["repeat_rate"] == 0.5
+    assert 0 < late["repeat_low"] < 0.5 < late["repeat_high"] < 1 and late["effort_share"] == 0.5
+    assert r.loc[("issue", "5"), "repeat_customers"] == 0  # 20 days apart: not within the window
+    assert r.loc[("touchpoint", "delivery"), "repeat_customers"] == 1
+    assert repeat_contacts(docs, 30).set_index(["kind", "key"]).loc[("issue", "5"), "repeat_customers"] == 1
+    assert repeat_contacts(docs.drop(columns="date")).empty
+
+
+def test_repeat_days_must_be_a_positive_number():
+    with pytest.raises(ConfigError, match="customers.repeat_days"):
+        voc.Analyzer(mapping=MAPPING, overrides=["customers.repeat_days=0"]).fit_transform(THREAD)

@@ -98,7 +98,8 @@ def read_weights(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
             tensors[name] = np.frombuffer(b, "<f4", n, off).copy()
         else:
             blocks = np.frombuffer(b, _Q4, nbytes // _Q4.itemsize, off)
-            tensors[name] = blocks.reshape(voc, h // 32).copy() if name == "emb.word" else _dequantise(blocks).reshape(-1)
+            tensors[name] = (blocks.reshape(voc, h // 32).copy() if name == "emb.word"
+                             else _dequantise(blocks).reshape(-1))
     config = {"hidden": h, "layers": nl, "heads": nh, "ffn": ff, "vocab": voc, "max_positions": maxp, "eps": eps,
               "bos": bos, "eos": eos, "pad": pad, "unk": unk, "pieces": pieces, "scores": scores, "norm": norm}
     return config, tensors
