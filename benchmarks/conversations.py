@@ -16,7 +16,7 @@ shares no code with voc (parents followed with a dict, one thread at a time):
   plain loop, and the five issues with the most repeat customers;
 * time to first response: the Kaplan-Meier median over all threads (unanswered ones
   waiting until the last date in the data) and per brand, beside the median of answered
-  threads only;
+  threads only; per touchpoint (``service_times.csv``);
 * the run's time and documents per second.
 Results: ``benchmarks/results/conversations.json``.
 """
@@ -162,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
             "censored_at": "the last date in the data (unanswered threads)",
             "median_answered_only": round(float(threads.loc[threads["answered"], "hours_to_first_response"].median()),
                                           4),
+            "slowest_touchpoints": [
+                {"touchpoint": r.key, "n": int(r.n), "median_hours": round(float(r.median_hours), 4),
+                 "interval": [round(float(r.median_low), 4), round(float(r.median_high), 4)]}
+                for r in a.tables["service_times"].query("kind == 'touchpoint' and median_hours == median_hours")
+                .itertuples()],
             "by_brand_top5": {b: {"n": int(by_brand.loc[b, "n"]), "median_hours": round(float(by_brand.loc[b,
                               "median_hours"]), 4)} for b in top if b in by_brand.index},
         },

@@ -120,12 +120,14 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
         table = analysis.tables.get(name, pd.DataFrame())
         atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
     extra: dict[str, str] = {}
-    repeat = analysis.tables.get("repeat_contacts")
-    if repeat is not None:
-        atomic_write(out / "repeat_contacts.csv", lambda p: guard_frame(repeat).to_csv(p, index=False))
-        extra["repeat_contacts"] = "repeat_contacts.csv"
-    elif (out / "repeat_contacts.csv").exists():
-        (out / "repeat_contacts.csv").unlink()
+    for name in ("repeat_contacts", "service_times"):  # only with the conversation roles mapped
+        table = analysis.tables.get(name)
+        path = out / f"{name}.csv"
+        if table is not None:
+            atomic_write(path, lambda p, t=table: guard_frame(t).to_csv(p, index=False))
+            extra[name] = path.name
+        elif path.exists():
+            path.unlink()
     for name in ("customers", "threads"):  # only with the conversation roles mapped
         table = analysis.tables.get(name)
         path = out / f"{name}.parquet"
@@ -188,8 +190,8 @@ def load_analysis(out_dir: Path) -> "Analysis":
         tables={**{name: csv(f"{name}.csv") for name in ("drivers", "priorities", "trends")},
                 **{name: pd.read_parquet(out_dir / f"{name}.parquet") for name in ("customers", "threads")
                    if (out_dir / f"{name}.parquet").is_file()},
-                **({"repeat_contacts": csv("repeat_contacts.csv")} if (out_dir / "repeat_contacts.csv").is_file()
-                   else {})},
+                **{name: csv(f"{name}.csv") for name in ("repeat_contacts", "service_times")
+                   if (out_dir / f"{name}.csv").is_file()}},
         rejects=csv("rejects.csv"),
         run=json.loads((out_dir / "run.json").read_text(encoding="utf-8")),
     )

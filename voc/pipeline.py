@@ -236,13 +236,15 @@ class Analyzer:
                 labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
                 corpus.tables["repeat_contacts"] = repeat_contacts(corpus.docs, float(days), labels)
         if "thread" in corpus.docs.columns and "author_role" in corpus.docs.columns:
-            from voc.customers import first_response_durations, service_times, thread_table
+            from voc.customers import first_response_durations, service_times, service_times_by, thread_table
 
             threads = thread_table(corpus.docs)
             corpus.tables["threads"] = threads
             end = corpus.docs["date"].max() if "date" in corpus.docs.columns else None
             hours, observed = first_response_durations(threads, end=end if pd.notna(end) else None)
             km = service_times(hours, observed)
+            labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
+            corpus.tables["service_times"] = service_times_by(corpus.docs, threads, hours, observed, labels)
             corpus.meta["threads"] = {
                 "threads": int(len(threads)), "answered": int(threads["answered"].sum()),
                 "first_response_censored_at": "the last date in the data",

@@ -191,3 +191,25 @@ def test_repeat_contacts_per_issue_and_touchpoint():
 def test_repeat_days_must_be_a_positive_number():
     with pytest.raises(ConfigError, match="customers.repeat_days"):
         voc.Analyzer(mapping=MAPPING, overrides=["customers.repeat_days=0"]).fit_transform(THREAD)
+
+
+def test_service_times_per_issue_count_each_thread_under_every_issue_it_raised():
+    from lifelines import KaplanMeierFitter
+
+    from voc.customers import first_response_durations, service_times_by, thread_table
+
+    rows = []
+    for i in range(12):  # 12 threads: customer at 0h, agent after i+1 hours (thread 11 never answered)
+        rows.append((f"t{i}c", f"t{i}", "customer", pd.Timestamp("2024-01-01"), [1] if i < 6 else [2], ["delivery"]))
+        if i < 11:
+            rows.append((f"t{i}a", f"t{i}", "agent", pd.Timestamp("2024-01-01") + pd.Timedelta(hours=i + 1), [], []))
+    docs = pd.DataFrame(rows, columns=["doc_id", "thread", "author_role", "date", "theme_ids", "touchpoints"])
+    threads = thread_table(docs)
+    hours, observed = first_response_durations(threads, end=pd.Timestamp("2024-01-02"))
+    st = service_times_by(docs, threads, hours, observed, {1: "late parcel", 2: "refund slow"})
+    st = st.set_index(["kind", "key"])
+    assert st.loc[("touchpoint", "delivery"), "n"] == 12 and st.loc[("issue", "1"), "n"] == 6
+    assert st.loc[("issue", "2"), "censored"] == 1 and st.loc[("issue", "2"), "label"] == "refund slow"
+    km = KaplanMeierFitter().fit([7, 8, 9, 10, 11, 24], [1, 1, 1, 1, 1, 0])
+    assert st.loc[("issue", "2"), "median_hours"] == pytest.approx(km.median_survival_time_)
+    assert st.index[0] == ("issue", "2")  # slowest first

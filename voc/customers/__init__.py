@@ -5,7 +5,9 @@ long customers wait for a first reply (Kaplan-Meier, counting unanswered threads
 
 from voc.customers.repeat import repeat_contacts
 from voc.customers.table import customer_table
-from voc.customers.threads import first_response_durations, service_times, thread_roots, thread_table
+from voc.customers.threads import (first_response_durations, service_times, service_times_by, thread_roots,
+                                   thread_table)
 
-__all__ = ["customer_table", "first_response_durations", "repeat_contacts", "service_times", "thread_roots",
+__all__ = ["customer_table", "first_response_durations", "repeat_contacts", "service_times", "service_times_by",
+           "thread_roots",
            "thread_table"]

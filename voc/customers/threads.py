@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["first_response_durations", "service_times", "thread_roots", "thread_table"]
+__all__ = ["first_response_durations", "service_times", "service_times_by", "thread_roots", "thread_table"]
 
 MAX_JUMPS = 64  # pointer-jumping rounds: chains up to 2**64 replies long resolve well within this
 MIN_THREADS = 5  # fewer threads than this in a group give no statistics, only a count
@@ -200,3 +200,41 @@ def service_times(
     stats = cols[4:]
     out[stats] = out[stats].astype(float).replace([np.inf, -np.inf], np.nan)
     return out
+
+
+def service_times_by(docs: pd.DataFrame, threads: pd.DataFrame, hours: pd.Series, observed: pd.Series,
+                     theme_labels: dict | None = None, min_threads: int = MIN_THREADS) -> pd.DataFrame:
+    """Time to first response per issue and per touchpoint: a thread counts under every
+    issue (``theme_ids``) and touchpoint its customer messages raised. Columns ``kind``
+    (issue / touchpoint), ``key``, ``label`` and those of :func:`service_times`, slowest
+    median first. ``hours`` / ``observed`` come from :func:`first_response_durations`."""
+    parts = []
+    cust = docs
+    if "author_role" in cust.columns:
+        cust = cust[cust["author_role"].astype("string").fillna("customer") != "agent"]
+    pos = pd.Series(np.arange(len(threads)), index=threads["thread"].to_numpy())
+    for kind, column in (("issue", "theme_ids"), ("touchpoint", "touchpoints")):
+        if column not in cust.columns or not len(hours):
+            continue
+        ex = cust[["thread", column]].explode(column).dropna().drop_duplicates()
+        if kind == "issue":
+            ex = ex[ex[column].astype(int) >= 0]
+        ex = ex.assign(row=ex["thread"].map(pos)).dropna(subset=["row"])
+        ex = ex[ex["row"].astype(int).isin(hours.index)]
+        if ex.empty:
+            continue
+        rows = ex["row"].astype(int).to_numpy()
+        h = pd.Series(hours.loc[rows].to_numpy(), name="hours")
+        o = pd.Series(observed.loc[rows].to_numpy(), name="observed")
+        key = pd.Series(ex[column].astype(str).to_numpy())
+        st = service_times(h, o, by=key, min_threads=min_threads).rename(columns={"group": "key"})
+        st.insert(0, "kind", kind)
+        labels = {str(k): v for k, v in (theme_labels or {}).items()} if kind == "issue" else {}
+        st.insert(2, "label", st["key"].map(lambda k: labels.get(str(k), k)))
+        parts.append(st)
+    if not parts:
+        return pd.DataFrame(columns=["kind", "key", "label", "n", "events", "censored", "median_hours", "median_low",
+                                     "median_high", "q25_hours", "q75_hours"])
+    out = pd.concat(parts, ignore_index=True)
+    return out.sort_values(["median_hours", "n"], ascending=[False, False], na_position="last",
+                           kind="stable").reset_index(drop=True)
