@@ -120,22 +120,17 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
         table = analysis.tables.get(name, pd.DataFrame())
         atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
     extra: dict[str, str] = {}
-    for name in ("repeat_contacts", "service_times"):  # only with the conversation roles mapped
-        table = analysis.tables.get(name)
-        path = out / f"{name}.csv"
-        if table is not None:
+    for path in (out / "repeat_contacts.csv", out / "service_times.csv", out / "customers.parquet",
+                 out / "threads.parquet"):  # only with the conversation roles mapped
+        table = analysis.tables.get(path.stem)
+        if table is None:
+            path.unlink(missing_ok=True)  # a rerun without them must not leave an old table
+            continue
+        if path.suffix == ".csv":
             atomic_write(path, lambda p, t=table: guard_frame(t).to_csv(p, index=False))
-            extra[name] = path.name
-        elif path.exists():
-            path.unlink()
-    for name in ("customers", "threads"):  # only with the conversation roles mapped
-        table = analysis.tables.get(name)
-        path = out / f"{name}.parquet"
-        if table is not None:
+        else:
             atomic_write(path, lambda p, t=table: _listify(t).to_parquet(p, index=False))
-            extra[name] = path.name
-        elif path.exists():  # a rerun without them must not leave an old table
-            path.unlink()
+        extra[path.stem] = path.name
     rejects = analysis.rejects if len(analysis.rejects.columns) else pd.DataFrame(
         columns=["source", "line", "column", "reason", "record"])
     atomic_write(out / "rejects.csv", lambda p: guard_frame(rejects).to_csv(p, index=False))
