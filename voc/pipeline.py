@@ -224,33 +224,14 @@ class Analyzer:
         themes_stage = stages["themes"]
         themes = getattr(themes_stage, "themes_", None)
 
-        if "customer" in corpus.docs.columns and corpus.docs["customer"].notna().any():
-            from voc.customers import customer_table
+        if {"customer", "thread"} & set(corpus.docs.columns):
+            from voc.customers.summary import conversation_tables
 
-            corpus.tables["customers"] = customer_table(
-                corpus.docs, [sp.label for sp in self.mapping.scores] if self.mapping else [])
-            if "date" in corpus.docs.columns:
-                from voc.customers import repeat_contacts
-
-                days = (self.config_.get("customers") or {}).get("repeat_days", 7)
-                labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
-                corpus.tables["repeat_contacts"] = repeat_contacts(corpus.docs, float(days), labels)
-        if "thread" in corpus.docs.columns and "author_role" in corpus.docs.columns:
-            from voc.customers import first_response_durations, service_times, service_times_by, thread_table
-
-            threads = thread_table(corpus.docs)
-            corpus.tables["threads"] = threads
-            end = corpus.docs["date"].max() if "date" in corpus.docs.columns else None
-            hours, observed = first_response_durations(threads, end=end if pd.notna(end) else None)
-            km = service_times(hours, observed)
-            labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
-            corpus.tables["service_times"] = service_times_by(corpus.docs, threads, hours, observed, labels)
-            corpus.meta["threads"] = {
-                "threads": int(len(threads)), "answered": int(threads["answered"].sum()),
-                "first_response_censored_at": "the last date in the data",
-                "first_response_hours": {k: (None if pd.isna(v) else round(float(v), 4))
-                                         for k, v in km.iloc[0].items() if k != "group"} if len(km) else None}
-
+            tables, meta = conversation_tables(
+                corpus.docs, themes, [sp.label for sp in self.mapping.scores] if self.mapping else [],
+                (self.config_.get("customers") or {}).get("repeat_days", 7))
+            corpus.tables.update(tables)
+            corpus.meta.update(meta)
         run = {
             "voc_run": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "mode": "fit_transform" if fit else "transform",
