@@ -120,6 +120,7 @@ def test_e5_vectors_do_not_depend_on_the_batch(model):
     assert np.allclose(batch, again[::-1], atol=1e-5) and np.allclose(proba, proba_again[::-1], atol=1e-5)
     assert np.allclose(batch[1:2], alone, atol=1e-5) and np.allclose(proba[1:2], proba_alone, atol=1e-5)
     assert np.array_equal(batch, model.encode(texts)[0]), "the same input must give the same vectors"
+    assert np.allclose(model.sentiment_proba(texts), proba, atol=1e-6)  # the sentiment-only pass agrees
 
 
 def test_multilingual_needs_the_encoder_it_projects_into(monkeypatch):

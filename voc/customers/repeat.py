@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from voc.language.stage import agent_mask, analysed_mask
+
 COLUMNS = ["kind", "key", "label", "customers", "repeat_customers", "repeat_rate", "repeat_low", "repeat_high",
            "switch_customers", "switch_rate", "switch_low", "switch_high", "messages", "effort_share"]
 
@@ -68,11 +70,7 @@ def repeat_contacts(docs: pd.DataFrame, repeat_days: float = 7.0, theme_labels: 
     need = {"customer", "date"}
     if not need <= set(docs.columns) or repeat_days <= 0:
         return pd.DataFrame(columns=COLUMNS)
-    d = docs[docs["customer"].notna() & docs["date"].notna()]
-    if "author_role" in d.columns:
-        d = d[d["author_role"].astype("string").fillna("customer") != "agent"]
-    if "analysed" in d.columns:
-        d = d[d["analysed"].astype("boolean").fillna(True)]
+    d = docs[(docs["customer"].notna() & docs["date"].notna()).to_numpy() & ~agent_mask(docs) & analysed_mask(docs)]
     d = d.assign(channel=d["channel"] if "channel" in d.columns else pd.NA,
                  effort=d["effort"].astype("boolean").fillna(False).astype(bool) if "effort" in d.columns else False)
     window = pd.Timedelta(days=float(repeat_days))

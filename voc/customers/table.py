@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from voc.language.stage import agent_mask, analysed_mask
+
 #: columns of customers.parquet, in order (score columns follow as ``latest_<label>``)
 CUSTOMER_COLUMNS = ["customer", "contacts", "threads", "channels", "first_contact", "last_contact",
                     "touchpoints", "issues", "sentiment_first", "sentiment_last", "sentiment_change"]
@@ -42,9 +44,7 @@ def customer_table(docs: pd.DataFrame, scores: Sequence[str] = ()) -> pd.DataFra
     Agents' messages (``author_role`` = agent) and rows without a customer id are left out."""
     if "customer" not in docs.columns:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS)
-    d = docs[docs["customer"].notna()]
-    if "author_role" in d.columns:
-        d = d[d["author_role"].astype("string").fillna("customer") != "agent"]
+    d = docs[docs["customer"].notna().to_numpy() & ~agent_mask(docs)]
     if d.empty:
         return pd.DataFrame(columns=CUSTOMER_COLUMNS)
     keys = [c for c in ("date", "line") if c in d.columns]
@@ -65,9 +65,7 @@ def customer_table(docs: pd.DataFrame, scores: Sequence[str] = ()) -> pd.DataFra
     out["touchpoints"] = _ordered_unique(d, "touchpoints")
     out["issues"] = _ordered_unique(d, "theme_labels")
     if "sentiment_score" in d.columns:
-        scored = d[d["sentiment_score"].notna()]
-        if "analysed" in scored.columns:
-            scored = scored[scored["analysed"].astype("boolean").fillna(True)]
+        scored = d[d["sentiment_score"].notna().to_numpy() & analysed_mask(d)]
         sg = scored.groupby("customer", sort=True)["sentiment_score"]
         out["sentiment_first"] = sg.first()
         out["sentiment_last"] = sg.last()

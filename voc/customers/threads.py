@@ -209,9 +209,9 @@ def service_times_by(docs: pd.DataFrame, threads: pd.DataFrame, hours: pd.Series
     (issue / touchpoint), ``key``, ``label`` and those of :func:`service_times`, slowest
     median first. ``hours`` / ``observed`` come from :func:`first_response_durations`."""
     parts = []
-    cust = docs
-    if "author_role" in cust.columns:
-        cust = cust[cust["author_role"].astype("string").fillna("customer") != "agent"]
+    from voc.language.stage import agent_mask
+
+    cust = docs[~agent_mask(docs)]
     pos = pd.Series(np.arange(len(threads)), index=threads["thread"].to_numpy())
     for kind, column in (("issue", "theme_ids"), ("touchpoint", "touchpoints")):
         if column not in cust.columns or not len(hours):

@@ -104,10 +104,13 @@ class MultilingualModel:
         return emb.astype(np.float32), y[:, d:].astype(np.float32)
 
     def sentiment_proba(self, texts: list[str]) -> np.ndarray:
-        """Calibrated (negative, neutral, positive) probabilities, voc's label order."""
-        proba = self.encode(texts)[1]
-        assert proba is not None
-        return proba
+        """Calibrated (negative, neutral, positive) probabilities, voc's label order; only
+        the adapted branch runs (no vectors for the projection)."""
+        if not self.top_layers:
+            return self._head(e5_vectors(texts, batch_size=self.batch_size)[0])
+        adapted = e5_vectors(texts, self.top_layers, self._adapters(), self.batch_size, base=False)[1]
+        assert adapted is not None
+        return self._head(adapted)
 
     def _head(self, vectors: np.ndarray) -> np.ndarray:
         z = (np.asarray(vectors, dtype=np.float32) @ self.sent_coef.T + self.sent_intercept) / self.temperature
@@ -121,11 +124,12 @@ def _unit(x: np.ndarray) -> np.ndarray:
 
 
 def e5_vectors(texts: list[str], top_layers: int = 0, adapters: dict[str, Any] | None = None,
-               batch_size: int = 64) -> tuple[np.ndarray, np.ndarray | None]:
+               batch_size: int = 64, base: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """Unit-length multilingual-e5-small ``passage:`` vectors (n, 384) of the published
     encoder and, with ``adapters``, of the encoder whose top ``top_layers`` layers carry
-    them (the lower layers run once for both). Texts are batched by length; a text's
-    vectors do not depend on its batch beyond float rounding."""
+    them (the lower layers run once for both). ``base=False`` with adapters skips the
+    published encoder's top layers (its vectors come back as zeros). Texts are batched by
+    length; a text's vectors do not depend on its batch beyond float rounding."""
     from voc.language.e5 import load_e5, mean_pool, pad, windows
 
     n = len(texts)
@@ -147,14 +151,15 @@ def e5_vectors(texts: list[str], top_layers: int = 0, adapters: dict[str, Any] |
             ids, mask = pad([chunks[i] for i in idx], tok)
             m = torch.from_numpy(mask)
             low = enc.run(enc.embed_tokens(ids), m, 0, split)
-            outs = [enc.run(low, m, split, layers)]
+            outs = [enc.run(low, m, split, layers) if base or not adapters else None]
             if adapters:
                 outs.append(enc.run(low, m, split, layers, adapters))
             owners = np.asarray([owner[i] for i in idx])
             for acc, out in zip(sums, outs):
-                np.add.at(acc, owners, mean_pool(out, m).numpy() * w[idx, None])
+                if out is not None:
+                    np.add.at(acc, owners, mean_pool(out, m).numpy() * w[idx, None])
             np.add.at(total, owners, w[idx])
-    vecs = [_unit(acc / total[:, None]) for acc in sums]
+    vecs = [_unit(acc / total[:, None]) for acc in sums]  # _unit leaves a skipped (zero) branch at zero
     return vecs[0], (vecs[1] if adapters else None)
 
 
