@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import sys
 import tempfile
@@ -94,6 +95,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from themes import DEFAULT_DATA, embed_cached, fit_bertopic, machine  # noqa: E402  (one cache, one BERTopic run)
+from voc.themes.issues import agrees  # noqa: E402
 
 SEED = 0
 GENERAL, CONTEXT, UNASSIGNED = -2, -3, -1
@@ -429,7 +431,10 @@ def pain_points(analysis: Any, top: int = 15) -> list[dict[str, Any]]:
                     "volume": int(r["volume"]), "conservative_impact": _r(r["conservative_impact"]),
                     "impact": _r(r["impact"]), "mean_sentiment": _r(r["mean_sentiment"], 3),
                     "score": str(r["score"]), "metric": str(r["metric"]),
-                    "example": str(examples[0]) if examples else ""})
+                    "example": str(examples[0]) if examples else "",
+                    # a pain named with praise ("fast refund") says the opposite of its sentences
+                    "label_tone_agrees": agrees(" ".join(re.findall(r"[a-z']+", str(r["label"]).lower())),
+                                                "negative")})
     return out
 
 
@@ -451,6 +456,7 @@ def clothing(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, 
         problems = lint_summary([p["label"] for p in pains], ["issue"] * len(pains))[1]
         for p, probs in zip(pains, problems):
             p["label_problems"] = probs
+        res["voc"]["pain_labels_with_praise"] = [p["label"] for p in pains if not p["label_tone_agrees"]]
     if with_bertopic:
         _, _, b = run_bert(frame["text"].tolist(), cache_dir)
         res["bertopic_defaults"] = b

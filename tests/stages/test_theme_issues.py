@@ -97,6 +97,45 @@ def test_phrases_keep_the_customers_words_and_their_negation() -> None:
     assert "app crash at login" in got[4]
 
 
+def test_phrases_name_waits_repeats_and_what_happened_to_it() -> None:
+    surfaces: dict = {}
+    texts = ["I waited 45 minutes on the phone", "I was on hold for an hour and a half.",
+             "Checkout kept erroring.", "I am going to return it", "i am sending it back.", "it fell apart after one wash",
+             "I am still waiting for my refund", "i got transferred three times", "Nobody replies to my emails",
+             "No one answered the phone", "I washed it", "I love it", "I waited for the bus"]
+    got = [p.opinions for p in parse_phrases(texts, surfaces)]
+    from voc.themes.labels import display_forms
+
+    shown = display_forms(surfaces)
+    # the length is the customer's evidence, the issue is the wait: never "waited minutes"
+    assert got[0] == {"long wait on phone"} and shown["long wait on phone"] == "long wait on the phone"
+    assert got[1] == {"long wait on hold"}
+    assert shown[next(iter(got[2]))] == "checkout kept erroring"
+    assert got[3] == {"return it"} and shown[next(iter(got[4]))] == "sending it back"
+    assert got[5] == {"fall apart"} and got[6] == {"waiting for refund"}
+    assert shown[next(iter(got[7]))] == "got transferred"
+    # a negative subject stays: "replies to emails" alone would say the opposite
+    assert got[8] == {"nobody reply to email"} and got[9] == {"no one answer phone"}
+    assert got[10] == set() and got[11] == set()  # what was done with "it" says nothing, nor does liking it
+    assert "long wait" not in " ".join(got[12])  # no length said: not a long wait
+    assert [p.opinions for p in parse_phrases(["but not too big.", "it was way too big"])] == [{"not too big"},
+                                                                                                 {"too big"}]
+
+
+def test_label_rule_reads_object_pronouns_and_particles() -> None:
+    problems = check_labels(["return it", "sending it back", "buttons fell off", "love it", "delivery took"])
+    assert problems[:3] == [[], [], []]
+    assert problems[3] and problems[4]  # "love it" names nothing; "delivery took" is cut off
+
+
+def test_neutral_sentences_that_lean_join_that_side() -> None:
+    proba = np.asarray([[0.45, 0.5, 0.05], [0.2, 0.7, 0.1], [0.05, 0.5, 0.45], [0.9, 0.05, 0.05]])
+    labels = ["neutral", "neutral", "neutral", "negative"]
+    assert issues.side_of(labels, 4, proba).tolist() == [0, 1, 2, 0]
+    assert issues.side_of(labels, 4, proba, lean=1.0).tolist() == [1, 1, 1, 0]  # the old rule
+    assert issues.side_of(None, 4, proba).tolist() == [1, 1, 1, 1]
+
+
 def test_a_phrase_that_contradicts_its_issue_is_not_its_label() -> None:
     assert not issues.agrees("love dress", "negative")
     assert issues.agrees("love dress", "positive")

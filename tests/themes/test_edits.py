@@ -8,6 +8,7 @@ One unedited fit is shared; each test applies its edits to a copy."""
 from __future__ import annotations
 
 import copy
+import json
 import re
 from pathlib import Path
 
@@ -305,6 +306,16 @@ def test_a_model_saved_before_edits_loads_unedited(plain: ThemeStage, corpus: Co
     loaded = ThemeStage().from_disk(tmp_path / "themes")
     assert not loaded.themes_["hidden"].any() and len(loaded.edits_) == 0
     np.testing.assert_array_equal(loaded.transform(corpus).sentences["theme_id"], plain.labels_)
+
+
+def test_a_model_saved_before_sentences_leaned_routes_them_as_fitted(plain: ThemeStage, tmp_path: Path) -> None:
+    plain.to_disk(tmp_path / "themes")
+    params = tmp_path / "themes" / "params.json"
+    saved = json.loads(params.read_text())
+    assert saved["lean"] == plain.lean == 0.4
+    del saved["lean"]  # what an older voc wrote: neutral sentences never leaned
+    params.write_text(json.dumps(saved))
+    assert ThemeStage().from_disk(tmp_path / "themes").lean == 1.0
 
 
 def test_tree_lists_aspects_with_their_issues(edited: ThemeStage, all_edits: list[dict[str, object]]) -> None:

@@ -36,12 +36,24 @@ _SUFFIX = {"negative": "problems", "positive": "praise", "neutral": "questions"}
 _SUFFIX_WORDS = {"problem", "praise", "question", "remark"}
 
 
-def side_of(sentiment: Sequence[str] | None, n: int) -> np.ndarray:
-    """0 negative, 1 neutral, 2 positive per sentence (neutral without sentiment)."""
+def side_of(sentiment: Sequence[str] | None, n: int, proba: np.ndarray | None = None,
+            lean: float = 0.4) -> np.ndarray:
+    """0 negative, 1 neutral, 2 positive per sentence (neutral without sentiment). With
+    ``proba`` (negative, neutral, positive), a neutral sentence whose negative (positive)
+    probability is at least ``lean`` and above the other joins that side: "the back is a
+    lot longer than the pic shows" is a complaint said flatly, and a neutral issue beside
+    the pain point would split one complaint in two; flat narration ("I ordered it in
+    black") stays neutral."""
     if sentiment is None:
         return np.ones(n, dtype=np.int64)
     code = {"negative": 0, "neutral": 1, "positive": 2}
-    return np.asarray([code.get(str(s), 1) for s in sentiment], dtype=np.int64)
+    out = np.asarray([code.get(str(s), 1) for s in sentiment], dtype=np.int64)
+    if proba is not None and len(proba) == n and lean < 1:
+        p = np.nan_to_num(np.asarray(proba, dtype=np.float64))
+        flat = out == 1
+        out[flat & (p[:, 0] >= lean) & (p[:, 0] > p[:, 2])] = 0
+        out[flat & (p[:, 2] >= lean) & (p[:, 2] > p[:, 0])] = 2
+    return out
 
 
 def form_issues(leaf: np.ndarray, side: np.ndarray, n_leaves: int, min_size: int,
@@ -138,7 +150,7 @@ def parse(texts: Sequence[str], cache: dict[str, Any] | None = None) -> tuple[Pa
     todo = [t for t in dict.fromkeys(texts) if t not in cache]
     if todo:
         nlp = load_spacy("full")
-        for text, doc in zip(todo, nlp.pipe(todo, batch_size=256)):
+        for text, doc in zip(todo, nlp.pipe(todo, batch_size=64)):
             seen: dict[str, Counter] = {}
             terms = lab.sentence_terms(doc, seen)
             phrases = sentence_phrases(doc, seen)
@@ -210,22 +222,40 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
     return out
 
 
-def issue_label(opinions: list[tuple[str, float]], nouns: list[tuple[str, float]], share: dict[str, float],
-                side: str, aspect: str, display: dict[str, str], chooser: LabelChooser,
-                questions: float, min_share: float = 0.1) -> tuple[str, str | None]:
-    """(label, key it came from) for one issue: its most distinctive opinion phrase that
-    at least ``min_share`` of its sentences carry (``share``), else its most distinctive
-    noun with "problems" / "praise" (or "questions" on a neutral issue that is mostly
-    questions), else the aspect with that suffix (key None: the label is the aspect's)."""
+def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, float]], share: dict[str, float],
+                     side: str, min_share: float = 0.1) -> tuple[list[str], list[str]]:
+    """(opinion keys, noun keys) an issue's label may come from, best first: its most
+    distinctive opinion phrases that at least ``min_share`` of its sentences carry
+    (``share``) and that do not contradict its side, those about its main noun first,
+    then its most distinctive nouns."""
     op = [k for k in _ranked_keys(opinions, 15, 0.0) if share.get(k, 0.0) >= min_share and agrees(k, side)]
     nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share]
     if nn:  # a phrase about the issue's own main noun first: "refund takes weeks" over "received return"
         head = nn[0].split()[-1]
         op = [k for k in op if head in k.split()] + [k for k in op if head not in k.split()]
+    return op, nn
+
+
+def _suffix(side: str, questions: float) -> str:
+    return _SUFFIX[side] if side != "neutral" or questions >= 0.4 else "remarks"
+
+
+def label_strings(op: list[str], nn: list[str], side: str, questions: float, display: dict[str, str]) -> list[str]:
+    """Every string :func:`issue_label` may test for these candidates (to lint them in one pass)."""
+    suffix = _suffix(side, questions)
+    return [display.get(k, k) for k in op] + [f"{display.get(k, k)} {suffix}" for k in nn]
+
+
+def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: dict[str, str],
+                chooser: LabelChooser, questions: float) -> tuple[str, str | None]:
+    """(label, key it came from) for one issue, from :func:`issue_candidates`: the first
+    opinion phrase that passes the label rule and is not taken, else a noun with
+    "problems" / "praise" (or "questions" on a neutral issue that is mostly questions),
+    else the aspect with that suffix (key None: the label is the aspect's)."""
     label = chooser.take([display.get(k, k) for k in op], "issue")
     if label is not None:
         return label, op[[display.get(k, k) for k in op].index(label)]
-    suffix = _SUFFIX[side] if side != "neutral" or questions >= 0.4 else "remarks"
+    suffix = _suffix(side, questions)
     cands = [f"{display.get(k, k)} {suffix}" for k in nn]
     label = chooser.take(cands, "issue")
     if label is not None:

@@ -68,7 +68,7 @@ def extract_terms(texts: Sequence[str], surfaces: dict[str, Counter] | None = No
     from voc.nlp import load_spacy
 
     nlp = load_spacy("full")
-    return [sentence_terms(doc, surfaces) for doc in nlp.pipe(texts, batch_size=256)]
+    return [sentence_terms(doc, surfaces) for doc in nlp.pipe(texts, batch_size=64)]
 
 
 def display_forms(surfaces: dict[str, Counter]) -> dict[str, str]:

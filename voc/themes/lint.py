@@ -30,7 +30,8 @@ VAGUE = {"let", "asap", "look", "looks", "excellent", "good", "great", "nice", "
          "regards", "hi", "hello", "hey", "yes", "no", "got", "get", "make", "made", "going", "go", "know", "say",
          "said", "tell", "told", "use", "used", "help", "best", "better", "worst", "amazing", "perfect", "happy",
          "last", "next", "first", "month", "year", "hour", "minute", "ago", "tonight", "morning", "hope", "wish",
-         "dear", "sincerely", "cheers", "sure", "definitely", "totally", "absolutely", "very", "so", "just", "overall"}
+         "dear", "sincerely", "cheers", "sure", "definitely", "totally", "absolutely", "very", "so", "just", "overall",
+         "it", "them"}
 _FUNCTION_POS = {"DET", "ADP", "CCONJ", "SCONJ", "PRON", "AUX", "PART", "INTJ", "PUNCT"}
 _QUOTES = "\"'“”‘’«»"
 MAX_WORDS = 6
@@ -70,7 +71,9 @@ def label_problems(label: str, kind: str = "issue",
     toks = [t for t in toks if t[2] != "PUNCT"]
     if toks:
         last = toks[-1]
-        if last[2] in _FUNCTION_POS and last[0] != "&":
+        # "return it", "sending it back": a verb's object pronoun ends a phrase, not a cut-off one
+        said_of_it = last[0] in {"it", "them"} and len(toks) > 1 and toks[-2][2] == "VERB"
+        if last[2] in _FUNCTION_POS and last[0] != "&" and not said_of_it and last[3] != "RP":
             out.append(f"cut off: ends with the function word {last[0]!r}")
         elif last[2] in {"VERB", "AUX"} and last[1] in _NEEDS_OBJECT:
             out.append(f"cut off: ends with the verb {last[0]!r}, which needs what follows it")

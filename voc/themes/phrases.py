@@ -45,6 +45,13 @@ _LIGHT = {"have", "do", "get", "want", "need", "try", "go", "come", "make", "let
           "plan", "start", "keep", "begin", "continue", "wish", "hope", "expect", "seem_"}
 #: verbs that link a subject to how it is ("feels cheap", "tastes bland", "looks great")
 _LINKING = {"be", "seem", "look", "feel", "taste", "smell", "sound", "appear", "become", "stay", "remain"}
+#: how long something took: "waited 45 minutes on the phone" is a long wait, not "waited minutes"
+_DURATION = {"second", "minute", "hour", "day", "week", "month", "year", "age", "ages", "forever", "eternity"}
+_WAIT = {"wait", "hold", "queue"}
+_OBJECT_PRONOUNS = {"it", "them"}
+_UNDO = {"return", "exchange", "refund", "cancel", "resend", "reorder"}
+_NOBODY = {"nobody", "noone", "nothing", "none"}
+_PRONOUN_PREPS = {"at", "on", "in", "for", "with", "after", "from", "to", "during"}
 _PHRASE_NOUNS = {"order", "orders", "item", "items", "product", "products", "purchase", "time", "week", "weeks",
                  "day", "days", "month", "months", "hour", "hours", "minute", "minutes", "year", "years"}
 
@@ -91,6 +98,50 @@ def _add(out: set[str], surfaces: dict[str, Counter] | None, toks: list) -> None
         surfaces.setdefault(key, Counter())[surface] += 1
 
 
+def _no(noun) -> list:  # type: ignore[no-untyped-def]
+    """The "no" of "no one", "no explanation": dropping it says the opposite."""
+    return [c for c in noun.children if c.dep_ == "det" and c.lower_ == "no"][:1]
+
+
+def _add_key(out: set[str], surfaces: dict[str, Counter] | None, key: str, surface: str) -> None:
+    out.add(key)
+    if surfaces is not None:
+        surfaces.setdefault(key, Counter())[surface] += 1
+
+
+def _duration(tok) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``tok`` is told how long it lasted: "waited 45 minutes", "for an hour", "forever"."""
+    for c in tok.children:
+        if c.dep_ in {"dobj", "npadvmod", "advmod"} and c.lemma_.lower() in _DURATION:
+            return True
+        if c.dep_ == "prep" and c.lower_ == "for" and any(g.dep_ == "pobj" and g.lemma_.lower() in _DURATION
+                                                            for g in c.children):
+            return True
+    return False
+
+
+def _long_wait(tok, res: SentencePhrases, surfaces: dict[str, Counter] | None) -> bool:  # type: ignore[no-untyped-def]
+    """A wait with its length said ("I waited 45 minutes on the phone", "I was on hold for
+    an hour") is a long wait, where it happened kept: the number is the customer's
+    evidence, the issue is the wait."""
+    on = [g for c in tok.children if c.dep_ == "prep" and c.lower_ in {"on", "in"}
+          for g in c.children if g.dep_ == "pobj" and g.pos_ == "NOUN" and g.lemma_.lower() not in _DURATION]
+    if tok.lemma_ == "be":
+        if not any(g.lower_ == "hold" for g in on) or not _duration(tok):
+            return False
+        _add_key(res.opinions, surfaces, "long wait on hold", "long wait on hold")
+        return True
+    if tok.lemma_ not in _WAIT or not _duration(tok):
+        return False
+    if on and _word_ok(on[0]):
+        where = on[0].lower_
+        _add_key(res.opinions, surfaces, f"long wait on {_lemma(on[0])}",
+                 f"long wait on {where}" if where == "hold" else f"long wait on the {where}")
+    else:
+        _add_key(res.opinions, surfaces, "long wait", "long wait")
+    return True
+
+
 def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> SentencePhrases:  # type: ignore[no-untyped-def]
     """Opinion phrases and aspect terms of one parsed sentence (``surfaces`` records
     written forms, filled in place)."""
@@ -114,8 +165,10 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
                                               for c in tok.head.children))) and tok.lower_ not in GENERIC_OPINION:
             deg = [c for c in tok.children if c.dep_ in {"advmod", "neg"} and c.lower_ in _DEGREE and c.i < tok.i]
             deg += [c for c in tok.head.children if c.dep_ == "neg"] if tok.dep_ != "ROOT" else []
-            if deg:
-                _add(res.opinions, surfaces, deg[-1:] + [tok])
+            if deg:  # a negation stays beside the degree: "not too big" is not "too big"
+                nots = [c for c in deg if c.dep_ == "neg" or c.lower_ in {"not", "never"}][:1]
+                _add(res.opinions, surfaces, sorted(nots + [c for c in deg if c not in nots][-1:], key=lambda t: t.i)
+                     + [tok])
         if tok.pos_ not in {"VERB", "AUX"}:
             continue
         subj = next((c for c in tok.children if c.dep_ in _SUBJ), None)
@@ -127,10 +180,19 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
         # a complement that is a verb phrase ("can't wait to wear", "want to return") is its
         # own clause, not how the subject is: only adjectives and participles qualify
         noun_subj = subj is not None and _is_noun(subj, loose=True)
+        if subj is not None and (subj.lower_ in _NOBODY or _no(subj)):  # "nobody replies to my emails",
+            neg = neg + _no(subj) + [subj]                                  # "no one answered": no reply
         # a participle clause completes a noun subject ("parcel arrived damaged"); after a
         # pronoun it is another action ("washed it and line dried")
         comp = next((c for c in tok.children if (c.dep_ in _COMPLEMENT and (c.pos_ == "ADJ" or c.tag_ == "VBN"))
                      or (noun_subj and c.dep_ == "advcl" and c.tag_ == "VBN")), None)
+        if _long_wait(tok, res, surfaces):
+            continue
+        # something that keeps going wrong: "checkout kept erroring", "the app keeps crashing"
+        again = next((c for c in tok.children if c.dep_ == "xcomp" and c.tag_ == "VBG"), None)
+        if tok.lemma_ == "keep" and again is not None and _word_ok(again):
+            _add(res.opinions, surfaces, (_noun_group(subj) if noun_subj else []) + neg + [tok, again])
+            continue
         if comp is not None and tok.lemma_ not in _LIGHT:
             if tok.pos_ == "AUX" or tok.lemma_ == "be" or (tok.lemma_ in _LINKING and noun_subj):
                 if noun_subj and comp.pos_ == "ADJ" and comp.lower_ not in _NOT_OPINION:
@@ -158,12 +220,39 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
             _add(res.opinions, surfaces, _noun_group(subj) + neg + [tok] + prt + tail)
         elif obj is not None:  # "they lost my luggage" -> "lost luggage"; "expect better quality"
             judged = [c for c in obj.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.lower_ not in _NOT_OPINION]
-            _add(res.opinions, surfaces, neg + [tok] + prt + judged[:1] + _noun_group(obj))
+            _add(res.opinions, surfaces, neg + [tok] + prt + (_no(obj) or judged[:1]) + _noun_group(obj))
+        elif tok.lemma_ not in _LIGHT:  # a pronoun (or no) subject: what happened to "it" or to "me"
+            _pronoun_phrase(tok, neg, prt, adv, res, surfaces)
     return res
+
+
+def _pronoun_phrase(tok, neg: list, prt: list, adv: list, res: SentencePhrases,  # type: ignore[no-untyped-def]
+                    surfaces: dict[str, Counter] | None) -> None:
+    """Phrases of a verb whose subject is a pronoun: the aspect beside the issue says what
+    "it" is. "I'm sending it back", "I am going to return it" → "sending it back",
+    "return it"; "it fell apart", "it shrank in the wash", "still waiting for my refund" →
+    "fell apart", "shrank in wash", "waiting for refund"; "I got transferred three times" →
+    "got transferred"."""
+    pron = next((c for c in tok.children if c.dep_ == "dobj" and c.lower_ in _OBJECT_PRONOUNS), None)
+    back = [c for c in tok.children if c.dep_ == "advmod" and c.lower_ in {"back", "off", "out", "away"}]
+    if pron is not None:  # what was done with "it" says something when it undoes the purchase
+        if prt or back or tok.lemma_ in _UNDO:  # ("washed it" does not: the issue is what followed)
+            _add(res.opinions, surfaces, neg + [tok, pron] + (prt or back)[:1])
+        return
+    if any(c.dep_ == "dobj" for c in tok.children):
+        return  # an object that names nothing ("explain everything")
+    passive = [c for c in tok.children if c.dep_ == "auxpass" and c.lemma_ in {"get", "be"}]
+    tail = prt or adv[:1] or back[:1]
+    if not tail:
+        prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in _PRONOUN_PREPS), None)
+        pobj = next((c for c in prep.children if c.dep_ == "pobj" and _is_noun(c)), None) if prep else None
+        tail = [prep, pobj] if pobj is not None else []
+    if tail or (passive and tok.tag_ == "VBN"):
+        _add(res.opinions, surfaces, passive[:1] + neg + [tok] + tail)
 
 
 def parse_phrases(texts: list[str], surfaces: dict[str, Counter] | None = None) -> list[SentencePhrases]:
     from voc.nlp import load_spacy
 
     nlp = load_spacy("full")
-    return [sentence_phrases(doc, surfaces) for doc in nlp.pipe(texts, batch_size=256)]
+    return [sentence_phrases(doc, surfaces) for doc in nlp.pipe(texts, batch_size=64)]

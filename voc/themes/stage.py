@@ -52,7 +52,8 @@ class ThemeStage(Stage):
     ``{name, description, examples, keywords}``; ``reference`` is a saved theme stage
     (folder) or a fitted ThemeStage whose ids persisting themes keep. ``kinds`` sends
     general sentiment and context to their buckets (``kind_head``: another head file);
-    ``split_polarity`` makes issues polarity-coherent, a side smaller than
+    ``split_polarity`` makes issues polarity-coherent (a neutral sentence leaning
+    ``lean`` or more to one side counts on that side), a side smaller than
     ``min_issue_size`` joining its cluster's neutral or largest issue; an issue whose
     sentences the kind head reads as naming no aspect (mean probability at least
     ``bucket_issue_threshold``) goes to its bucket whole. Large corpora are
@@ -76,7 +77,7 @@ class ThemeStage(Stage):
                  umap_epochs: int = 200, n_neighbors: int = 5,
                  max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
                  kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
-                 min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6,
+                 min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6, lean: float = 0.4,
                  edits: str | Path | list[Any] | dict[str, Any] | None = None) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
@@ -104,6 +105,7 @@ class ThemeStage(Stage):
         self.min_aspects = min_aspects
         self.max_aspects = max_aspects
         self.bucket_issue_threshold = bucket_issue_threshold
+        self.lean = lean
         self.edits = edits
 
     # --- sentence kinds -----------------------------------------------------------------
@@ -131,7 +133,8 @@ class ThemeStage(Stage):
         # gives the same kind whatever else is in its batch (Spark partitions, store chunks)
         self.names_ = sorted(kinds.rare_names(texts))
         kind, p_none = self._kinds(corpus, x, texts)
-        side = _sides(corpus.sentences)
+        side = _sides(corpus.sentences, self.lean)
+        proba = _proba(corpus.sentences)
         fb = kind == kinds.FEEDBACK
         cur = load_curated(self.curated) if self.curated else []
         rt = self.encoder_runtime
@@ -229,7 +232,7 @@ class ThemeStage(Stage):
         self.themes_ = pd.concat([t, buckets], ignore_index=True)
         self.centroids_ = np.zeros((len(self.themes_), x.shape[1]), np.float32)
         theme_ids, _ = self._assign(x, kind, side)  # the exact rule transform uses
-        merges = build_table(self, x, texts, theme_ids, cur, side)
+        merges = build_table(self, x, texts, theme_ids, cur, side, proba)
         for _ in range(3):  # fold near-duplicate issues, label again; relabelling can reveal more
             if not merges:
                 break
@@ -237,7 +240,7 @@ class ThemeStage(Stage):
                 self.issue_of_leaf_)
             self.themes_ = self.themes_[~self.themes_["theme_id"].isin(list(merges))].reset_index(drop=True)
             theme_ids, _ = self._assign(x, kind, side)
-            merges = build_table(self, x, texts, theme_ids, cur, side)
+            merges = build_table(self, x, texts, theme_ids, cur, side, proba)
         if foreign.size:  # themes mostly in other languages are named by their own words
             lang_of = dict(zip(corpus.docs["doc_id"], corpus.docs["language"].astype("string")))
             langs = [lang_of.get(d, "und") for d in corpus.sentences["doc_id"]]
@@ -391,7 +394,7 @@ class ThemeStage(Stage):
         self.check_fitted("themes_")
         x, texts = _inputs(corpus)
         kind, _ = self._kinds(corpus, x, texts)
-        ids, score = self._assign(x, kind, _sides(corpus.sentences))
+        ids, score = self._assign(x, kind, _sides(corpus.sentences, self.lean))
         ids = theme_edits.route(self, ids, texts)  # the edits' splits (and merges after them)
         kind = np.where(ids == GENERAL_ID, kinds.GENERAL, np.where(ids == CONTEXT_ID, kinds.CONTEXT, kind))
         t = self.themes_
@@ -455,6 +458,7 @@ class ThemeStage(Stage):
             raise ModelLoadError(f"the theme model in {path} was saved by an older voc (themes without aspects and "
                                  "issues); refit it with `voc analyze` (pass it as --previous to keep its ids)")
         params = json.loads((path / "params.json").read_text(encoding="utf-8"))
+        params.setdefault("lean", 1.0)  # saved before neutral sentences leaned: route them as fitted
         for k, v in params.items():
             if hasattr(self, k):
                 setattr(self, k, v)
@@ -480,9 +484,9 @@ def _proba(sentences: pd.DataFrame) -> np.ndarray | None:
     return sentences[cols].to_numpy(dtype=np.float32, na_value=np.nan)
 
 
-def _sides(sentences: pd.DataFrame) -> np.ndarray:
+def _sides(sentences: pd.DataFrame, lean: float) -> np.ndarray:
     return issues.side_of(sentences["sentiment"].astype(str).tolist() if "sentiment" in sentences.columns else None,
-                          len(sentences))
+                          len(sentences), _proba(sentences), lean)
 
 
 def _inputs(corpus: Corpus) -> tuple[np.ndarray, list[str]]:

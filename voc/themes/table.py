@@ -24,9 +24,10 @@ COLUMNS = ["theme_id", "label", "kind", "polarity", "keywords", "size", "example
 
 
 def build_table(stage: "ThemeStage", x: np.ndarray, texts: list[str], theme_ids: np.ndarray,
-                cur: list[CuratedTheme], side: np.ndarray) -> dict[int, int]:
+                cur: list[CuratedTheme], side: np.ndarray, proba: np.ndarray | None = None) -> dict[int, int]:
     """Sizes, centroids, polarity, labels, keywords and examples from the final
-    assignment; returns the near-duplicate issues to merge (id → id it joins)."""
+    assignment (``proba``: sentiment per sentence, to show the examples that say the
+    issue most plainly); returns the near-duplicate issues to merge (id → id it joins)."""
     t = stage.themes_
     k = len(t)
     ids = t["theme_id"].to_numpy()
@@ -77,15 +78,24 @@ def build_table(stage: "ThemeStage", x: np.ndarray, texts: list[str], theme_ids:
     for r in range(len(cur)):
         t.at[r, "label"] = cur[r].name
     keys: dict[int, str | None] = {}
-    for r in sorted((r for r in issue_rows if not t.at[r, "curated"]), key=lambda r: (-t.at[r, "size"], r)):
+    todo = sorted((r for r in issue_rows if not t.at[r, "curated"]), key=lambda r: (-t.at[r, "size"], r))
+    plans = {}
+    for r in todo:
         j = by_row[r]
         qs = float(np.mean([texts[i].rstrip().endswith("?") for i in reps[r]])) if len(reps[r]) else 0.0
         share: dict[str, float] = {}
         for jj in rep_pos[r]:
             for key_ in parsed.phrases[jj].opinions | parsed.phrases[jj].aspects:
                 share[key_] = share.get(key_, 0.0) + 1.0 / max(1, len(rep_pos[r]))
-        label, keys[r] = issues.issue_label(op_rank[j], noun_rank[j], share, str(t.at[r, "polarity"]),
-                                            label_of.get(t.at[r, "parent_id"], "other"), display, chooser, qs)
+        side = str(t.at[r, "polarity"])
+        plans[r] = (*issues.issue_candidates(op_rank[j], noun_rank[j], share, side), side, qs)
+    # every candidate label is linted in one spaCy pass (one pass per issue was a fifth of labelling)
+    chooser.prime([c for op, nn, side, qs in plans.values() for c in issues.label_strings(op, nn, side, qs, display)],
+                  "issue")
+    for r in todo:
+        op, nn, side, qs = plans[r]
+        label, keys[r] = issues.issue_label(op, nn, side, label_of.get(t.at[r, "parent_id"], "other"), display,
+                                            chooser, qs)
         t.at[r, "label"] = label
     for r in issue_rows:
         j = by_row[r]
@@ -95,6 +105,10 @@ def build_table(stage: "ThemeStage", x: np.ndarray, texts: list[str], theme_ids:
         # examples that show the issue: sentences carrying the label's key first
         show = [i for i, jj in zip(reps[r], rep_pos[r]) if issues.support(key, [jj], parsed) > 0] if key else []
         rest = [i for i in reps[r] if i not in set(show)]
+        pol = str(t.at[r, "polarity"])
+        if proba is not None and pol in ("negative", "positive"):  # of typical sentences, the plainest first:
+            col = 0 if pol == "negative" else 2                      # a pain point's verbatim says the pain
+            show, rest = (sorted(g, key=lambda i: -float(np.nan_to_num(proba[i, col]))) for g in (show, rest))
         t.at[r, "examples"] = [texts[i] for i in (show + rest)[:stage.n_examples]]
     for r in aspect_rows:
         kids = sorted(np.flatnonzero((t["parent_id"] == ids[r]).to_numpy()).tolist(),
