@@ -11,8 +11,8 @@ leaves whose centroids are close (average linkage), 8-25 by default.
 Labels: aspects are the noun (or "noun & noun") their sentences name most distinctly
 (c-TF-IDF over the nouns of each aspect's representative sentences); issues are the
 opinion phrase (``voc.themes.phrases``) most distinctive of the issue, else a topic
-phrase, else the aspect, with "problems" / "praise" for a polar issue that has no
-phrase of its own. Every label passes :mod:`voc.themes.lint`; its support (the share of
+phrase, else the aspect, as "other <noun> complaints" / "other <noun> praise" for a polar
+issue that has no phrase of its own. Every label passes :mod:`voc.themes.lint`; its support (the share of
 the issue's representative sentences that carry its key) is recorded beside it.
 """
 
@@ -32,8 +32,8 @@ from voc.themes.lint import check_labels, normal_form
 from voc.themes.phrases import SentencePhrases, sentence_phrases
 
 SIDES = ("negative", "neutral", "positive")
-_SUFFIX = {"negative": "problems", "positive": "praise", "neutral": "questions"}
-_SUFFIX_WORDS = {"problem", "praise", "question", "remark"}
+_SUFFIX = {"negative": "complaints", "positive": "praise", "neutral": "questions"}
+_SUFFIX_WORDS = {"problem", "complaint", "praise", "question", "remark", "other"}
 
 
 def side_of(sentiment: Sequence[str] | None, n: int, proba: np.ndarray | None = None,
@@ -236,31 +236,34 @@ def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, f
     return op, nn
 
 
-def _suffix(side: str, questions: float) -> str:
-    return _SUFFIX[side] if side != "neutral" or questions >= 0.4 else "remarks"
+def _fallback(noun: str, side: str, questions: float) -> str:
+    """The label of an issue no phrase names: its sentences say varied things about one
+    noun, and the label says so ("other dress complaints") rather than promise one
+    problem ("dress problems") a product team would look for and not find."""
+    if side == "neutral":
+        return f"{noun} {'questions' if questions >= 0.4 else 'remarks'}"
+    return f"other {noun} {_SUFFIX[side]}"
 
 
 def label_strings(op: list[str], nn: list[str], side: str, questions: float, display: dict[str, str]) -> list[str]:
     """Every string :func:`issue_label` may test for these candidates (to lint them in one pass)."""
-    suffix = _suffix(side, questions)
-    return [display.get(k, k) for k in op] + [f"{display.get(k, k)} {suffix}" for k in nn]
+    return [display.get(k, k) for k in op] + [_fallback(display.get(k, k), side, questions) for k in nn]
 
 
 def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: dict[str, str],
                 chooser: LabelChooser, questions: float) -> tuple[str, str | None]:
     """(label, key it came from) for one issue, from :func:`issue_candidates`: the first
-    opinion phrase that passes the label rule and is not taken, else a noun with
-    "problems" / "praise" (or "questions" on a neutral issue that is mostly questions),
-    else the aspect with that suffix (key None: the label is the aspect's)."""
+    opinion phrase that passes the label rule and is not taken, else "other <noun>
+    complaints" / "other <noun> praise" ("<noun> questions" or "<noun> remarks" on a
+    neutral issue), else the same with the aspect (key None: the label is the aspect's)."""
     label = chooser.take([display.get(k, k) for k in op], "issue")
     if label is not None:
         return label, op[[display.get(k, k) for k in op].index(label)]
-    suffix = _suffix(side, questions)
-    cands = [f"{display.get(k, k)} {suffix}" for k in nn]
+    cands = [_fallback(display.get(k, k), side, questions) for k in nn]
     label = chooser.take(cands, "issue")
     if label is not None:
         return label, nn[cands.index(label)]
-    return chooser.force(f"{aspect} {suffix}"), None
+    return chooser.force(_fallback(aspect, side, questions)), None
 
 
 #: complaint words VADER has no entry for ("cheap", "thin", "late"): they count as negative
@@ -290,9 +293,10 @@ def agrees(key: str, side: str) -> bool:
 def merge_key(label: str, aspect: int, polarity: str) -> tuple[int, str, str]:
     """Issues with one merge key are one issue: the same polarity and labels that differ
     only in generic praise or blame ("great quality", "nice quality", "good quality"),
-    in the "problems" / "praise" / "questions" suffix or a "(2)" ("website problems" and
-    "website problems (2)"), within one aspect: across aspects, like words can name two
-    things ("card problems" under top-ups and under card delivery)."""
+    in the fallback words ("other", "complaints", "praise", "questions") or a "(2)"
+    ("other website complaints" and "other website complaints (2)"), within one aspect:
+    across aspects, like words can name two things ("card" under top-ups and under card
+    delivery)."""
     words = [w for w in normal_form(label).split() if w not in GENERIC_OPINION and w not in _SUFFIX_WORDS
              and not w.isdigit()]
     return aspect, polarity, " ".join(words) or normal_form(label)
