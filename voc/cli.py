@@ -124,6 +124,11 @@ def _summary(analysis: Any, out_dir: Path) -> None:
     c = analysis.run["counts"]
     out.print(f"read {c['rows_read']:,} rows: {c['accepted']:,} accepted, {c['rejected']:,} rejected"
               + (f" (see {out_dir / 'rejects.csv'})" if c["rejected"] else ""))
+    if "customer_file_rejected" in c:
+        i = analysis.run.get("ingest", {})
+        out.print(f"customer file: {i.get('customer_file_matched', 0):,} customers matched, "
+                  f"{c['customer_file_rejected']:,} rows rejected"
+                  + (f" (see {out_dir / 'rejects.csv'})" if c["customer_file_rejected"] else ""))
     out.print(f"{c['documents']:,} documents, {c['sentences']:,} sentences, {c['themes']} themes "
               f"in {analysis.run['timings_s']['total']:.1f}s")
     if (out_dir / "report.html").exists():
@@ -149,6 +154,12 @@ Languages = Annotated[Optional[str], typer.Option(
     "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc reads en, ar, de, es, "
                         "fr, it, pt, nl). "
                         "Feedback in other languages is kept, counted and shown, not analysed.")]
+CustomersFile = Annotated[Optional[Path], typer.Option(
+    "--customers", help="A customer extract (CSV, JSONL, Parquet or Excel: churn flag, CLTV, plan, tenure...) "
+                        "joined by customer id (needs --conversation customer=COLUMN); its columns can be "
+                        "outcomes and segments. Ids it holds twice or that match no customer go to rejects.csv.")]
+CustomersId = Annotated[Optional[str], typer.Option(
+    "--customers-id", help="The customer id column of --customers, when it is not named like the feedback's.")]
 ThemeEdits = Annotated[Optional[Path], typer.Option(
     "--theme-edits", help="Analyst edits to the themes by id (rename, merge, split, move, hide; see "
                           "configs/theme_edits.example.yaml), saved with the model.")]
@@ -162,7 +173,8 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-out"),
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None, config: ConfigFile = None,
-    set_: Set = None, conversation: Conversation = None,
+    set_: Set = None, conversation: Conversation = None, customers: CustomersFile = None,
+    customers_id: CustomersId = None,
     touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
     touchpoint_labels: Annotated[Optional[Path], typer.Option(
         "--touchpoint-labels", help="CSV with columns text,touchpoint: a few labeled sentences per touchpoint "
@@ -203,7 +215,12 @@ def analyze(
         if no_redact:
             overrides.append("clean.redact_pii=false")
         sheet_arg: str | int | None = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-        ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg)
+        crm = None
+        if customers is not None:
+            from voc.customers.crm import CustomerFile
+
+            crm = CustomerFile.read(customers, customers_id)
+        ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg, customers=crm)
         if ingest.stats.get("text_column") and not text_col:
             m.text = ingest.stats["text_column"]
         analyzer = Analyzer(config, mapping=m, overrides=overrides)

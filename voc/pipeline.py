@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -30,6 +30,9 @@ from voc.errors import ConfigError, ModelLoadError, NotFittedError, PipelineErro
 from voc.io import IngestResult, frame_to_feedback, read_feedback
 from voc.io.mapping import ColumnMapping
 from voc.stages.base import Corpus, Stage
+
+if TYPE_CHECKING:
+    from voc.customers.crm import CustomerFile
 
 log = logging.getLogger("voc")
 
@@ -113,10 +116,13 @@ class Analyzer:
     """
 
     def __init__(self, config: dict[str, Any] | str | Path | None = None, *, mapping: ColumnMapping | None = None,
-                 overrides: list[str] | tuple[str, ...] = ()) -> None:
+                 overrides: list[str] | tuple[str, ...] = (), customers: str | Path | pd.DataFrame | None = None,
+                 customers_id: str | None = None) -> None:
         self.config = config
         self.mapping = mapping
         self.overrides = overrides
+        self.customers = customers
+        self.customers_id = customers_id
         self.config_: dict[str, Any] | None = None
         self.stages_: dict[str, Stage] | None = None
         self.fitted_ = False
@@ -182,11 +188,23 @@ class Analyzer:
         missing = "error" if fit else "ignore"
         if isinstance(data, IngestResult):
             return data
+        crm = self._customer_file()
         if isinstance(data, (str, Path)):
-            return read_feedback(data, self.mapping, missing_optional=missing)
+            return read_feedback(data, self.mapping, missing_optional=missing, customers=crm)
         if isinstance(data, pd.DataFrame):
-            return frame_to_feedback(data, self.mapping, missing_optional=missing)
+            return frame_to_feedback(data, self.mapping, missing_optional=missing, customers=crm)
         raise TypeError(f"expected a DataFrame, an IngestResult or a path, got {type(data).__name__}")
+
+    def _customer_file(self) -> "CustomerFile | None":
+        """The customer extract (``customers``: a path or a DataFrame), read afresh for each
+        input so its matched ids and rejects are that input's."""
+        from voc.customers.crm import CustomerFile
+
+        if self.customers is None:
+            return None
+        if isinstance(self.customers, pd.DataFrame):
+            return CustomerFile.from_frame(self.customers, self.customers_id)
+        return CustomerFile.read(self.customers, self.customers_id)
 
     def _run(self, data: pd.DataFrame | IngestResult | str | Path, fit: bool) -> Analysis:
         stages = self._build()
@@ -241,7 +259,9 @@ class Analyzer:
             "counts": {
                 "rows_read": int(ingest.stats.get("rows_read", len(ingest.frame) + len(ingest.rejects))),
                 "accepted": int(len(ingest.frame)),
-                "rejected": int(len(ingest.rejects)),
+                "rejected": int(len(ingest.rejects)) - int(ingest.stats.get("customer_file_rejected", 0)),
+                **({"customer_file_rejected": int(ingest.stats["customer_file_rejected"])}
+                   if "customer_file_rejected" in ingest.stats else {}),
                 "documents": int(len(corpus.docs)),
                 "not_analysed": int((~analysed_mask(corpus.docs) & ~agent_mask(corpus.docs)).sum()),
                 "agent_messages": int(agent_mask(corpus.docs).sum()),

@@ -24,14 +24,17 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput, InputFileNotFound, UnreadableInput, UnsupportedFormat
 from voc.io.mapping import ColumnMapping
-from voc.io.validate import IngestResult, Validator, redact_columns, reject_row
+from voc.io.validate import IngestResult, Validator, redact_columns, reject_row, with_customer_rejects
+
+if TYPE_CHECKING:
+    from voc.customers.crm import CustomerFile
 
 log = logging.getLogger("voc")
 
@@ -616,8 +619,10 @@ _READERS: dict[str, Callable[[_Source, int | None], Iterator[_Chunk]]] = {
 # -- public API -----------------------------------------------------------------------
 
 def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
-             missing_optional: str = "error") -> Iterator[IngestResult]:
-    validator = Validator(mapping, src.name, str(src.path), missing_optional, sparse=src.fmt in ("jsonl", "json"))
+             missing_optional: str = "error", customers: "CustomerFile | None" = None) -> Iterator[IngestResult]:
+    validator = Validator(mapping, src.name, str(src.path), missing_optional, sparse=src.fmt in ("jsonl", "json"),
+                          customers=customers)
+    last: IngestResult | None = None
     rows_read = 0
     for i, (frame, lines, rejects, counts) in enumerate(_READERS[src.fmt](src, chunksize)):
         result = validator.run(frame, lines, rejects)
@@ -627,24 +632,30 @@ def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
         result.stats = {**src.stats, "blank_lines": 0, "nul_bytes": 0, **counts, **result.stats, "chunk": i}
         if result.stats.get("nul_bytes"):
             log.warning("%s: stripped %d NUL bytes", src.name, result.stats["nul_bytes"])
-        yield result
-    if rows_read == 0:
+        if last is not None:
+            yield last
+        last = result
+    if rows_read == 0 or last is None:
         raise EmptyInput(f"{src.name} has no rows (header only or blank): nothing to analyse")
     validator.finish()
+    yield with_customer_rejects(last, validator)  # the customer file's rejects are known after the last chunk
 
 
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,
                   encoding: str | None = None, delimiter: str | None = None,
-                  sheet: str | int | None = None, missing_optional: str = "error") -> IngestResult:
+                  sheet: str | int | None = None, missing_optional: str = "error",
+                  customers: "CustomerFile | None" = None) -> IngestResult:
     """Read a feedback file into accepted rows and rejects (``accepted + rejected == rows_read``).
 
     Format comes from the extension unless ``format`` is given; encoding and delimiter
     are detected unless given. Raises :class:`~voc.errors.VocError` subclasses for
     missing, unsupported, unreadable or empty files and for unknown columns (with
-    ``missing_optional="ignore"``, only for a missing text column).
+    ``missing_optional="ignore"``, only for a missing text column). ``customers`` is a
+    customer extract (:class:`voc.customers.crm.CustomerFile`) joined by customer id; its
+    rejects join the file's.
     """
     src = _open_source(path, format, encoding, delimiter, sheet)
-    result = IngestResult.combine(list(_results(src, mapping, None, missing_optional)))
+    result = IngestResult.combine(list(_results(src, mapping, None, missing_optional, customers)))
     s = result.stats
     log.info("%s: %d rows read, %d accepted, %d rejected", src.name, s["rows_read"], s["accepted"], s["rejected"])
     return result

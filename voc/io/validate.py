@@ -30,13 +30,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput, UnknownColumn
 from voc.io.mapping import CONVERSATION_ROLES, ColumnMapping, ScoreSpec
+
+if TYPE_CHECKING:
+    from voc.customers.crm import CustomerFile
 
 log = logging.getLogger("voc")
 
@@ -263,8 +266,9 @@ class Validator:
     the resolved columns, the ids seen so far and hashes of the texts seen so far."""
 
     def __init__(self, mapping: ColumnMapping | None, source: str, path: str | None = None,
-                 missing_optional: str = "error", sparse: bool = False) -> None:
+                 missing_optional: str = "error", sparse: bool = False, customers: "CustomerFile | None" = None) -> None:
         self.mapping = mapping or ColumnMapping()
+        self.customers = customers  # a CRM extract joined to each chunk by customer id
         self.missing_optional = missing_optional
         # JSON records need not all have the same keys: a mapped key absent from the first
         # chunk may appear later, so it is only an error if no chunk has it (see finish()).
@@ -379,6 +383,8 @@ class Validator:
             probe = Validator(self.mapping, self.source, self.where, self.missing_optional)
             probe.text_col = self.mapping.text
             return probe.run(pd.DataFrame(columns=self.mapping.input_columns(), dtype=object), lines_arr, pre_rejects)
+        if self.customers is not None:
+            raw = self._join_customers(raw)
         self.seen_columns.update(dict.fromkeys(str(c) for c in raw.columns))
         if self.columns is None:
             self._resolve(raw)
@@ -479,6 +485,18 @@ class Validator:
             log.debug("%s: %d of %d rows rejected", self.source, len(rejects), stats["rows_read"])
         return IngestResult(frame, rejects, stats)
 
+    def _join_customers(self, raw: pd.DataFrame) -> pd.DataFrame:
+        assert self.customers is not None
+        if not self.mapping.customer:
+            raise ConfigError("--customers needs the customer id column: --conversation customer=COLUMN")
+        col = self._find(self.mapping.customer, "customer", [str(c) for c in raw.columns])
+        return self.customers.join(raw, col)
+
+    def customer_rejects(self) -> pd.DataFrame:
+        """The customer file's rejects (duplicate ids, rows matching no feedback customer),
+        once every chunk has been read."""
+        return _rejects_frame(self.customers.rejects()) if self.customers is not None else _rejects_frame([])
+
     def finish(self) -> None:
         """After the last chunk: a mapped column that no record had is an unknown column
         (with ``missing_optional="ignore"``, only the text column)."""
@@ -567,19 +585,33 @@ def _label_text(s: pd.Series) -> pd.Series:
 
 
 def validate(raw: pd.DataFrame, mapping: ColumnMapping | None, lines: Any, source: str,
-             missing_optional: str = "error") -> IngestResult:
+             missing_optional: str = "error", customers: "CustomerFile | None" = None) -> IngestResult:
     """Validate a DataFrame already in memory. ``lines`` gives each row's position in the
-    source (e.g. ``df.index + 2`` for a CSV read with pandas: header is line 1)."""
-    result = Validator(mapping, source, missing_optional=missing_optional).run(raw, lines)
+    source (e.g. ``df.index + 2`` for a CSV read with pandas: header is line 1);
+    ``customers`` is a customer extract joined by customer id."""
+    validator = Validator(mapping, source, missing_optional=missing_optional, customers=customers)
+    result = with_customer_rejects(validator.run(raw, lines), validator)
     result.stats.update({"format": "dataframe", "path": None, "encoding": None, "delimiter": None,
                          "blank_lines": 0, "nul_bytes": 0})
     return result
 
 
+def with_customer_rejects(result: IngestResult, validator: Validator) -> IngestResult:
+    """``result`` with the customer file's rejects and counts added (after the last chunk)."""
+    if validator.customers is None:
+        return result
+    extra = validator.customer_rejects()
+    if len(extra):
+        result.rejects = pd.concat([result.rejects, extra], ignore_index=True) if len(result.rejects) else extra
+    result.stats.update(validator.customers.stats())
+    result.stats["customer_file_rejected"] = int(len(extra))
+    return result
+
+
 def frame_to_feedback(df: pd.DataFrame, mapping: ColumnMapping | None = None, *,
-                      missing_optional: str = "error") -> IngestResult:
+                      missing_optional: str = "error", customers: "CustomerFile | None" = None) -> IngestResult:
     """Validate a DataFrame passed from Python; ``line`` is the 1-based row position.
     ``missing_optional="ignore"`` lets mapped columns other than text be absent."""
     if len(df) == 0:
         raise EmptyInput("the DataFrame has no rows: nothing to analyse")
-    return validate(df, mapping, np.arange(1, len(df) + 1), "<dataframe>", missing_optional)
+    return validate(df, mapping, np.arange(1, len(df) + 1), "<dataframe>", missing_optional, customers)
