@@ -53,9 +53,9 @@ def _run(fn: Callable[[], Any]) -> Any:
 
 def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, channel_col: str | None,
              segment_col: list[str] | None, score: list[str] | None, mapping_file: Path | None,
-             conversation: list[str] | None = None):  # type: ignore[no-untyped-def]
+             conversation: list[str] | None = None, outcome: list[str] | None = None):  # type: ignore[no-untyped-def]
     from voc.errors import ConfigError
-    from voc.io.mapping import CONVERSATION_ROLES, ColumnMapping, ScoreSpec
+    from voc.io.mapping import CONVERSATION_ROLES, ColumnMapping, ScoreSpec, parse_outcomes
 
     m = ColumnMapping.from_file(mapping_file) if mapping_file else ColumnMapping()
     if text_col:
@@ -74,6 +74,8 @@ def _mapping(text_col: str | None, id_col: str | None, date_col: str | None, cha
             raise ConfigError(f"--conversation {spec!r}: expected ROLE=COLUMN with ROLE one of "
                               f"{', '.join(CONVERSATION_ROLES)}, e.g. --conversation customer=author_id")
         setattr(m, role, column.strip())
+    if outcome:
+        m.outcomes = parse_outcomes(list(outcome), "--outcome")
     return m
 
 
@@ -154,6 +156,11 @@ Languages = Annotated[Optional[str], typer.Option(
     "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc reads en, ar, de, es, "
                         "fr, it, pt, nl). "
                         "Feedback in other languages is kept, counted and shown, not analysed.")]
+Outcome = Annotated[Optional[list[str]], typer.Option(
+    "--outcome", help="NAME=COLUMN[:KIND]: an outcome beyond scores, e.g. churned=Churn (binary: yes/no, true/false, "
+                      "0/1), value=CLTV (a number), hours=HandleTime (a duration); KIND is binary, number or hours "
+                      "(else from the name, then the data). Per customer with --conversation customer=..., else per "
+                      "document; outcomes.csv gives each issue's effect. Repeatable.")]
 CustomersFile = Annotated[Optional[Path], typer.Option(
     "--customers", help="A customer extract (CSV, JSONL, Parquet or Excel: churn flag, CLTV, plan, tenure...) "
                         "joined by customer id (needs --conversation customer=COLUMN); its columns can be "
@@ -173,8 +180,11 @@ def analyze(
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("voc-out"),
     text_col: TextCol = None, id_col: IdCol = None, date_col: DateCol = None, channel_col: ChannelCol = None,
     segment_col: SegmentCol = None, score: Score = None, mapping: MappingFile = None, config: ConfigFile = None,
-    set_: Set = None, conversation: Conversation = None, customers: CustomersFile = None,
+    set_: Set = None, conversation: Conversation = None, outcome: Outcome = None, customers: CustomersFile = None,
     customers_id: CustomersId = None,
+    rank_by: Annotated[Optional[str], typer.Option(
+        "--rank-by", help="An --outcome name: priorities.csv ranks issues by their effect on it (more churn, less "
+                          "value, longer waits) instead of on the scores.")] = None,
     touchpoints: Annotated[Optional[Path], typer.Option("--touchpoints", help="Touchpoint taxonomy YAML.")] = None,
     touchpoint_labels: Annotated[Optional[Path], typer.Option(
         "--touchpoint-labels", help="CSV with columns text,touchpoint: a few labeled sentences per touchpoint "
@@ -197,10 +207,12 @@ def analyze(
         from voc.io import read_feedback
         from voc.pipeline import Analyzer
 
-        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping, conversation)
+        m = _mapping(text_col, id_col, date_col, channel_col, segment_col, score, mapping, conversation, outcome)
         overrides = list(set_ or []) + _language_overrides(languages)
         if touchpoints:
             overrides.append(f"touchpoints.taxonomy={touchpoints}")
+        if rank_by:
+            overrides.append(f"customers.rank_by={rank_by}")
         if themes:
             overrides.append(f"themes.curated={themes}")
         if previous:

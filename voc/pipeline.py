@@ -145,6 +145,11 @@ class Analyzer:
         if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:  # checked before any work
             raise ConfigError(f"customers.repeat_days must be a number of days > 0, got {days!r}; "
                               "e.g. --set customers.repeat_days=7")
+        rank_by = (self.config_.get("customers") or {}).get("rank_by")
+        names = [o.name for o in (self.mapping.outcomes if self.mapping else [])]
+        if rank_by and rank_by not in names:  # fail before the long run, not after it
+            raise ConfigError(f"--rank-by {rank_by!r}: no such outcome; map it with --outcome {rank_by}=COLUMN "
+                              f"(outcomes: {', '.join(names) or 'none'})")
         classes = _stage_classes()
         stages: dict[str, Stage] = {}
         for name in STAGE_ORDER:
@@ -195,6 +200,27 @@ class Analyzer:
             return frame_to_feedback(data, self.mapping, missing_optional=missing, customers=crm)
         raise TypeError(f"expected a DataFrame, an IngestResult or a path, got {type(data).__name__}")
 
+    def _outcome_specs(self, ingest: IngestResult) -> list[Any]:
+        """The mapping's outcomes with the kinds ingest resolved (``auto`` read off the data)."""
+        import dataclasses
+
+        kinds = ingest.stats.get("outcome_kinds") or {}
+        return [dataclasses.replace(o, kind=kinds.get(o.name, o.kind)) for o in (self.mapping.outcomes if self.mapping
+                                                                                   else [])]
+
+    def _outcome_priorities(self, corpus: Corpus, name: str, outcomes: list[Any]) -> pd.DataFrame:
+        """priorities.csv ranked by an outcome (``customers.rank_by``, ``--rank-by``): the
+        issues whose customers churn more (or are worth less, wait longer) at 95%
+        confidence, in the drivers' priority-list form."""
+        from voc.customers.summary import priority_rows
+        from voc.drivers.priorities import priority_list
+        from voc.themes.edits import hidden_ids
+
+        stage = (self.stages_ or {}).get("themes")
+        top_n = int((self.config_.get("drivers") or {}).get("top_n", 10))
+        rows = priority_rows(corpus.tables["outcomes"], name, getattr(stage, "themes_", None))
+        return priority_list(rows, top_n=top_n, hidden=hidden_ids(stage) if stage is not None else ())
+
     def _customer_file(self) -> "CustomerFile | None":
         """The customer extract (``customers``: a path or a DataFrame), read afresh for each
         input so its matched ids and rejects are that input's."""
@@ -242,14 +268,18 @@ class Analyzer:
         themes_stage = stages["themes"]
         themes = getattr(themes_stage, "themes_", None)
 
-        if {"customer", "thread"} & set(corpus.docs.columns):
+        outcomes = self._outcome_specs(ingest)
+        if {"customer", "thread"} & set(corpus.docs.columns) or outcomes:
             from voc.customers.summary import conversation_tables
 
+            cust = self.config_.get("customers") or {}
             tables, meta = conversation_tables(
                 corpus.docs, themes, [sp.label for sp in self.mapping.scores] if self.mapping else [],
-                (self.config_.get("customers") or {}).get("repeat_days", 7))
+                cust.get("repeat_days", 7), outcomes, list(self.mapping.segments) if self.mapping else [])
             corpus.tables.update(tables)
             corpus.meta.update(meta)
+            if cust.get("rank_by"):
+                corpus.tables["priorities"] = self._outcome_priorities(corpus, str(cust["rank_by"]), outcomes)
         run = {
             "voc_run": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "mode": "fit_transform" if fit else "transform",

@@ -92,10 +92,11 @@ class ColumnMapping:
     thread: str | None = None
     reply_to: str | None = None
     author_role: str | None = None
+    outcomes: list[Any] = field(default_factory=list)  # voc.customers.outcomes.OutcomeSpec: churn, value, hours
 
     def input_columns(self) -> list[str]:
         cols = [self.text, self.id, self.date, self.channel, *self.segments, *(s.column for s in self.scores), *self.keep,
-                self.customer, self.thread, self.reply_to, self.author_role]
+                self.customer, self.thread, self.reply_to, self.author_role, *(o.column for o in self.outcomes)]
         out: list[str] = []
         for c in cols:
             if c and c not in out:
@@ -116,13 +117,14 @@ class ColumnMapping:
             ],
             "keep": list(self.keep),
             **{role: getattr(self, role) for role in CONVERSATION_ROLES},
+            "outcomes": [{"name": o.name, "column": o.column, "kind": o.kind} for o in self.outcomes],
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "mapping") -> "ColumnMapping":
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a mapping of roles to column names")
-        known = {"text", "id", "date", "channel", "segments", "scores", "keep", *CONVERSATION_ROLES}
+        known = {"text", "id", "date", "channel", "segments", "scores", "keep", "outcomes", *CONVERSATION_ROLES}
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"{source}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
@@ -144,7 +146,8 @@ class ColumnMapping:
             segs = [segs]
         return cls(text=str(data.get("text") or "text"), id=data.get("id"), date=data.get("date"),
                    channel=data.get("channel"), segments=list(segs), scores=scores, keep=list(data.get("keep") or []),
-                   **{role: data.get(role) for role in CONVERSATION_ROLES})
+                   **{role: data.get(role) for role in CONVERSATION_ROLES},
+                   outcomes=parse_outcomes(data.get("outcomes") or [], source))
 
     @classmethod
     def from_file(cls, path: str | Path) -> "ColumnMapping":
@@ -156,3 +159,25 @@ class ColumnMapping:
         except yaml.YAMLError as exc:
             raise ConfigError(f"mapping file {p.name}: not valid YAML/JSON ({exc})") from exc
         return cls.from_dict(data.get("columns", data) if isinstance(data, dict) else data, source=p.name)
+
+
+def parse_outcomes(items: Any, source: str = "mapping") -> list[Any]:
+    """Outcome specs from the CLI (``NAME=COLUMN[:KIND]``) or a mapping file (the same
+    strings, or ``{name, column, kind}``); names must be distinct."""
+    from voc.customers.outcomes import OutcomeSpec
+
+    if isinstance(items, (str, dict)):
+        items = [items]
+    out = []
+    for i, o in enumerate(items):
+        if isinstance(o, str):
+            out.append(OutcomeSpec.parse(o))
+        elif isinstance(o, dict) and o.get("name") and o.get("column"):
+            kind = o.get("kind")
+            out.append(OutcomeSpec.parse(f"{o['name']}={o['column']}" + (f":{kind}" if kind else "")))
+        else:
+            raise ConfigError(f"{source}: outcomes[{i}] must be NAME=COLUMN[:KIND] or {{name, column, kind}}")
+    names = [o.name for o in out]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"{source}: outcome names must differ: {names}")
+    return out

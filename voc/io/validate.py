@@ -21,6 +21,7 @@ Choices worth knowing:
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -61,6 +62,7 @@ _DATE_FORMATS = (
 # dateutil is lenient ("12" -> the 12th of this month): only offer it values with a 4-digit year or a word.
 _DATEUTIL_OK = r"(?=.*\d)(?=.*(?:\b\d{4}\b|[A-Za-z]{3}))"
 _DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
+_KIND_WORDS = {"binary": "yes/no, true/false or 0/1", "number": "a number", "hours": "a duration"}
 _NOT_TEXT = object()  # marker for list/dict cells, which have no honest text form
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
 
@@ -269,6 +271,7 @@ class Validator:
                  missing_optional: str = "error", sparse: bool = False, customers: "CustomerFile | None" = None) -> None:
         self.mapping = mapping or ColumnMapping()
         self.customers = customers  # a CRM extract joined to each chunk by customer id
+        self.outcome_kinds: dict[str, str] = {}  # outcome name -> binary / number / hours, once resolved
         self.missing_optional = missing_optional
         # JSON records need not all have the same keys: a mapped key absent from the first
         # chunk may appear later, so it is only an error if no chunk has it (see finish()).
@@ -318,6 +321,7 @@ class Validator:
             "segments": [(s, c) for s in m.segments if (c := opt(s, "segment column", cols))],
             "scores": [(sp, c) for sp in m.scores if (c := opt(sp.column, "score column", cols))],
             "keep": [(k, c) for k in m.keep if (c := opt(k, "keep column", cols))],
+            "outcomes": [(o, c) for o in m.outcomes if (c := opt(o.column, "outcome column", cols))],
             **{role: (opt(getattr(m, role), f"{role.replace('_', ' ')} column", cols) if getattr(m, role) else None)
                for role in CONVERSATION_ROLES},
         }
@@ -325,10 +329,11 @@ class Validator:
             self.text_col = self._find(m.text, "text column", cols)
         names = ["doc_id", "text", "line", "duplicate_text"]
         names += [r for r in ("date", "channel", *CONVERSATION_ROLES) if resolved[r]]
-        for out, _ in (*resolved["segments"], *((sp.label, c) for sp, c in resolved["scores"]), *resolved["keep"]):
+        for out, _ in (*resolved["segments"], *((sp.label, c) for sp, c in resolved["scores"]), *resolved["keep"],
+                       *((o.name, c) for o, c in resolved["outcomes"])):
             if out in names:
-                raise ConfigError(f"output column {out!r} is used twice (segment, score label, keep or a voc column); "
-                                  f"rename it in the column mapping (scores take a 'name')")
+                raise ConfigError(f"output column {out!r} is used twice (segment, score label, keep, outcome or a voc "
+                                  f"column); rename it in the column mapping (scores and outcomes take a name)")
             names.append(out)
         self.columns = resolved
 
@@ -444,6 +449,8 @@ class Validator:
                  lambda p: f"author role {_show(raw_roles.iat[p])} is neither customer nor agent "
                            f"({', '.join(sorted(set(ROLE_WORDS)))})")
             out["author_role"] = roles.fillna("customer")  # an empty cell: feedback, as without the role
+        for spec, c in cols["outcomes"]:  # churn flags, values, durations: a bad value rejects its row, with why
+            out[spec.name] = self._outcome(spec, c, col(c), flag)
         for name, c in cols["keep"]:  # carried as read; all-text columns get the str dtype like the others
             kept = col(c)
             out[name] = kept.astype("str") if pd.api.types.infer_dtype(kept, skipna=True) == "string" else kept
@@ -480,7 +487,8 @@ class Validator:
         stats = {"rows_read": n + len(pre_rejects), "accepted": int(keep.sum()), "rejected": len(rejects),
                  "duplicate_ids": n_dup_ids, "duplicate_texts": int(dup_text.sum()),
                  "text_column": None if text_col is None else str(text_col),
-                 "text_column_detected": self.text_detected}
+                 "text_column_detected": self.text_detected,
+                 **({"outcome_kinds": dict(self.outcome_kinds)} if self.outcome_kinds else {})}
         if len(rejects):
             log.debug("%s: %d of %d rows rejected", self.source, len(rejects), stats["rows_read"])
         return IngestResult(frame, rejects, stats)
@@ -503,6 +511,18 @@ class Validator:
         for name, role in self.unseen.items():
             if self.missing_optional != "ignore" or role == "text column":
                 raise UnknownColumn(name, redact_columns(list(self.seen_columns)), role=role, path=self.where)
+
+    def _outcome(self, spec: Any, column: str, values: pd.Series, flag: Any) -> np.ndarray:
+        """An outcome column as numbers (binary 0/1, value, hours); its kind is resolved on
+        the first chunk and kept, so every chunk reads the column alike."""
+        from voc.customers.outcomes import coerce
+
+        resolved = self.outcome_kinds.get(spec.name)
+        arr, bad, kind = coerce(values, spec if resolved is None else dataclasses.replace(spec, kind=resolved))
+        self.outcome_kinds[spec.name] = kind
+        flag(bad, column, lambda p: f"outcome '{spec.name}' is not {_KIND_WORDS.get(kind, kind)}: "
+                                    f"{_show(values.iat[p])}")
+        return np.asarray(arr, dtype=float)
 
     def _scores(self, spec: ScoreSpec, column: str, values: pd.Series, flag: Any) -> pd.Series:
         scores, bad = parse_scores(values)
