@@ -206,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
     git = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True, text=True)
     commit = git.stdout.strip()
     result: dict[str, Any] = {
-        "benchmark": "outcomes", "command": "python benchmarks/outcomes.py " + " ".join(argv or sys.argv[1:]),
+        "benchmark": "outcomes",
+        "command": " ".join(["python benchmarks/outcomes.py", *(sys.argv[1:] if argv is None else argv)]),
         "seed": args.seed, "voc_commit": commit,
         "machine": {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count(),
                     "numpy": np.__version__, "pandas": pd.__version__},
@@ -230,6 +231,10 @@ def main(argv: list[str] | None = None) -> int:
                                extra={"difference:planted": RISK_DIFF})
     result["customers"] = run("customers", 4, reps, n, seed, draw_documents, "churned", [CHURNED],
                               {"difference": tb["difference"], "adjusted": tb["adjusted"]})
+    keys = ("coverage_pooled", "coverage_min_issue", "coverage_max_issue", "mean_abs_bias")
+    result["summary"] = {f"{sc}.{est}": {k: v[k] for k in keys}
+                         for sc in ("binary", "value", "confounded", "customers")
+                         for est, v in result[sc]["estimators"].items()}
     result["seconds_total"] = round(time.time() - t0, 1)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
