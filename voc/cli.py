@@ -144,8 +144,9 @@ DateCol = Annotated[Optional[str], typer.Option("--date-col", help="Column with 
 ChannelCol = Annotated[Optional[str], typer.Option("--channel-col", help="Column with the channel/source.")]
 Conversation = Annotated[Optional[list[str]], typer.Option(
     "--conversation", help="ROLE=COLUMN for customer (a customer id), thread (ticket/chat/thread id), reply_to (the "
-                           "id of the message answered) or author_role (customer or agent; an inbound flag works "
-                           "too). Repeatable. Agent messages are kept but never analysed; customers.parquet follows.")]
+                           "id of the message answered), author_role (customer or agent; an inbound flag works "
+                           "too), opened and closed (a ticket's times; empty closed = still open). Repeatable. Agent "
+                           "messages are kept but never analysed; customers.parquet follows.")]
 SegmentCol = Annotated[Optional[list[str]], typer.Option("--segment-col", help="Segment column (repeatable).")]
 Score = Annotated[Optional[list[str]], typer.Option(
     "--score", help="KIND=COLUMN with KIND in nps, csat, ces, stars, or custom=COLUMN:LOW:HIGH[:lower] (repeatable).")]

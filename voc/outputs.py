@@ -120,7 +120,8 @@ def write_outputs(analysis: "Analysis", out: Path, analyzer: "Analyzer | None" =
         table = analysis.tables.get(name, pd.DataFrame())
         atomic_write(out / f"{name}.csv", lambda p, t=table: guard_frame(_listify(t)).to_csv(p, index=False))
     extra: dict[str, str] = {}
-    for path in (out / "repeat_contacts.csv", out / "service_times.csv", out / "outcomes.csv",
+    for path in (out / "repeat_contacts.csv", out / "service_times.csv", out / "resolution_times.csv",
+                 out / "outcomes.csv",
                  out / "customers.parquet", out / "threads.parquet"):  # only with conversation roles or outcomes
         table = analysis.tables.get(path.stem)
         if table is None:
@@ -185,7 +186,8 @@ def load_analysis(out_dir: Path) -> "Analysis":
         tables={**{name: csv(f"{name}.csv") for name in ("drivers", "priorities", "trends")},
                 **{name: pd.read_parquet(out_dir / f"{name}.parquet") for name in ("customers", "threads")
                    if (out_dir / f"{name}.parquet").is_file()},
-                **{name: csv(f"{name}.csv") for name in ("repeat_contacts", "service_times", "outcomes")
+                **{name: csv(f"{name}.csv") for name in ("repeat_contacts", "service_times", "resolution_times",
+                                                         "outcomes")
                    if (out_dir / f"{name}.csv").is_file()}},
         rejects=csv("rejects.csv"),
         run=json.loads((out_dir / "run.json").read_text(encoding="utf-8")),

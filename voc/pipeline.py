@@ -269,7 +269,7 @@ class Analyzer:
         themes = getattr(themes_stage, "themes_", None)
 
         outcomes = self._outcome_specs(ingest)
-        if {"customer", "thread"} & set(corpus.docs.columns) or outcomes:
+        if {"customer", "thread", "opened"} & set(corpus.docs.columns) or outcomes:
             from voc.customers.summary import conversation_tables
 
             cust = self.config_.get("customers") or {}

@@ -12,7 +12,8 @@ import pandas as pd
 from voc.customers.outcomes import OutcomeSpec, outcome_effects, unit_outcomes
 from voc.customers.repeat import repeat_contacts
 from voc.customers.table import customer_table
-from voc.customers.threads import first_response_durations, service_times, service_times_by, thread_table
+from voc.customers.threads import (first_response_durations, resolution_durations, service_times, service_times_by,
+                                   thread_table, times_by_key)
 
 
 def conversation_tables(docs: pd.DataFrame, themes: pd.DataFrame | None, scores: Sequence[str] = (),
@@ -28,6 +29,8 @@ def conversation_tables(docs: pd.DataFrame, themes: pd.DataFrame | None, scores:
     tables: dict[str, pd.DataFrame] = {}
     meta: dict[str, Any] = {}
     by_customer = "customer" in docs.columns and docs["customer"].notna().any()
+    if {"opened", "closed"} <= set(docs.columns):
+        tables["resolution_times"], meta["resolution"] = _resolution(docs, labels)
     units = None
     if outcomes:
         tables["outcomes"], meta["outcomes"], units = _outcomes(docs, outcomes, segments, labels, by_customer)
@@ -106,3 +109,17 @@ def priority_rows(effects: pd.DataFrame, outcome: str, themes: pd.DataFrame | No
         "mention_delta_ci_high": e["difference_ci_high"].to_numpy(),
         "polarity": theme_value("polarity"), "aspect": aspect,
     })
+
+
+def _resolution(docs: pd.DataFrame, labels: dict | None) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """resolution_times.csv (per issue and touchpoint, Kaplan-Meier, open tickets censored
+    at the data's last time) and the overall figure for run.json."""
+    times = [docs[c].max() for c in ("date", "opened", "closed") if c in docs.columns]
+    end = max((t for t in times if pd.notna(t)), default=None)
+    hours, observed, unit = resolution_durations(docs, end)
+    overall = service_times(hours, observed)
+    meta = {"unit": "ticket (thread)" if unit == "thread" else "document", "tickets": int(len(hours)),
+            "closed": int(observed.sum()), "open_censored_at": "the last time in the data",
+            "resolution_hours": {k: (None if pd.isna(v) else round(float(v), 4))
+                                 for k, v in overall.iloc[0].items() if k != "group"} if len(overall) else None}
+    return times_by_key(docs, unit, hours, observed, labels), meta

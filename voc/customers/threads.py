@@ -15,7 +15,8 @@ import warnings
 import numpy as np
 import pandas as pd
 
-__all__ = ["first_response_durations", "service_times", "service_times_by", "thread_roots", "thread_table"]
+__all__ = ["first_response_durations", "resolution_durations", "service_times", "service_times_by", "thread_roots",
+           "thread_table", "times_by_key"]
 
 MAX_JUMPS = 64  # pointer-jumping rounds: chains up to 2**64 replies long resolve well within this
 MIN_THREADS = 5  # fewer threads than this in a group give no statistics, only a count
@@ -208,24 +209,33 @@ def service_times_by(docs: pd.DataFrame, threads: pd.DataFrame, hours: pd.Series
     issue (``theme_ids``) and touchpoint its customer messages raised. Columns ``kind``
     (issue / touchpoint), ``key``, ``label`` and those of :func:`service_times`, slowest
     median first. ``hours`` / ``observed`` come from :func:`first_response_durations`."""
-    parts = []
+    thread = threads["thread"].to_numpy()
+    return times_by_key(docs, "thread", pd.Series(hours.to_numpy(), index=thread[hours.index.to_numpy()]),
+                        pd.Series(observed.to_numpy(), index=thread[observed.index.to_numpy()]), theme_labels,
+                        min_threads)
+
+
+def times_by_key(docs: pd.DataFrame, unit: str, hours: pd.Series, observed: pd.Series,
+                 theme_labels: dict | None = None, min_threads: int = MIN_THREADS) -> pd.DataFrame:
+    """Kaplan-Meier times per issue and per touchpoint, for durations of units (threads,
+    tickets, documents: ``hours`` / ``observed`` indexed by the ``unit`` column's values):
+    a unit counts under every issue and touchpoint its customer messages raised."""
     from voc.language.stage import agent_mask
 
+    parts = []
     cust = docs[~agent_mask(docs)]
-    pos = pd.Series(np.arange(len(threads)), index=threads["thread"].to_numpy())
     for kind, column in (("issue", "theme_ids"), ("touchpoint", "touchpoints")):
         if column not in cust.columns or not len(hours):
             continue
-        ex = cust[["thread", column]].explode(column).dropna().drop_duplicates()
+        ex = cust[[unit, column]].explode(column).dropna().drop_duplicates()
         if kind == "issue":
             ex = ex[ex[column].astype(int) >= 0]
-        ex = ex.assign(row=ex["thread"].map(pos)).dropna(subset=["row"])
-        ex = ex[ex["row"].astype(int).isin(hours.index)]
+        ex = ex[ex[unit].isin(hours.index)]
         if ex.empty:
             continue
-        rows = ex["row"].astype(int).to_numpy()
-        h = pd.Series(hours.loc[rows].to_numpy(), name="hours")
-        o = pd.Series(observed.loc[rows].to_numpy(), name="observed")
+        units = ex[unit].to_numpy()
+        h = pd.Series(hours.loc[units].to_numpy(), name="hours")
+        o = pd.Series(observed.loc[units].to_numpy(), name="observed")
         key = pd.Series(ex[column].astype(str).to_numpy())
         st = service_times(h, o, by=key, min_threads=min_threads).rename(columns={"group": "key"})
         st.insert(0, "kind", kind)
@@ -238,3 +248,21 @@ def service_times_by(docs: pd.DataFrame, threads: pd.DataFrame, hours: pd.Series
     out = pd.concat(parts, ignore_index=True)
     return out.sort_values(["median_hours", "n"], ascending=[False, False], na_position="last",
                            kind="stable").reset_index(drop=True)
+
+
+def resolution_durations(docs: pd.DataFrame, end: pd.Timestamp | None = None) -> tuple[pd.Series, pd.Series, str]:
+    """(hours, resolved, unit column) to resolution per ticket, from the ``opened`` and
+    ``closed`` times of ``docs``: per ``thread`` when mapped (opened = its earliest, closed
+    = its latest), else per document. A ticket not closed is still open: censored at
+    ``end`` (the data's last date) rather than dropped, as an unanswered thread is."""
+    unit = "thread" if "thread" in docs.columns and docs["thread"].notna().any() else "doc_id"
+    d = docs[docs[unit].notna() & docs["opened"].notna()] if "opened" in docs.columns else docs.iloc[:0]
+    if d.empty or "closed" not in d.columns:
+        return pd.Series(dtype=float, name="hours"), pd.Series(dtype=bool, name="observed"), unit
+    g = d.groupby(unit, sort=True)
+    opened, closed = g["opened"].min(), g["closed"].max()
+    observed = closed.notna()
+    stop = closed.where(observed, pd.Timestamp(end) if end is not None else pd.NaT)
+    hours = ((stop - opened) / _HOUR).clip(lower=0)
+    keep = hours.notna()
+    return hours[keep].rename("hours"), observed[keep].rename("observed"), unit

@@ -68,8 +68,9 @@ class ScoreSpec:
         return cls(column=column, kind=kind, low=low, high=high, higher_is_better=higher)  # type: ignore[arg-type]
 
 
-#: The conversation roles: who wrote a message, and which conversation it belongs to.
-CONVERSATION_ROLES = ("customer", "thread", "reply_to", "author_role")
+#: The conversation roles: who wrote a message, which conversation it belongs to, and
+#: when its ticket was opened and closed (time to resolution).
+CONVERSATION_ROLES = ("customer", "thread", "reply_to", "author_role", "opened", "closed")
 
 
 @dataclass
@@ -79,7 +80,8 @@ class ColumnMapping:
     The conversation roles link messages: ``customer`` (a customer id), ``thread`` (a
     ticket, chat or social thread id), ``reply_to`` (the id of the message answered) and
     ``author_role`` (customer or agent; an inbound flag works too). Agent messages are
-    kept and counted but never analysed as feedback."""
+    kept and counted but never analysed as feedback. ``opened`` and ``closed`` are a
+    ticket's times (an empty ``closed``: still open)."""
 
     text: str = "text"
     id: str | None = None
@@ -92,11 +94,13 @@ class ColumnMapping:
     thread: str | None = None
     reply_to: str | None = None
     author_role: str | None = None
+    opened: str | None = None
+    closed: str | None = None
     outcomes: list[Any] = field(default_factory=list)  # voc.customers.outcomes.OutcomeSpec: churn, value, hours
 
     def input_columns(self) -> list[str]:
         cols = [self.text, self.id, self.date, self.channel, *self.segments, *(s.column for s in self.scores), *self.keep,
-                self.customer, self.thread, self.reply_to, self.author_role, *(o.column for o in self.outcomes)]
+                *(getattr(self, r) for r in CONVERSATION_ROLES), *(o.column for o in self.outcomes)]
         out: list[str] = []
         for c in cols:
             if c and c not in out:

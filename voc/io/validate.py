@@ -441,6 +441,18 @@ class Validator:
                 flag(bad_, cols[role], f"{role.replace('_', ' ')} is a list or object, not an id")
                 ids_ = ids_.str.strip()
                 out[role] = ids_.where(ids_ != "")
+        times = {}
+        for role in ("opened", "closed"):  # ticket times: unreadable ones reject their row, as dates do
+            if cols[role]:
+                raw_t = col(cols[role])
+                parsed, unparsed, oob = parse_dates(raw_t)
+                flag(unparsed, cols[role], lambda p, r=raw_t, n=role: f"unparseable {n} time {_show(r.iat[p])}")
+                flag(oob, cols[role], lambda p, r=raw_t, n=role: f"{n} time {_show(r.iat[p])} out of range")
+                out[role] = times[role] = parsed
+        if len(times) == 2:
+            before = (times["closed"] < times["opened"]).fillna(False).to_numpy(dtype=bool)
+            flag(before, cols["closed"], lambda p: f"closed {_show(times['closed'].iat[p])} before opened "
+                                                   f"{_show(times['opened'].iat[p])}")
         if cols["author_role"]:
             raw_roles = col(cols["author_role"])
             roles = author_roles(raw_roles)
