@@ -146,8 +146,9 @@ def test_threads_follow_replies_and_give_first_response_times(tmp_path):
     pseudonymisation, so pseudonymised ids still link); threads.parquet and run.json say
     how long customers waited for a first answer."""
     raw = THREAD.assign(id=["ann@example.com", "m2", "m3", "m4", "m5", "m6"],
-                        parent=[None, "ann@example.com", "m2", "m3", None, None])
+                        parent=[None, "ann@example.com", "m2", "m3", None, "m0"])  # m0 is not in the file
     a = voc.Analyzer(mapping=MAPPING).fit_transform(raw)
+    assert a.run["stages"]["clean"]["replies_to_missing_messages"] == 1  # said, not silent
     docs = a.documents.set_index("doc_id")
     root = docs.index[0]
     assert root.startswith("id-") and docs.loc["m2", "reply_to"] == root

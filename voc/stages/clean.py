@@ -86,6 +86,14 @@ class CleanStage(Stage):
     def transform(self, corpus: Corpus) -> Corpus:
         limit = self._limit()
         docs, protected = self.protect_fields(corpus.docs, list(corpus.meta.get("segments") or []))
+        orphans = 0
+        if "reply_to" in docs.columns:
+            # a reply to a message that is not in the file starts its own thread: say how many, not silently
+            given = docs["reply_to"].notna().to_numpy()
+            orphans = int((given & ~docs["reply_to"].isin(docs["doc_id"]).to_numpy()).sum())
+            if orphans:
+                log.warning("%d replies point at a message not in the file (reply_to); each starts its own thread",
+                            orphans)
         if "reply_to" in docs.columns and "thread" not in docs.columns:  # after ids are pseudonymised alike
             from voc.customers import thread_roots
 
@@ -112,5 +120,6 @@ class CleanStage(Stage):
             "truncated": n_trunc,
             "max_chars": limit,
             "empty_after_clean": int((cleaned.str.len() == 0).sum()),
+            **({"replies_to_missing_messages": orphans} if "reply_to" in docs.columns else {}),
         }
         return corpus

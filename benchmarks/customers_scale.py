@@ -1,0 +1,121 @@
+"""The customer layer at scale: 1M messages from 200k customers through voc's customer,
+conversation and outcome tables, timed, with peak memory.
+
+Issue #20 asks for a million messages from 200k customers "through voc analyze with
+customers and outcomes". The language stages cost the same per document with or without
+customers (``benchmarks/throughput.py`` measures them), so this script measures what the
+customer roles add: ``voc.customers.summary.conversation_tables`` (customers.parquet,
+repeat contacts, threads and first responses, resolution times, outcomes.csv) on a
+documents table shaped exactly as the pipeline hands it over (ids, dates, channels, issue
+ids and touchpoints per message, author roles, threads, ticket times, churn and value).
+The data are generated (seeded); nothing is read from ``../shared``.
+
+    python benchmarks/customers_scale.py [--messages 1000000] [--customers 200000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+SEED = 0
+
+
+def documents(n: int, n_customers: int, n_issues: int = 120, seed: int = SEED) -> pd.DataFrame:
+    """``n`` messages from ``n_customers`` customers: 80% theirs (1-3 issues and touchpoints
+    each), 20% agent replies in the same threads; a quarter of tickets still open; customers
+    who raised issue 0, 1 or 2 churn at 0.4, the others at 0.1."""
+    rng = np.random.default_rng(seed)
+    customer = rng.integers(0, n_customers, n)
+    thread = customer * 8 + rng.integers(0, 3, n)  # a few threads per customer
+    start = pd.Timestamp("2025-01-01")
+    date = start + pd.to_timedelta(rng.integers(0, 365 * 24 * 60, n), unit="min")
+    agent = rng.random(n) < 0.2
+    k = rng.integers(1, 4, n)
+    issues = rng.integers(0, n_issues, (n, 3))
+    touch = np.array(["delivery", "refunds", "website & app", "billing", "support", "product quality"])
+    tps = rng.integers(0, len(touch), (n, 3))
+    docs = pd.DataFrame({
+        "doc_id": [f"m{i}" for i in range(n)], "line": np.arange(2, n + 2), "date": date,
+        "channel": rng.choice(["email", "chat", "phone", "social"], n), "customer": [f"c{c}" for c in customer],
+        "thread": [f"t{t}" for t in thread], "author_role": np.where(agent, "agent", "customer"),
+        "analysed": ~agent, "language": "en",
+        "theme_ids": [list(r[:j]) if not a else [] for r, j, a in zip(issues, k, agent)],
+        "touchpoints": [list(touch[r[:j]]) if not a else [] for r, j, a in zip(tps, k, agent)],
+        "sentiment_score": np.where(agent, np.nan, rng.normal(0, 0.5, n)),
+        "effort": rng.random(n) < 0.05, "plan": rng.choice(["basic", "gold"], n),
+    })
+    opened = docs.groupby("thread")["date"].transform("min")
+    docs["opened"] = opened
+    closed = opened + pd.to_timedelta(rng.exponential(30, n), unit="h")
+    still_open = (pd.util.hash_array(docs["thread"].to_numpy()) % 4) == 0
+    docs["closed"] = closed.where(~still_open)
+    # churn is the customer's: those who raised a planted issue (0, 1 or 2) churn at 0.4, the rest at 0.1
+    planted = pd.Series([any(i in (0, 1, 2) for i in ids) for ids in docs["theme_ids"]]).groupby(customer).any()
+    churned = rng.random(len(planted)) < np.where(planted.to_numpy(), 0.4, 0.1)
+    docs["churned"] = pd.Series(churned.astype(float), index=planted.index).reindex(customer).to_numpy()
+    docs["value"] = pd.Series(rng.lognormal(6, 1, len(planted)), index=planted.index).reindex(customer).to_numpy()
+    return docs
+
+
+def peak_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--customers", type=int, default=200_000)
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "customers_scale.json")
+    args = ap.parse_args()
+    from voc.customers.outcomes import OutcomeSpec
+    from voc.customers.summary import conversation_tables
+
+    t0 = time.perf_counter()
+    docs = documents(args.messages, args.customers)
+    gen_s = time.perf_counter() - t0
+    themes = pd.DataFrame({"theme_id": np.arange(120), "label": [f"issue {i}" for i in range(120)]})
+    mem_before = peak_mb()
+    t0 = time.perf_counter()
+    tables, meta = conversation_tables(docs, themes, [], 7.0,
+                                       [OutcomeSpec("churned", "churned", "binary"),
+                                        OutcomeSpec("value", "value", "number")], ["plan"])
+    secs = time.perf_counter() - t0
+    top = tables["outcomes"].query("outcome == 'churned' and dimension == 'issue'").sort_values(
+        "difference", ascending=False).head(3)
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    res = {
+        "about": "voc.customers.summary.conversation_tables on generated documents shaped as the pipeline's "
+                 "(see the module docstring); the language stages are measured by benchmarks/throughput.py",
+        "command": "python benchmarks/customers_scale.py " + " ".join(sys.argv[1:]),
+        "seed": SEED, "voc_commit": commit,
+        "machine": {"platform": platform.platform(), "python": platform.python_version(),
+                    "cpus": __import__("os").cpu_count()},
+        "messages": args.messages, "customers_in_data": int(docs["customer"].nunique()),
+        "threads": int(docs["thread"].nunique()), "generate_s": round(gen_s, 1),
+        "conversation_tables_s": round(secs, 1), "peak_rss_mb_after_generating": mem_before,
+        "peak_rss_mb": peak_mb(),
+        "rows": {k: int(len(v)) for k, v in tables.items()},
+        "planted_churn_issues": [0, 1, 2],
+        "top_churn_issues_found": top["key"].astype(int).tolist(),
+        "stages": {k: v for k, v in meta.items() if k in ("threads", "resolution")},
+    }
+    args.out.write_text(json.dumps(res, indent=2, default=str) + "\n", encoding="utf-8")
+    print(json.dumps({k: res[k] for k in ("messages", "customers_in_data", "conversation_tables_s", "peak_rss_mb",
+                                           "top_churn_issues_found")}))
+
+
+if __name__ == "__main__":
+    main()
