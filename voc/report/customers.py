@@ -105,20 +105,25 @@ def service_rows(times: pd.DataFrame, hidden: set[str], min_threads: int = MIN_G
     return [{"kind": str(x["kind"]), "label": str(x["label"]), "threads": int(x["n"]), "answered": int(x["events"]),
              "median": duration(x["median_hours"]) if pd.notna(x["median_hours"]) else "not reached",
              "open": bool(x["_open"]), "ci": f"{duration(x['median_low'])} to {duration(x['median_high'])}",
-             "quartiles": f"{duration(x['q25_hours'])} – {duration(x['q75_hours'])}"}
+             "quartiles": f"{duration(x['q25_hours'])} / {duration(x['q75_hours'])}"}
             for _, x in t.head(top).iterrows()]
 
 
 def overall_wait(run: dict[str, Any]) -> dict[str, Any] | None:
-    """run.json's overall time to first response, worded."""
+    """run.json's overall time to first response, worded; a time the curve never reached
+    (too few threads answered by the end of the data) is None, for the page to say so."""
     st = (run.get("stages") or {}).get("threads") or {}
     fr = st.get("first_response_hours")
     if not fr:
         return None
+
+    def reached(name: str) -> str | None:
+        return None if fr.get(name) is None else duration(fr[name])
+
     return {"threads": int(st.get("threads") or 0), "answered": int(st.get("answered") or 0),
-            "median": duration(fr.get("median_hours")) if fr.get("median_hours") is not None else "not reached",
-            "ci": f"{duration(fr.get('median_low'))} to {duration(fr.get('median_high'))}",
-            "q25": duration(fr.get("q25_hours")), "q75": duration(fr.get("q75_hours"))}
+            "median": reached("median_hours"), "ci": f"{duration(fr.get('median_low'))} to "
+                                                    f"{duration(fr.get('median_high'))}",
+            "q25": reached("q25_hours"), "q75": reached("q75_hours")}
 
 
 # --- outcomes -----------------------------------------------------------------------
@@ -247,7 +252,7 @@ def section(analysis: "Analysis", quotes: dict[str, str]) -> dict[str, Any] | No
     hidden = hidden_keys(analysis.themes)
     out: dict[str, Any] = {"min_group": MIN_GROUP, "top_links": TOP_LINKS,
                            "repeat_days": ((analysis.run.get("config") or {}).get("customers") or {}).get(
-                               "repeat_days", 7)}
+                               "repeat_days", 7), "per_customer": customers is not None or repeat is not None}
     if customers is not None:
         links = transitions(customers)
         multi = customers["touchpoints"].map(lambda v: len(set(_seq(v)) - NO_TOUCHPOINT) > 1)
@@ -261,7 +266,23 @@ def section(analysis: "Analysis", quotes: dict[str, str]) -> dict[str, Any] | No
         out["waits"] = {"rows": service_rows(times, hidden), "overall": overall_wait(analysis.run)}
     if effects is not None:
         out["outcomes"] = outcome_blocks(effects, analysis.run, quotes, hidden)
+    out["parts"] = _parts(out)
     return out
+
+
+def _parts(section: dict[str, Any]) -> str:
+    """What the section answers, in words, for its opening line (capitalised)."""
+    phrases = (("journey", "where customers' journeys lead", ""), ("repeat", "what customers have to come back about",
+                                                                   "what they have to come back about"),
+               ("waits", "how long customers wait for an answer", "how long they wait for an answer"))
+    parts: list[str] = []
+    for key, first, later in phrases:
+        if key in section:
+            parts.append(later if parts and later else first)
+    if section.get("outcomes"):
+        parts.append("which issues go with " + " and ".join(o["name"] for o in section["outcomes"]))
+    text = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] if parts else ""
+    return text[:1].upper() + text[1:]
 
 
 # --- themes.xlsx --------------------------------------------------------------------
