@@ -34,6 +34,7 @@ def test_sample_report_is_self_contained_and_complete(fitted):
     _no_external_reference(html)
     for s in SECTIONS:
         assert f'id="{s}"' in html
+    assert 'id="customers"' not in html and 'href="#customers"' not in html  # no customer tables, no section
     assert html.count('class="plotly-graph-div"') >= 8
     assert "Top pain points" in html and "95% CI" in html
     # the biggest pain point of some score is named in the at-a-glance list

@@ -18,6 +18,7 @@ from voc.report.data import Score, fmt
 
 SENTIMENT_COLORS = {"negative": "#d64545", "mixed": "#e0a030", "neutral": "#a0a4ab", "positive": "#2f9e6e"}
 RED, GREEN, GREY = "#d64545", "#2f9e6e", "#a0a4ab"
+PALETTE = ["#2d5fa8", "#d64545", "#2f9e6e", "#e0a030", "#7b4fa0", "#1b9aaa", "#b5651d", "#6c757d", "#c2185b", "#558b2f"]
 SENTIMENT_SCALE = [[0.0, "#c0392b"], [0.5, "#d5d8dc"], [1.0, "#1e8449"]]
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 CONFIG = {"displaylogo": False, "responsive": True,
@@ -220,11 +221,9 @@ def theme_share_over_time(shares: pd.DataFrame, labels: dict[str, str], flagged:
     if shares.empty or len(shares) < 2:
         return None
     fig = go.Figure()
-    palette = ["#2d5fa8", "#d64545", "#2f9e6e", "#e0a030", "#7b4fa0", "#1b9aaa", "#b5651d", "#6c757d", "#c2185b",
-               "#558b2f"]
     for i, key in enumerate(shares.columns):
         fig.add_trace(go.Scatter(x=shares.index, y=100 * shares[key], mode="lines", name=_short(labels.get(key, key), 30),
-                                 line=dict(color=palette[i % len(palette)], width=2),
+                                 line=dict(color=PALETTE[i % len(PALETTE)], width=2),
                                  hovertemplate="%{x|%d %b %Y}: %{y:.1f}%<extra>" + _short(labels.get(key, key), 60) + "</extra>"))
     if not flagged.empty:
         f = flagged[flagged["key"].isin(shares.columns)]
@@ -301,3 +300,34 @@ def sparkline(values: list[float], width: int = 110, height: int = 26, flagged: 
 def charts_in(fragments: dict[str, Any]) -> int:
     """How many plotly charts a dict of fragments holds (for tests and the log)."""
     return sum(1 for v in fragments.values() if isinstance(v, str) and "plotly-graph-div" in v)
+
+
+def journey_flow(links: pd.DataFrame, top: int = 25) -> str | None:
+    """A Sankey of the ``top`` biggest touchpoint-to-next-touchpoint steps (``from``, ``to``,
+    ``customers``): earlier touchpoint on the left, the next one raised on the right, so the
+    flow reads left to right and never loops back on itself."""
+    links = links.head(top)
+    if links.empty:
+        return None
+    left = list(dict.fromkeys(links["from"].astype(str)))
+    right = list(dict.fromkeys(links["to"].astype(str)))
+    names = sorted(set(left) | set(right))
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    src = [left.index(str(v)) for v in links["from"]]
+    dst = [len(left) + right.index(str(v)) for v in links["to"]]
+    fig = go.Figure(go.Sankey(
+        arrangement="snap",
+        node=dict(label=[_short(n, 30) for n in left + right], color=[colour[n] for n in left + right], pad=14,
+                  thickness=16, line=dict(width=0),
+                  hovertemplate="%{label}: %{value} customers<extra></extra>"),
+        link=dict(source=src, target=dst, value=links["customers"].astype(int).tolist(),
+                  color=[_rgba(colour[str(v)], 0.35) for v in links["from"]],
+                  hovertemplate="%{source.label} → %{target.label}: %{value} customers<extra></extra>")))
+    fig.update_layout(title=f"Where customers go next: a touchpoint (left) and the next one they raised (right), "
+                            f"top {len(links)} steps")
+    return _html(fig, max(360, 30 * max(len(left), len(right)) + 120))
+
+
+def _rgba(hex_colour: str, alpha: float) -> str:
+    h = hex_colour.lstrip("#")
+    return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"

@@ -2,9 +2,11 @@
 
 Sheets: Themes (every theme with volume, sentiment, impact on each score with its 95%
 interval, trend and three redacted examples), Priorities (the ranked pain points and
-strengths), Drivers (the full drivers table), Theme share by period, Summary (scores
-with intervals, counts) and About (what the columns mean). Customer text is always
-written as text: a verbatim that starts with "=" never becomes a formula.
+strengths), Drivers (the full drivers table), Theme share by period, the customer tables
+when the run has them (journey transitions, repeat contact, service times, outcomes; see
+:mod:`voc.report.customers`), Summary (scores with intervals, counts) and About (what the
+columns mean). Customer text is always written as text: a verbatim that starts with "="
+never becomes a formula.
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import numpy as np
 import pandas as pd
 
 from voc.drivers.scores import KIND_METRICS, mean_and_se
-from voc.report import data
+from voc.report import customers, data
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
     from voc.pipeline import Analysis
 
-PERCENT = {"share", "negative_share", "documents_share"}
+PERCENT = {"share", "negative_share", "documents_share", "repeat_rate", "repeat_low", "repeat_high", "switch_rate",
+           "switch_low", "switch_high", "rate_with", "rate_without"}
 ABOUT = [
     ("Themes", "One row per issue, grouped under its aspect (what customers talk about; the issue is what they say "
                "about it, negative, neutral or positive). General sentiment with no aspect and context (greetings, "
@@ -165,6 +168,14 @@ def period_sheet(analysis: "Analysis", themes: pd.DataFrame) -> pd.DataFrame:
     return t.reset_index(drop=True)
 
 
+def _quotes(analysis: "Analysis", themes: pd.DataFrame) -> dict[str, str]:
+    """Each issue's leading verbatim by key, as the Themes sheet's first example."""
+    rows = data.theme_rows(analysis, themes)
+    if rows.empty:
+        return {}
+    return {k: v[0] for k, v in zip(rows["key"], rows["examples"]) if len(v)}
+
+
 def write_excel(analysis: "Analysis", path: Path, themes: pd.DataFrame | None = None) -> Path:
     """Write themes.xlsx atomically (temporary name, then rename)."""
     from openpyxl import Workbook
@@ -172,14 +183,17 @@ def write_excel(analysis: "Analysis", path: Path, themes: pd.DataFrame | None = 
     from voc.outputs import atomic_write, theme_table
 
     themes = theme_table(analysis) if themes is None else themes
+    extra = customers.sheets(analysis, _quotes(analysis, themes))
+    about = ABOUT + [a for a in customers.ABOUT if any(name == a[0] for name, _, _ in extra)]
     sheets: list[tuple[str, pd.DataFrame, dict[str, int]]] = [
         ("Themes", theme_sheet(analysis, themes), {"label": 24, "keywords": 40, "example 1": 60, "example 2": 60,
                                                     "example 3": 60}),
         ("Priorities", analysis.priorities, {}),
         ("Drivers", analysis.drivers, {}),
         ("Theme share by period", period_sheet(analysis, themes), {"label": 24}),
+        *extra,
         ("Summary", summary_sheet(analysis), {"item": 34}),
-        ("About", pd.DataFrame(ABOUT, columns=["sheet or term", "what it means"]),
+        ("About", pd.DataFrame(about, columns=["sheet or term", "what it means"]),
          {"sheet or term": 24, "what it means": 120}),
     ]
 

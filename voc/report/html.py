@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from voc.drivers.scores import mean_and_se
 from voc.language import not_analysed_message
 from voc.report import charts, data
+from voc.report import customers as customer_section
 from voc.report.data import Z95, fmt, pct
 
 if TYPE_CHECKING:
@@ -92,6 +93,13 @@ def _theme_table(analysis: "Analysis", rows: pd.DataFrame, scores: list[data.Sco
             "examples": [_clip(x) for x in r["examples"]],
         })
     return out
+
+
+def _quotes(rows: pd.DataFrame) -> dict[str, str]:
+    """Each theme's leading verbatim (the one that shows what the issue is), by key."""
+    if rows.empty or "examples" not in rows.columns:
+        return {}
+    return {k: _clip(v[0]) for k, v in zip(rows["key"], rows["examples"]) if len(v)}
 
 
 def _period_figures(analysis: "Analysis", scores: list[data.Score], rows: pd.DataFrame,
@@ -244,6 +252,7 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
         rising=[str(x) for x in rows[rows["trend"] == "rising"]["label"].head(5)] if not rows.empty else [],
         breakdowns=_breakdowns(analysis, scores, rows), methods=_methods(analysis),
         language_note=not_analysed_message(docs), languages=_languages(docs),
+        customers=customer_section.section(analysis, _quotes(rows)),
         plotlyjs=get_plotlyjs(),
     )
     html = _env().get_template("report.html.j2").render(**context)
