@@ -25,7 +25,7 @@ LABELS = {0: "refund never arrived", 1: "lovely fabric", 2: "late parcel", 3: "a
 TOUCHPOINT = {0: "returns & refunds", 1: "product", 2: "delivery", 3: "website & app"}
 QUOTE = {0: "I am still waiting for my refund after three weeks.", 1: "Lovely soft fabric.",
          2: "The parcel came four days late.", 3: "The app crashes when I pay."}
-CUSTOMER_TABLES = ("customers", "repeat_contacts", "service_times", "outcomes")
+CUSTOMER_TABLES = ("customers", "repeat_contacts", "service_times", "resolution_times", "outcomes")
 
 
 def _messages(i: int) -> list[tuple[float, int, str]]:
@@ -74,9 +74,14 @@ THEMES = pd.DataFrame({
 @pytest.fixture(scope="module")
 def analysis() -> Analysis:
     docs = _docs()
+    # tickets: opened at the first message, closed a day per issue id later; every fifth still open
+    docs["opened"] = docs.groupby("thread")["date"].transform("min")
+    days = pd.to_timedelta(docs["theme_ids"].map(lambda ids: 1 + max(ids, default=0)), unit="D")
+    closed = docs["opened"] + days
+    docs["closed"] = closed.where(np.arange(len(docs)) % 5 != 0)
     outcomes = [OutcomeSpec("churned", "churned", "binary"), OutcomeSpec("value", "value", "number")]
     tables, meta = conversation_tables(docs, THEMES, outcomes=outcomes)
-    run = {"stages": {"threads": meta["threads"], "outcomes": meta["outcomes"]},
+    run = {"stages": {"threads": meta["threads"], "outcomes": meta["outcomes"], "resolution": meta["resolution"]},
            "config": {"customers": {"repeat_days": 7}}, "counts": {"documents": len(docs)}}
     return Analysis(documents=docs, sentences=pd.DataFrame(), themes=THEMES, tables=tables, run=run)
 
@@ -95,7 +100,8 @@ def test_every_part_appears_with_its_table(analysis):
     page = build_report(analysis, themes=THEMES)
     assert '<a href="#customers">Customers</a>' in page
     part = _section(page)
-    for heading in ("Journey flow", "Where customers have to come back", "Waiting for an answer", "Outcomes"):
+    for heading in ("Journey flow", "Where customers have to come back", "Waiting for an answer",
+                    "Time to resolution", "Outcomes"):
         assert f"<h3>{heading}</h3>" in part
     assert "associations, not causal estimates" in part
     assert QUOTE[0] in part  # the refund issue's verbatim beside its repeat rate and its churn
@@ -104,11 +110,12 @@ def test_every_part_appears_with_its_table(analysis):
 
 @pytest.mark.parametrize("table, heading", [("customers", "Journey flow"),
                                             ("repeat_contacts", "Where customers have to come back"),
-                                            ("service_times", "Waiting for an answer"), ("outcomes", "Outcomes")])
+                                            ("service_times", "Waiting for an answer"),
+                                            ("resolution_times", "Time to resolution"), ("outcomes", "Outcomes")])
 def test_a_part_appears_only_with_its_table(analysis, table, heading):
     part = _section(build_report(_only(analysis, (table,)), themes=THEMES))
-    shown = [h for h in ("Journey flow", "Where customers have to come back", "Waiting for an answer", "Outcomes")
-             if f"<h3>{h}</h3>" in part]
+    shown = [h for h in ("Journey flow", "Where customers have to come back", "Waiting for an answer",
+                         "Time to resolution", "Outcomes") if f"<h3>{h}</h3>" in part]
     assert shown == [heading]
 
 
@@ -169,8 +176,8 @@ def test_workbook_gets_the_customer_sheets(analysis, tmp_path):
     path = write_excel(analysis, tmp_path / "themes.xlsx", themes=THEMES)
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Themes", "Priorities", "Drivers", "Theme share by period",
-                             "Customers journey transitions", "Repeat contact", "Service times", "Outcomes",
-                             "Summary", "About"]
+                             "Customers journey transitions", "Repeat contact", "Service times", "Resolution times",
+                             "Outcomes", "Summary", "About"]
     steps = [[c.value for c in row] for row in wb["Customers journey transitions"].iter_rows()]
     assert steps == [["from", "to", "customers"], ["returns & refunds", "delivery", 27],
                      ["delivery", "website & app", 10]]

@@ -126,6 +126,17 @@ def overall_wait(run: dict[str, Any]) -> dict[str, Any] | None:
             "q25": reached("q25_hours"), "q75": reached("q75_hours")}
 
 
+def overall_resolution(run: dict[str, Any]) -> dict[str, Any] | None:
+    """run.json's overall time to resolution, worded (None median: fewer than half closed)."""
+    st = (run.get("stages") or {}).get("resolution") or {}
+    fr = st.get("resolution_hours")
+    if not fr:
+        return None
+    return {"tickets": int(st.get("tickets") or 0), "closed": int(st.get("closed") or 0),
+            "median": None if fr.get("median_hours") is None else duration(fr["median_hours"]),
+            "ci": f"{duration(fr.get('median_low'))} to {duration(fr.get('median_high'))}"}
+
+
 # --- outcomes -----------------------------------------------------------------------
 def _decimals(scale: Any) -> int:
     """Decimals for a number outcome: none for values in the hundreds (12,340), two below."""
@@ -247,7 +258,8 @@ def section(analysis: "Analysis", quotes: dict[str, str]) -> dict[str, Any] | No
 
     customers, repeat = table(analysis, "customers"), table(analysis, "repeat_contacts")
     times, effects = table(analysis, "service_times"), table(analysis, "outcomes")
-    if customers is None and repeat is None and times is None and effects is None:
+    resolution = table(analysis, "resolution_times")
+    if customers is None and repeat is None and times is None and effects is None and resolution is None:
         return None
     hidden = hidden_keys(analysis.themes)
     out: dict[str, Any] = {"min_group": MIN_GROUP, "top_links": TOP_LINKS,
@@ -264,6 +276,8 @@ def section(analysis: "Analysis", quotes: dict[str, str]) -> dict[str, Any] | No
                          "switch": "channel" in docs.columns and docs["channel"].nunique() > 1}
     if times is not None:
         out["waits"] = {"rows": service_rows(times, hidden), "overall": overall_wait(analysis.run)}
+    if resolution is not None:
+        out["resolution"] = {"rows": service_rows(resolution, hidden), "overall": overall_resolution(analysis.run)}
     if effects is not None:
         out["outcomes"] = outcome_blocks(effects, analysis.run, quotes, hidden)
     out["parts"] = _parts(out)
@@ -274,7 +288,8 @@ def _parts(section: dict[str, Any]) -> str:
     """What the section answers, in words, for its opening line (capitalised)."""
     phrases = (("journey", "where customers' journeys lead", ""), ("repeat", "what customers have to come back about",
                                                                    "what they have to come back about"),
-               ("waits", "how long customers wait for an answer", "how long they wait for an answer"))
+               ("waits", "how long customers wait for an answer", "how long they wait for an answer"),
+               ("resolution", "how long tickets take to resolve", "how long tickets take to resolve"))
     parts: list[str] = []
     for key, first, later in phrases:
         if key in section:
@@ -310,6 +325,9 @@ def sheets(analysis: "Analysis", quotes: dict[str, str]) -> list[tuple[str, pd.D
         out.append(("Repeat contact", _with_examples(repeat, "kind", quotes), {"label": 28, "example": 60}))
     if times is not None:
         out.append(("Service times", _with_examples(times, "kind", quotes), {"label": 28, "example": 60}))
+    resolution = table(analysis, "resolution_times")
+    if resolution is not None:
+        out.append(("Resolution times", _with_examples(resolution, "kind", quotes), {"label": 28, "example": 60}))
     if effects is not None:
         e = _with_examples(effects, "dimension", quotes)
         e.insert(e.columns.get_loc("difference_ci_high") + 1, "harmful", _harmful(effects).to_numpy())
@@ -326,6 +344,9 @@ ABOUT = [
     ("Service times", "Time to first agent reply per issue and touchpoint, in hours: Kaplan-Meier median with its 95% "
                       "interval and quartiles (q25 = a quarter answered by then); unanswered threads count as waiting "
                       "until the last date in the data. n = threads, events = answered, censored = not answered."),
+    ("Resolution times", "Time from opened to closed per issue and touchpoint, in hours: Kaplan-Meier median with "
+                         "its 95% interval and quartiles; tickets still open count as open until the last time in the "
+                         "data. n = tickets, events = closed, censored = still open."),
     ("Outcomes", "Per outcome x issue and touchpoint: units (customers, else documents) with and without it, rate or "
                  "mean of each, the difference with its 95% interval (harmful = the whole interval on the harmful "
                  "side), ratio, q-value, the difference adjusted for the other issues, channel and segments, and "
