@@ -75,3 +75,16 @@ def test_cli_joins_the_extract_and_reports_its_rejects(tmp_path: Path) -> None:
     assert (rejects["source"] == "crm.csv").sum() == 3
     docs = pd.read_parquet(out / "documents.parquet")
     assert docs.set_index("doc_id").loc["1", "plan"] == "gold"
+
+
+def test_a_bad_outcome_value_in_the_extract_rejects_the_extract_row_not_the_feedback(tmp_path: Path) -> None:
+    from voc.customers.outcomes import OutcomeSpec
+
+    crm = tmp_path / "crm.csv"
+    crm.write_text("customer_id,churned\nc1,maybe\nc2,no\nc3,yes\n")
+    m = ColumnMapping(text="text", id="id", customer="customer_id", outcomes=[OutcomeSpec.parse("churned=churned")])
+    res = frame_to_feedback(FEEDBACK, m, customers=CustomerFile.read(crm))
+    assert len(res.frame) == 4 and res.frame["churned"].isna().tolist() == [True, False, True, False]
+    rej = res.rejects
+    assert rej["source"].tolist() == ["crm.csv"] and rej["line"].tolist() == [2]
+    assert "'maybe': expected yes/no" in rej["reason"].iloc[0]

@@ -32,13 +32,13 @@ def test_outcome_values_are_read_and_bad_ones_rejected_with_their_line() -> None
     assert res.frame["churned"].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0]  # "maybe" (row 5) is a reject
     assert res.frame["value"].iloc[0] == pytest.approx(1200.5) and np.isnan(res.frame["value"].iloc[3])
     assert res.rejects["line"].tolist() == [5]
-    assert "outcome 'churned' is not yes/no" in res.rejects["reason"].iloc[0]
+    assert res.rejects["reason"].iloc[0] == "outcome 'churned' 'maybe': expected yes/no, true/false or 0/1"
     assert res.stats["outcome_kinds"] == {"churned": "binary", "value": "number"}
 
 
 def test_a_column_that_is_no_outcome_is_refused_and_names_clash() -> None:
     m = ColumnMapping(text="text", id="id", outcomes=[OutcomeSpec.parse("churned=text")])
-    with pytest.raises(ConfigError, match="not yes/no"):
+    with pytest.raises(ConfigError, match="are not yes/no"):
         frame_to_feedback(ROWS, m)
     clash = ColumnMapping(text="text", id="id", segments=["churned"], outcomes=[OutcomeSpec.parse("churned=Churn")])
     with pytest.raises(ConfigError, match="used twice"):

@@ -35,6 +35,7 @@ class CustomerFile:
         self.matched: set[str] = set()
         self.feedback_ids: set[str] = set()
         self._line_of: dict[str, int] = {}
+        self._bad_values: set[str] = set()
 
     @classmethod
     def read(cls, path: str | Path, id_column: str | None = None) -> "CustomerFile":
@@ -109,6 +110,16 @@ class CustomerFile:
         joined = self.table.reindex(ids.fillna("").to_numpy())
         joined.index = raw.index
         return pd.concat([raw, joined], axis=1)
+
+    def reject_value(self, customer: str, column: str, reason: str) -> None:
+        """A value of the extract that cannot be read (an outcome that is not yes/no): the
+        extract's row is the reject, once, and its customer's feedback is kept."""
+        from voc.io.validate import reject_row
+
+        if customer in self._bad_values or customer not in self._line_of:
+            return
+        self._bad_values.add(customer)
+        self.rejects_.append(reject_row(self.source, self._line_of[customer], column, reason, self._rows[customer]))
 
     def rejects(self) -> list[dict[str, Any]]:
         """Duplicate or empty ids, and extract rows no feedback customer matched (call

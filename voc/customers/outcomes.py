@@ -42,7 +42,7 @@ VALUE_NAMES = ("value", "revenue", "cltv", "clv", "ltv", "spend")
 TRUE_TOKENS = ("yes", "y", "true", "t", "1")
 FALSE_TOKENS = ("no", "n", "false", "f", "0")
 MISSING_TOKENS = ("", "na", "n/a", "nan", "null", "none", "<na>", "#n/a")
-_NOT = {"binary": "yes/no, true/false or 0/1", "number": "numbers",
+KIND_WORDS = {"binary": "yes/no, true/false or 0/1", "number": "numbers",
         "hours": "hours or durations (2.5, '90min', '1 day 03:00:00') of zero or more"}
 
 #: the raw comparison's columns (rates for yes/no outcomes, means and medians for numbers)
@@ -152,7 +152,7 @@ def coerce(values: pd.Series, spec: OutcomeSpec) -> tuple[np.ndarray, np.ndarray
     invalid = present & np.isnan(out)
     if invalid.sum() > 0.5 * present.sum():
         bad = ", ".join(repr(str(v).strip()) for v in u[present_u & np.isnan(out_u)][:5])
-        raise ConfigError(f"outcome {spec.name!r} (column {spec.column}): {bad} are not {_NOT[kind]} "
+        raise ConfigError(f"outcome {spec.name!r} (column {spec.column}): {bad} are not {KIND_WORDS[kind]} "
                           f"({int(invalid.sum())} of {int(present.sum())} values); check the column, or give its "
                           f"kind as {spec.name}={spec.column}:KIND (one of {', '.join(OUTCOME_KINDS)})")
     return out, invalid, kind

@@ -62,7 +62,6 @@ _DATE_FORMATS = (
 # dateutil is lenient ("12" -> the 12th of this month): only offer it values with a 4-digit year or a word.
 _DATEUTIL_OK = r"(?=.*\d)(?=.*(?:\b\d{4}\b|[A-Za-z]{3}))"
 _DECIMAL_COMMA = r"^([+-]?\d+),(\d+)$"
-_KIND_WORDS = {"binary": "yes/no, true/false or 0/1", "number": "a number", "hours": "a duration"}
 _NOT_TEXT = object()  # marker for list/dict cells, which have no honest text form
 _NS_MIN, _NS_MAX = pd.Timestamp.min, pd.Timestamp.max
 
@@ -462,7 +461,7 @@ class Validator:
                            f"({', '.join(sorted(set(ROLE_WORDS)))})")
             out["author_role"] = roles.fillna("customer")  # an empty cell: feedback, as without the role
         for spec, c in cols["outcomes"]:  # churn flags, values, durations: a bad value rejects its row, with why
-            out[spec.name] = self._outcome(spec, c, col(c), flag)
+            out[spec.name] = self._outcome(spec, c, col(c), flag, col(cols["customer"]))
         for name, c in cols["keep"]:  # carried as read; all-text columns get the str dtype like the others
             kept = col(c)
             out[name] = kept.astype("str") if pd.api.types.infer_dtype(kept, skipna=True) == "string" else kept
@@ -524,16 +523,25 @@ class Validator:
             if self.missing_optional != "ignore" or role == "text column":
                 raise UnknownColumn(name, redact_columns(list(self.seen_columns)), role=role, path=self.where)
 
-    def _outcome(self, spec: Any, column: str, values: pd.Series, flag: Any) -> np.ndarray:
+    def _outcome(self, spec: Any, column: str, values: pd.Series, flag: Any, customers: pd.Series) -> np.ndarray:
         """An outcome column as numbers (binary 0/1, value, hours); its kind is resolved on
-        the first chunk and kept, so every chunk reads the column alike."""
-        from voc.customers.outcomes import coerce
+        the first chunk and kept, so every chunk reads the column alike. A bad value from
+        the customer file is that file's reject (its line), and the feedback rows stay."""
+        from voc.customers.outcomes import KIND_WORDS, coerce
 
         resolved = self.outcome_kinds.get(spec.name)
         arr, bad, kind = coerce(values, spec if resolved is None else dataclasses.replace(spec, kind=resolved))
         self.outcome_kinds[spec.name] = kind
-        flag(bad, column, lambda p: f"outcome '{spec.name}' is not {_KIND_WORDS.get(kind, kind)}: "
-                                    f"{_show(values.iat[p])}")
+
+        def reason(p: int) -> str:
+            return f"outcome '{spec.name}' {_show(values.iat[p])}: expected {KIND_WORDS.get(kind, kind)}"
+
+        crm = self.customers
+        if crm is not None and crm.table is not None and column in crm.table.columns:
+            for p in np.flatnonzero(bad).tolist():
+                crm.reject_value(str(customers.iat[p]).strip(), column, reason(p))
+            return np.where(bad, np.nan, np.asarray(arr, dtype=float))
+        flag(bad, column, reason)
         return np.asarray(arr, dtype=float)
 
     def _scores(self, spec: ScoreSpec, column: str, values: pd.Series, flag: Any) -> pd.Series:
