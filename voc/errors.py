@@ -41,12 +41,25 @@ class UnknownColumn(VocError):
         where = f" in {path}" if path else ""
         shown = ", ".join(repr(c) for c in available[:40]) or "(none)"
         more = f" (+{len(available) - 40} more)" if len(available) > 40 else ""
-        super().__init__(
-            f"{role} {column!r} not found{where}. Columns that exist: {shown}{more}. "
-            f"Pass the right name with --{role.split()[0]}-col or in the column mapping."
-        )
+        super().__init__(f"{role} {column!r} not found{where}. Columns that exist: {shown}{more}. {_fix(role)}")
         self.column = column
         self.available = available
+
+
+#: how each role is given on the command line, by the role's first word
+_ROLE_FLAGS = {"score": "--score KIND=COLUMN", "outcome": "--outcome NAME=COLUMN",
+               **{w: f"--conversation {r}=COLUMN" for w, r in (("customer", "customer"), ("thread", "thread"),
+                                                               ("reply", "reply_to"), ("author", "author_role"),
+                                                               ("opened", "opened"), ("closed", "closed"))}}
+
+
+def _fix(role: str) -> str:
+    word = role.split()[0] if role.split() else "column"
+    if word == "keep":
+        return "Fix the name in the column mapping's keep list."
+    if word == "column":
+        return "Pass the right name in the column mapping."
+    return f"Pass the right name with {_ROLE_FLAGS.get(word, f'--{word}-col')} or in the column mapping."
 
 
 class ConfigError(VocError):

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from voc.cli import app
 from voc.customers.outcomes import OutcomeSpec
-from voc.errors import ConfigError
+from voc.errors import ConfigError, UnknownColumn
 from voc.io.mapping import ColumnMapping
 from voc.io.validate import frame_to_feedback
 
@@ -43,6 +43,9 @@ def test_a_column_that_is_no_outcome_is_refused_and_names_clash() -> None:
     clash = ColumnMapping(text="text", id="id", segments=["churned"], outcomes=[OutcomeSpec.parse("churned=Churn")])
     with pytest.raises(ConfigError, match="used twice"):
         frame_to_feedback(ROWS.assign(churned="x"), clash)
+    missing = ColumnMapping(text="text", id="id", outcomes=[OutcomeSpec.parse("churned=Nope")])
+    with pytest.raises(UnknownColumn, match="with --outcome NAME=COLUMN"):  # the flag that fixes it
+        frame_to_feedback(ROWS, missing)
     assert ColumnMapping.from_dict(MAPPING.to_dict()) == MAPPING
     with pytest.raises(ConfigError, match="outcome names must differ"):
         ColumnMapping.from_dict({"text": "text", "outcomes": ["churned=Churn", "churned=CLTV"]})

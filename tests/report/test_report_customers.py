@@ -186,3 +186,10 @@ def test_workbook_gets_the_customer_sheets(analysis, tmp_path):
     assert wb["Outcomes"].max_row == len(analysis.tables["outcomes"]) + 1
     bare = openpyxl.load_workbook(write_excel(_only(analysis, ()), tmp_path / "bare.xlsx", themes=THEMES))
     assert "Outcomes" not in bare.sheetnames and "Repeat contact" not in bare.sheetnames
+
+
+def test_agent_replies_are_not_counted_as_feedback(analysis):
+    page = build_report(analysis, themes=THEMES)
+    docs = analysis.documents
+    agents = int((docs["author_role"] == "agent").sum())
+    assert agents and f"{len(docs) - agents:,} pieces of feedback (and {agents:,} agent replies)" in page

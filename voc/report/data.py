@@ -18,6 +18,7 @@ import pandas as pd
 
 from voc.drivers.scores import PRIMARY_METRIC, mean_and_se, metric
 from voc.io.mapping import ColumnMapping, ScoreSpec
+from voc.language.stage import agent_mask
 from voc.touchpoints.mentions import touchpoint_mentions
 
 if TYPE_CHECKING:
@@ -166,7 +167,8 @@ def kpis(analysis: "Analysis") -> dict[str, Any]:
     """Headline numbers: volume, each score with its 95% interval, the sentiment mix, and
     the change of each between the latest period and the one before (with an interval)."""
     docs = analysis.documents
-    n = len(docs)
+    agents = int(agent_mask(docs).sum())  # agents' replies are kept, not feedback: never counted as such
+    n = len(docs) - agents
     per, freq = periods(analysis)
     cur = prev = None
     comparison = None
@@ -185,7 +187,8 @@ def kpis(analysis: "Analysis") -> dict[str, Any]:
                           "partial": bool(newest.normalize() < (end - pd.Timedelta(days=1)).normalize()),
                           "newest": f"{newest:%d %b %Y}"}
     cards: list[dict[str, Any]] = []
-    vol = {"name": "Feedback analysed", "value": f"{n:,}", "detail": "documents"}
+    vol = {"name": "Feedback analysed", "value": f"{n:,}",
+           "detail": "documents" + (f" (and {agents:,} agent replies, not feedback)" if agents else "")}
     if comparison:
         change = comparison["n_current"] / max(comparison["n_previous"], 1) - 1
         vol["delta"] = f"{comparison['n_current']:,} in {comparison['current']} ({change:+.0%} vs {comparison['previous']})"

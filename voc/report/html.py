@@ -18,6 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from voc.drivers.scores import mean_and_se
 from voc.language import not_analysed_message
+from voc.language.stage import agent_mask
 from voc.report import charts, data
 from voc.report import customers as customer_section
 from voc.report.data import Z95, fmt, pct
@@ -234,7 +235,8 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
     channels = sorted(docs["channel"].astype("string").dropna().unique()) if "channel" in docs.columns else []
     latest = flagged[flagged["period"] == flagged["period"].max()] if not flagged.empty else flagged
     context = dict(
-        title=title, n_docs=len(docs), date_range=_date_range(docs), channels=channels,
+        title=title, n_docs=int((~agent_mask(docs)).sum()), n_agent=int(agent_mask(docs).sum()),
+        date_range=_date_range(docs), channels=channels,
         kpis=kpi["cards"], comparison=kpi["comparison"], mix=kpi["mix"],
         pains=data.headline(analysis, "pain", examples=rows), strengths=data.headline(analysis, "strength", top=3,
                                                                                     examples=rows),
