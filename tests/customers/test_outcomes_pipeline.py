@@ -91,3 +91,27 @@ def test_cli_outcomes_rank_priorities_by_churn(tmp_path: Path) -> None:
     pri = pd.read_csv(out / "priorities.csv")
     assert set(pri["score"]) == {"churned"} and pri.iloc[0]["kind"] == "pain"
     assert "refund" in str(pri.iloc[0]["label"])
+
+
+def test_scored_into_a_store_the_customer_tables_come_back(tmp_path: Path) -> None:
+    """A model fitted with customers, outcomes and ticket times scores new feedback into the
+    store; reading the store rebuilds customers, outcomes and resolution times from it."""
+    import voc
+    from voc.store import analysis_from_store
+
+    fb, crm = _planted(tmp_path)
+    frame = pd.read_csv(fb).merge(pd.read_csv(crm), on="cust")
+    frame["opened"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(len(frame)), unit="h")
+    frame["closed"] = frame["opened"] + pd.to_timedelta(np.where(frame["text"].str.contains("refund"), 48, 4), unit="h")
+    mapping = ColumnMapping(text="text", id="id", customer="cust", opened="opened", closed="closed",
+                            outcomes=[OutcomeSpec.parse("churned=Churned"), OutcomeSpec.parse("value=CLTV")])
+    analyzer = voc.Analyzer(mapping=mapping, overrides=["themes.min_cluster_size=5"])
+    analyzer.fit(frame)
+    analyzer.to_disk(tmp_path / "model")
+    voc.score(frame, tmp_path / "model", tmp_path / "s.duckdb", chunksize=50)
+    a = analysis_from_store(tmp_path / "s.duckdb", drivers=False)
+    assert {"customers", "outcomes", "resolution_times"} <= set(a.tables)
+    assert len(a.tables["customers"]) == 120 and "churned" in a.tables["customers"].columns
+    assert a.run["stages"]["resolution"]["tickets"] == 120
+    churn = a.tables["outcomes"].query("outcome == 'churned' and dimension == 'issue'")
+    assert "refund" in str(churn.sort_values("difference", ascending=False).iloc[0]["label"])

@@ -50,6 +50,29 @@ def _drivers(docs: pd.DataFrame, sents: pd.DataFrame, record: dict[str, Any]) ->
     return dict(out.tables)
 
 
+def _customers(docs: pd.DataFrame, themes: pd.DataFrame, record: dict[str, Any]
+               ) -> tuple[dict[str, pd.DataFrame], dict[str, Any]]:
+    """The customer, conversation and outcome tables over the stored documents, as
+    ``voc analyze`` builds them (nothing when the model maps no customer, thread, ticket
+    times or outcome): a store read by a report or an export has them too."""
+    from voc.customers.summary import conversation_tables
+    from voc.io.mapping import ColumnMapping
+
+    mapping = ColumnMapping.from_dict(record["mapping"]) if record.get("mapping") else ColumnMapping()
+    outcomes = [o for o in mapping.outcomes if o.name in docs.columns]
+    if not ({"customer", "thread", "opened"} & set(docs.columns) or outcomes):
+        return {}, {}
+    config = record.get("config") or {}
+    try:
+        return conversation_tables(docs.reset_index(drop=True), themes,
+                                   [s.label for s in mapping.scores if s.label in docs.columns],
+                                   (config.get("customers") or {}).get("repeat_days", 7), outcomes,
+                                   [s for s in mapping.segments if s in docs.columns])
+    except Exception as exc:  # noqa: BLE001 - a report without customer tables beats no report
+        log.warning("customer tables could not be computed from the store (%s: %s)", type(exc).__name__, exc)
+        return {}, {}
+
+
 def analysis_from_store(store: str | Path | Store, since: str | dt.date | dt.datetime | None = None,
                         drivers: bool = True) -> Any:
     """The current version of every stored document (fed back ``since`` a date, by the
@@ -96,6 +119,9 @@ def analysis_from_store(store: str | Path | Store, since: str | dt.date | dt.dat
             "stages": (last_meta or {}).get("stages") or {},
         }
         tables = _drivers(docs, sents, record) if drivers else {}
+        customer_tables, customer_meta = _customers(docs, themes, record)
+        tables.update(customer_tables)
+        run["stages"] = {**run["stages"], **customer_meta}
         rejects = st.rejects()
         return Analysis(documents=docs, sentences=sents, themes=themes, tables=tables,
                         rejects=rejects.drop(columns=["run_id"]) if len(rejects) else rejects, run=run)
