@@ -115,3 +115,10 @@ def test_scored_into_a_store_the_customer_tables_come_back(tmp_path: Path) -> No
     assert a.run["stages"]["resolution"]["tickets"] == 120
     churn = a.tables["outcomes"].query("outcome == 'churned' and dimension == 'issue'")
     assert "refund" in str(churn.sort_values("difference", ascending=False).iloc[0]["label"])
+    from voc.store import export_store
+
+    written = export_store(tmp_path / "s.duckdb", tmp_path / "export", format="csv")
+    assert {"documents", "customers", "outcomes", "resolution_times"} <= set(written)
+    assert len(pd.read_csv(written["customers"])) == 120
+    only = export_store(tmp_path / "s.duckdb", tmp_path / "export2", tables=("outcomes",))
+    assert set(only) == {"outcomes"}

@@ -141,12 +141,47 @@ def _guarded(st: Store, sql: str, params: list[Any]) -> str:
     return f"SELECT * REPLACE ({', '.join(f'{guard_sql(c)} AS {c}' for c in text)}) FROM ({sql})"
 
 
+#: tables derived from the stored documents when the model maps customers, threads, ticket times or outcomes
+CUSTOMER_TABLES = ("customers", "threads", "repeat_contacts", "service_times", "resolution_times", "outcomes")
+
+
+def _export_customers(st: Store, out: Path, fmt: str, since: Any, wanted: tuple[str, ...]) -> dict[str, Path]:
+    """The customer tables, rebuilt from the stored documents as ``voc analyze`` builds
+    them. Unlike the streamed tables they need the documents in memory, so they are
+    computed only when the model maps customer roles or outcomes."""
+    from voc._formula import guard_frame
+    from voc.outputs import _listify, atomic_write
+
+    record = st.model_record(st.current_model()) if st.current_model() else {}
+    mapping = record.get("mapping") or {}
+    if not (any(mapping.get(r) for r in ("customer", "thread", "reply_to", "opened")) or mapping.get("outcomes")):
+        return {}
+    docs = st.documents(since)
+    tables, _ = _customers(docs, st.themes(st.current_model()), record)
+    written = {}
+    for name in wanted:
+        if name not in tables:
+            continue
+        target = out / f"{name}.{fmt}"
+        frame = _listify(tables[name])
+        if "key" in frame.columns:  # issue ids beside touchpoint names: one text column, as in the CSV
+            frame["key"] = frame["key"].astype(str)
+        if fmt == "csv":
+            atomic_write(target, lambda p, f=frame: guard_frame(f).to_csv(p, index=False))
+        else:
+            atomic_write(target, lambda p, f=frame: f.to_parquet(p, index=False))
+        written[name] = target
+    return written
+
+
 def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "parquet",
                  since: str | dt.date | dt.datetime | None = None, history: bool = False,
                  run_id: int | None = None, tables: tuple[str, ...] | None = None) -> dict[str, Path]:
     """Write the current documents, sentences, themes (of the current model), runs and
     rejects as ``DIR/<table>.parquet`` or ``.csv`` (with ``history``, the superseded
-    versions too; with ``run_id``, only what that run wrote; ``tables`` picks some). DuckDB streams each table to
+    versions too; with ``run_id``, only what that run wrote; ``tables`` picks some), and,
+    when the model maps customers, threads, ticket times or outcomes, the customer tables
+    rebuilt from the stored documents (:data:`CUSTOMER_TABLES`). DuckDB streams each table to
     a temporary name that is renamed into place: memory stays bounded, readers never see
     a half-written file."""
     fmt = format.lower()
@@ -179,9 +214,9 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
                 if st.has_table(t):
                     queries[t] = (f"SELECT * FROM {t} ORDER BY doc_id, version", [])
         if tables is not None:
-            unknown = sorted(set(tables) - set(queries))
+            unknown = sorted(set(tables) - set(queries) - set(CUSTOMER_TABLES))
             if unknown:
-                raise StoreError(f"unknown table(s) {unknown}; choose from {sorted(queries)}")
+                raise StoreError(f"unknown table(s) {unknown}; choose from {sorted([*queries, *CUSTOMER_TABLES])}")
             queries = {k: v for k, v in queries.items() if k in tables}
         written: dict[str, Path] = {}
         options = "FORMAT parquet, COMPRESSION zstd" if fmt == "parquet" else "FORMAT csv, HEADER true"
@@ -202,6 +237,9 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
                 Path(tmp).unlink(missing_ok=True)
                 raise
             written[name] = target
+        wanted = CUSTOMER_TABLES if tables is None else tuple(t for t in CUSTOMER_TABLES if t in tables)
+        if wanted and run_id is None:
+            written.update(_export_customers(st, out, fmt, since, wanted))
         return written
     finally:
         if owned:
