@@ -128,6 +128,18 @@ def test_label_rule_reads_object_pronouns_and_particles() -> None:
     assert problems[3] and problems[4]  # "love it" names nothing; "delivery took" is cut off
 
 
+def test_other_only_where_its_aspect_names_complaints_too() -> None:
+    chooser = issues.LabelChooser(taken=["other dress complaints", "too small", "other dragons praise", "fabric praise"])
+    labels = {1: "other dress complaints", 2: "too small", 3: "other dragons praise", 4: "fabric praise"}
+    got = issues.drop_lone_other(labels, {1: 10, 2: 10, 3: 11, 4: 12}, {1: "negative", 2: "negative", 3: "positive",
+                                                                      4: "positive"}, chooser)
+    assert got[1] == "other dress complaints"  # "too small" is named beside it
+    assert got[3] == "dragons praise"  # nothing else under its aspect: "other" would promise more
+    op, nn = issues.issue_candidates([], [("complaint", 1.0), ("seat", 0.5)], {"complaint": 0.5, "seat": 0.3},
+                                     "positive")
+    assert nn == ["seat"]  # "complaint praise" names nothing
+
+
 def test_neutral_sentences_that_lean_join_that_side() -> None:
     proba = np.asarray([[0.45, 0.5, 0.05], [0.2, 0.7, 0.1], [0.05, 0.5, 0.45], [0.9, 0.05, 0.05]])
     labels = ["neutral", "neutral", "neutral", "negative"]

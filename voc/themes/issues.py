@@ -34,6 +34,8 @@ from voc.themes.phrases import SentencePhrases, sentence_phrases
 SIDES = ("negative", "neutral", "positive")
 _SUFFIX = {"negative": "complaints", "positive": "praise", "neutral": "questions"}
 _SUFFIX_WORDS = {"problem", "complaint", "praise", "question", "remark", "other"}
+#: nouns that name a kind of remark, not a thing: never the subject of a fallback label
+_SAYING_NOUNS = {"complaint", "problem", "issue", "praise", "question", "remark", "comment", "feedback", "review"}
 
 
 def side_of(sentiment: Sequence[str] | None, n: int, proba: np.ndarray | None = None,
@@ -207,11 +209,11 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
     ranked = lab.ctfidf(noun_sets)
     out = []
     for i, r in enumerate(ranked):
-        keys = _ranked_keys(r, 8, 0.2)
+        keys = [k for k in _ranked_keys(r, 8, 0.2) if not set(k.split()) & _SAYING_NOUNS]
         shown = [display.get(k, k) for k in keys]
         cands = list(shown)
         pref = preferred[i] if preferred is not None and i < len(preferred) else None
-        if pref:
+        if pref and not set(pref.split()) & _SAYING_NOUNS:  # an aspect is a thing, not "complaint"
             cands.insert(0, display.get(pref, pref))
         if len(keys) >= 2:  # "a & b" only when "a" is another aspect's already
             a, b = keys[0], next((k for k in keys[1:] if k not in keys[0] and keys[0] not in k), None)
@@ -229,7 +231,8 @@ def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, f
     (``share``) and that do not contradict its side, those about its main noun first,
     then its most distinctive nouns."""
     op = [k for k in _ranked_keys(opinions, 15, 0.0) if share.get(k, 0.0) >= min_share and agrees(k, side)]
-    nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share]
+    nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share
+          and not set(k.split()) & _SAYING_NOUNS]  # "other complaint praise" says nothing
     if nn:  # a phrase about the issue's own main noun first: "refund takes weeks" over "received return"
         head = nn[0].split()[-1]
         op = [k for k in op if head in k.split()] + [k for k in op if head not in k.split()]
@@ -243,6 +246,23 @@ def _fallback(noun: str, side: str, questions: float) -> str:
     if side == "neutral":
         return f"{noun} {'questions' if questions >= 0.4 else 'remarks'}"
     return f"other {noun} {_SUFFIX[side]}"
+
+
+def drop_lone_other(labels: dict[int, str], parents: dict[int, int], sides: dict[int, str],
+                    chooser: LabelChooser) -> dict[int, str]:
+    """"other X complaints" says there are named complaints beside it; where its aspect
+    has none of the same polarity, the label loses its "other" ("destinationdragons
+    praise"), unless that would repeat another label."""
+    named = {(parents[i], sides[i]) for i, lab in labels.items() if not lab.startswith("other ")}
+    out = dict(labels)
+    for i, lab in labels.items():
+        if lab.startswith("other ") and (parents[i], sides[i]) not in named and sides[i] != "neutral":
+            plain = lab[len("other "):]
+            if normal_form(plain) not in chooser.used:
+                chooser.used.discard(normal_form(lab))
+                chooser.used.add(normal_form(plain))
+                out[i] = plain
+    return out
 
 
 def label_strings(op: list[str], nn: list[str], side: str, questions: float, display: dict[str, str]) -> list[str]:

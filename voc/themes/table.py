@@ -97,6 +97,10 @@ def build_table(stage: "ThemeStage", x: np.ndarray, texts: list[str], theme_ids:
         label, keys[r] = issues.issue_label(op, nn, side, label_of.get(t.at[r, "parent_id"], "other"), display,
                                             chooser, qs)
         t.at[r, "label"] = label
+    named = issues.drop_lone_other({r: t.at[r, "label"] for r in todo}, {r: t.at[r, "parent_id"] for r in todo},
+                                   {r: plans[r][2] for r in todo}, chooser)
+    for r, label in named.items():
+        t.at[r, "label"] = label
     for r in issue_rows:
         j = by_row[r]
         key = keys.get(r)
