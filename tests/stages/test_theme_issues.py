@@ -135,6 +135,8 @@ def test_other_only_where_its_aspect_names_complaints_too() -> None:
                                                                       4: "positive"}, chooser)
     assert got[1] == "other dress complaints"  # "too small" is named beside it
     assert got[3] == "dragons praise"  # nothing else under its aspect: "other" would promise more
+    kept = issues.drop_lone_other({5: "other wine list praise"}, {5: 13}, {5: "positive"}, chooser)
+    assert kept[5] == "other wine list praise"  # "wine list praise" would read as a keyword list
     op, nn = issues.issue_candidates([], [("complaint", 1.0), ("seat", 0.5)], {"complaint": 0.5, "seat": 0.3},
                                      "positive")
     assert nn == ["seat"]  # "complaint praise" names nothing

@@ -177,6 +177,10 @@ class LabelChooser:
         for c, problems in zip(todo, check_labels(todo, [kind] * len(todo))):
             self._ok[(c, kind)] = not problems
 
+    def passes(self, label: str, kind: str) -> bool:
+        self.prime([label], kind)
+        return self._ok[(label, kind)]
+
     def take(self, candidates: Sequence[str], kind: str) -> str | None:
         self.prime(candidates, kind)
         for c in candidates:
@@ -252,16 +256,18 @@ def drop_lone_other(labels: dict[int, str], parents: dict[int, int], sides: dict
                     chooser: LabelChooser) -> dict[int, str]:
     """"other X complaints" says there are named complaints beside it; where its aspect
     has none of the same polarity, the label loses its "other" ("destinationdragons
-    praise"), unless that would repeat another label."""
+    praise"), unless that would break the label rule or repeat another label."""
     named = {(parents[i], sides[i]) for i, lab in labels.items() if not lab.startswith("other ")}
     out = dict(labels)
-    for i, lab in labels.items():
-        if lab.startswith("other ") and (parents[i], sides[i]) not in named and sides[i] != "neutral":
-            plain = lab[len("other "):]
-            if normal_form(plain) not in chooser.used:
-                chooser.used.discard(normal_form(lab))
-                chooser.used.add(normal_form(plain))
-                out[i] = plain
+    lone = [i for i, lab in labels.items() if lab.startswith("other ") and (parents[i], sides[i]) not in named
+            and sides[i] != "neutral"]
+    chooser.prime([labels[i][len("other "):] for i in lone], "issue")
+    for i in lone:
+        plain = labels[i][len("other "):]  # only if it passes the rule: "wine list praise" reads as a list
+        if chooser.passes(plain, "issue") and normal_form(plain) not in chooser.used:
+            chooser.used.discard(normal_form(labels[i]))
+            chooser.used.add(normal_form(plain))
+            out[i] = plain
     return out
 
 
