@@ -1,9 +1,11 @@
-"""The report's Customers section: journeys, repeat contact, waits and outcomes, as plain rows.
+"""The report's Customers section: journeys, repeat contact, waits, resolution times and
+outcomes, as plain rows.
 
-Reads the tables ``voc analyze`` writes when customers, conversations or outcomes are
-mapped (``customers``, ``repeat_contacts``, ``service_times``, ``outcomes``) and shapes
-them for the page and the spreadsheet; a table the run did not produce leaves its part
-out, and a run with none of them has no section at all.
+Reads the tables ``voc analyze`` writes when customers, conversations, ticket times or
+outcomes are mapped (``customers``, ``repeat_contacts``, ``service_times``,
+``resolution_times``, ``outcomes``) and shapes them for the page and the spreadsheet; a
+table the run did not produce leaves its part out, and a run with none of them has no
+section at all.
 """
 
 from __future__ import annotations
