@@ -268,18 +268,17 @@ class Analyzer:
         themes_stage = stages["themes"]
         themes = getattr(themes_stage, "themes_", None)
 
-        outcomes = self._outcome_specs(ingest)
-        if {"customer", "thread", "opened"} & set(corpus.docs.columns) or outcomes:
-            from voc.customers.summary import conversation_tables
+        from voc.customers.summary import conversation_tables
 
-            cust = self.config_.get("customers") or {}
-            tables, meta = conversation_tables(
-                corpus.docs, themes, [sp.label for sp in self.mapping.scores] if self.mapping else [],
-                cust.get("repeat_days", 7), outcomes, list(self.mapping.segments) if self.mapping else [])
-            corpus.tables.update(tables)
-            corpus.meta.update(meta)
-            if cust.get("rank_by"):
-                corpus.tables["priorities"] = self._outcome_priorities(corpus, str(cust["rank_by"]), outcomes)
+        outcomes = self._outcome_specs(ingest)
+        cust = self.config_.get("customers") or {}
+        tables, meta = conversation_tables(  # nothing without customer, thread, ticket-time or outcome columns
+            corpus.docs, themes, [sp.label for sp in self.mapping.scores] if self.mapping else [],
+            cust.get("repeat_days", 7), outcomes, list(self.mapping.segments) if self.mapping else [])
+        corpus.tables.update(tables)
+        corpus.meta.update(meta)
+        if cust.get("rank_by"):
+            corpus.tables["priorities"] = self._outcome_priorities(corpus, str(cust["rank_by"]), outcomes)
         run = {
             "voc_run": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "mode": "fit_transform" if fit else "transform",

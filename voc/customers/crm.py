@@ -34,7 +34,7 @@ class CustomerFile:
         self.rejects_: list[dict[str, Any]] = []
         self.matched: set[str] = set()
         self.feedback_ids: set[str] = set()
-        self._line_of: dict[str, int] = {}
+        self._pos: dict[str, int] = {}  # customer id -> its row in the extract
         self._bad_values: set[str] = set()
 
     @classmethod
@@ -93,8 +93,7 @@ class CustomerFile:
         table = self._raw[keep].drop(columns=[col]).copy()
         table.index = pd.Index(ids[keep].astype(str), name="_customer_id")
         self.table = table
-        self._line_of = dict(zip(table.index, self._lines[keep].tolist()))
-        self._rows = {i: r for i, r in zip(table.index, self._raw[keep].to_dict("records"))}
+        self._pos = dict(zip(table.index, np.flatnonzero(keep).tolist()))
         self._id = col
 
     def join(self, raw: pd.DataFrame, customer_column: str) -> pd.DataFrame:
@@ -106,7 +105,7 @@ class CustomerFile:
         ids = raw[customer_column].astype("string").str.strip()
         present = set(ids.dropna()) - {""}
         self.feedback_ids |= present
-        self.matched.update(present & set(self.table.index))
+        self.matched.update(present & self._pos.keys())
         joined = self.table.reindex(ids.fillna("").to_numpy())
         joined.index = raw.index
         return pd.concat([raw, joined], axis=1)
@@ -114,24 +113,25 @@ class CustomerFile:
     def reject_value(self, customer: str, column: str, reason: str) -> None:
         """A value of the extract that cannot be read (an outcome that is not yes/no): the
         extract's row is the reject, once, and its customer's feedback is kept."""
-        from voc.io.validate import reject_row
-
-        if customer in self._bad_values or customer not in self._line_of:
+        if customer in self._bad_values or customer not in self._pos:
             return
         self._bad_values.add(customer)
-        self.rejects_.append(reject_row(self.source, self._line_of[customer], column, reason, self._rows[customer]))
+        self.rejects_.append(self._reject(customer, column, reason))
 
     def rejects(self) -> list[dict[str, Any]]:
         """Duplicate or empty ids, and extract rows no feedback customer matched (call
         after every chunk was joined)."""
-        from voc.io.validate import reject_row
-
         out = list(self.rejects_)
         if self.table is not None:
             for cid in self.table.index.difference(pd.Index(sorted(self.matched))):
-                out.append(reject_row(self.source, self._line_of[cid], self._id,
-                                      "customer id matches no customer in the feedback", self._rows[cid]))
+                out.append(self._reject(cid, self._id, "customer id matches no customer in the feedback"))
         return out
+
+    def _reject(self, customer: str, column: str, reason: str) -> dict[str, Any]:
+        from voc.io.validate import reject_row
+
+        pos = self._pos[customer]
+        return reject_row(self.source, int(self._lines[pos]), column, reason, self._raw.iloc[pos].to_dict())
 
     def stats(self) -> dict[str, int]:
         n = 0 if self.table is None else len(self.table)

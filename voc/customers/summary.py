@@ -24,7 +24,8 @@ def conversation_tables(docs: pd.DataFrame, themes: pd.DataFrame | None, scores:
     ``thread`` and ``author_role``), the overall time to first response, unanswered
     threads censored at the last date in the data, and ``outcomes``: each issue's and
     touchpoint's effect on every outcome (per customer when customers are mapped, else
-    per document; ``segments`` and the channel are the adjusted model's controls)."""
+    per document; ``segments`` and the channel are the adjusted model's controls). Empty
+    when ``docs`` has none of those columns, so callers need not check first."""
     labels = dict(zip(themes["theme_id"], themes["label"])) if themes is not None and len(themes) else None
     tables: dict[str, pd.DataFrame] = {}
     meta: dict[str, Any] = {}

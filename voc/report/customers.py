@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from voc.report.data import _key, fmt, hidden_keys, pct
+from voc.report.data import _key, finite, fmt, hidden_keys, pct
 
 if TYPE_CHECKING:
     from voc.pipeline import Analysis
@@ -82,11 +82,8 @@ def repeat_rows(repeat: pd.DataFrame, quotes: dict[str, str], hidden: set[str],
 # --- waiting for an answer ----------------------------------------------------------
 def duration(hours: Any) -> str:
     """Hours for a reader: minutes under an hour, days from two days on."""
-    try:
-        h = float(hours)
-    except (TypeError, ValueError):
-        return "–"
-    if not np.isfinite(h):
+    h = finite(hours)
+    if h is None:
         return "–"
     if h * 60 < 1:
         return "<1 min"
@@ -111,32 +108,32 @@ def service_rows(times: pd.DataFrame, hidden: set[str], min_threads: int = MIN_G
             for _, x in t.head(top).iterrows()]
 
 
+def _km_words(hours: dict[str, Any]) -> dict[str, Any]:
+    """A Kaplan-Meier summary from run.json worded; a time the curve never reached (too few
+    answered or closed by the end of the data) is None, for the page to say so."""
+    def reached(name: str) -> str | None:
+        return None if hours.get(name) is None else duration(hours[name])
+
+    return {"median": reached("median_hours"), "q25": reached("q25_hours"), "q75": reached("q75_hours"),
+            "ci": f"{duration(hours.get('median_low'))} to {duration(hours.get('median_high'))}"}
+
+
 def overall_wait(run: dict[str, Any]) -> dict[str, Any] | None:
-    """run.json's overall time to first response, worded; a time the curve never reached
-    (too few threads answered by the end of the data) is None, for the page to say so."""
+    """run.json's overall time to first response, worded."""
     st = (run.get("stages") or {}).get("threads") or {}
     fr = st.get("first_response_hours")
     if not fr:
         return None
-
-    def reached(name: str) -> str | None:
-        return None if fr.get(name) is None else duration(fr[name])
-
-    return {"threads": int(st.get("threads") or 0), "answered": int(st.get("answered") or 0),
-            "median": reached("median_hours"), "ci": f"{duration(fr.get('median_low'))} to "
-                                                    f"{duration(fr.get('median_high'))}",
-            "q25": reached("q25_hours"), "q75": reached("q75_hours")}
+    return {"threads": int(st.get("threads") or 0), "answered": int(st.get("answered") or 0), **_km_words(fr)}
 
 
 def overall_resolution(run: dict[str, Any]) -> dict[str, Any] | None:
-    """run.json's overall time to resolution, worded (None median: fewer than half closed)."""
+    """run.json's overall time to resolution, worded."""
     st = (run.get("stages") or {}).get("resolution") or {}
     fr = st.get("resolution_hours")
     if not fr:
         return None
-    return {"tickets": int(st.get("tickets") or 0), "closed": int(st.get("closed") or 0),
-            "median": None if fr.get("median_hours") is None else duration(fr["median_hours"]),
-            "ci": f"{duration(fr.get('median_low'))} to {duration(fr.get('median_high'))}"}
+    return {"tickets": int(st.get("tickets") or 0), "closed": int(st.get("closed") or 0), **_km_words(fr)}
 
 
 # --- outcomes -----------------------------------------------------------------------
@@ -148,22 +145,16 @@ def _decimals(scale: Any) -> int:
         return 2
 
 
-def _number(v: Any, decimals: int = 0, sign: bool = False) -> str:
-    """A value or mean with thousands separators and a real minus sign."""
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        return "–"
-    if not np.isfinite(x):
-        return "–"
-    return (f"{x:+,.{decimals}f}" if sign else f"{x:,.{decimals}f}").replace("-", "−")
+def _num(v: Any, decimals: int = 0, sign: bool = False) -> str:
+    """A value or mean with thousands separators (12,340)."""
+    return fmt(v, decimals, sign=sign, thousands=True)
 
 
 def _signed(v: Any, kind: str, decimals: int) -> str:
     """A difference in the outcome's unit: points for rates, hours for waits."""
     if kind == "binary":
         return fmt(100 * float(v), 1, sign=True) + " pp"
-    return fmt(v, 1, sign=True) + " h" if kind == "hours" else _number(v, decimals, sign=True)
+    return fmt(v, 1, sign=True) + " h" if kind == "hours" else _num(v, decimals, sign=True)
 
 
 def _span(lo: Any, hi: Any, kind: str, decimals: int) -> str:
@@ -171,7 +162,7 @@ def _span(lo: Any, hi: Any, kind: str, decimals: int) -> str:
         return f"{fmt(100 * float(lo), 1)} to {fmt(100 * float(hi), 1)}"
     if kind == "hours":
         return f"{fmt(lo, 1)} to {fmt(hi, 1)}"
-    return f"{_number(lo, decimals)} to {_number(hi, decimals)}"
+    return f"{_num(lo, decimals)} to {_num(hi, decimals)}"
 
 
 def _effect_row(x: pd.Series, kind: str, decimals: int, quotes: dict[str, str]) -> dict[str, Any]:
@@ -180,15 +171,15 @@ def _effect_row(x: pd.Series, kind: str, decimals: int, quotes: dict[str, str]) 
     elif kind == "hours":
         with_, without = duration(x["mean_with"]), duration(x["mean_without"])
     else:
-        with_, without = _number(x["mean_with"], decimals), _number(x["mean_without"], decimals)
+        with_, without = _num(x["mean_with"], decimals), _num(x["mean_without"], decimals)
     adjusted = {"text": "–", "ci": ""}
     if pd.notna(x.get("adjusted_difference")):
         adjusted = {"text": _signed(x["adjusted_difference"], kind, decimals),
                     "ci": _span(x["adjusted_ci_low"], x["adjusted_ci_high"], kind, decimals)}
     risk = {"text": "–", "ci": ""}
     if pd.notna(x.get("value_at_risk")):
-        risk = {"text": _number(x["value_at_risk"]),
-                "ci": f"{_number(x['value_at_risk_ci_low'])} to {_number(x['value_at_risk_ci_high'])}"}
+        risk = {"text": _num(x["value_at_risk"]),
+                "ci": f"{_num(x['value_at_risk_ci_low'])} to {_num(x['value_at_risk_ci_high'])}"}
     return {"kind": str(x["dimension"]), "label": str(x["label"]), "units": int(x["units_with"]),
             "with": with_, "without": without, "difference": _signed(x["difference"], kind, decimals),
             "ci": _span(x["difference_ci_low"], x["difference_ci_high"], kind, decimals), "adjusted": adjusted,
@@ -221,7 +212,7 @@ def _base(kind: str, info: dict[str, Any], level: str, decimals: int) -> str:
         return ""
     if kind == "binary":
         return f"{pct(mean, 1)} of {int(n):,} {level}s"
-    return f"mean {duration(mean) if kind == 'hours' else _number(mean, decimals)} over {int(n):,} {level}s"
+    return f"mean {duration(mean) if kind == 'hours' else _num(mean, decimals)} over {int(n):,} {level}s"
 
 
 def _harm(kind: str, higher_is_better: bool) -> str:

@@ -67,16 +67,22 @@ class Score:
         return METRIC_TEXT.get(self.metric, ("", "", 2))[2]
 
 
-def fmt(value: Any, decimals: int = 1, sign: bool = False) -> str:
-    """A number for a reader: NaN as an en dash, a real minus sign."""
+def finite(value: Any) -> float | None:
+    """``value`` as a float, or None when it is missing, not a number or not finite."""
     try:
         v = float(value)
     except (TypeError, ValueError):
+        return None
+    return v if np.isfinite(v) else None
+
+
+def fmt(value: Any, decimals: int = 1, sign: bool = False, thousands: bool = False) -> str:
+    """A number for a reader: NaN as an en dash, a real minus sign (``thousands``: 12,340)."""
+    v = finite(value)
+    if v is None:
         return "–"
-    if not np.isfinite(v):
-        return "–"
-    text = f"{v:+.{decimals}f}" if sign else f"{v:.{decimals}f}"
-    return text.replace("-", "−")
+    spec = ("+" if sign else "") + ("," if thousands else "") + f".{decimals}f"
+    return format(v, spec).replace("-", "−")
 
 
 def pct(value: Any, decimals: int = 0) -> str:

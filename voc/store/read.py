@@ -60,8 +60,6 @@ def _customers(docs: pd.DataFrame, themes: pd.DataFrame, record: dict[str, Any]
 
     mapping = ColumnMapping.from_dict(record["mapping"]) if record.get("mapping") else ColumnMapping()
     outcomes = [o for o in mapping.outcomes if o.name in docs.columns]
-    if not ({"customer", "thread", "opened"} & set(docs.columns) or outcomes):
-        return {}, {}
     config = record.get("config") or {}
     try:
         return conversation_tables(docs.reset_index(drop=True), themes,

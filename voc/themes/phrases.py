@@ -103,6 +103,13 @@ def _no(noun) -> list:  # type: ignore[no-untyped-def]
     return [c for c in noun.children if c.dep_ == "det" and c.lower_ == "no"][:1]
 
 
+def _prep_object(tok, preps: set[str]):  # type: ignore[no-untyped-def]
+    """The noun of ``tok``'s first prepositional phrase with one of ``preps`` ("crashes at
+    *login*", "waiting for *refund*"), or None."""
+    prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in preps), None)
+    return next((c for c in prep.children if c.dep_ == "pobj" and _is_noun(c)), None) if prep else None
+
+
 def _add_key(out: set[str], surfaces: dict[str, Counter] | None, key: str, surface: str) -> None:
     out.add(key)
     if surfaces is not None:
@@ -208,10 +215,7 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
             continue
         obj = next((c for c in tok.children if c.dep_ == "dobj" and _is_noun(c, loose=True)), None)
         prt = [c for c in tok.children if c.dep_ == "prt"]
-        pobj = None
-        if obj is None:
-            prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in {"at", "on", "in"}), None)
-            pobj = next((c for c in prep.children if c.dep_ == "pobj" and _is_noun(c)), None) if prep else None
+        pobj = _prep_object(tok, {"at", "on", "in"}) if obj is None else None
         # how it happened, when the adverb judges ("arrived late", "billed twice", "broke easily")
         adv = [c for c in tok.children if c.dep_ == "advmod" and c.pos_ == "ADV" and c.i > tok.i
                and c.lower_ in _JUDGING_ADVERBS]
@@ -244,9 +248,8 @@ def _pronoun_phrase(tok, neg: list, prt: list, adv: list, res: SentencePhrases, 
     passive = [c for c in tok.children if c.dep_ == "auxpass" and c.lemma_ in {"get", "be"}]
     tail = prt or adv[:1] or back[:1]
     if not tail:
-        prep = next((c for c in tok.children if c.dep_ == "prep" and c.lower_ in _PRONOUN_PREPS), None)
-        pobj = next((c for c in prep.children if c.dep_ == "pobj" and _is_noun(c)), None) if prep else None
-        tail = [prep, pobj] if pobj is not None else []
+        pobj = _prep_object(tok, _PRONOUN_PREPS)
+        tail = [pobj.head, pobj] if pobj is not None else []
     if tail or (passive and tok.tag_ == "VBN"):
         _add(res.opinions, surfaces, passive[:1] + neg + [tok] + tail)
 
