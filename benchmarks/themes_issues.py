@@ -148,6 +148,22 @@ def v_measure(gold: Any, ids: Any) -> dict[str, Any]:
     return {"v_measure": _r(v), "homogeneity": _r(h), "completeness": _r(c), "n": len(gold)}
 
 
+def aspect_ids(analysis: Any, ids: Any) -> np.ndarray:
+    """Each item's aspect: the parent of its issue (buckets and unassigned stay as they are)."""
+    t = theme_table(analysis.themes)
+    parent = {int(i): int(p) for i, p, k in zip(t["theme_id"], t["parent_id"], t["kind"]) if k == "issue" and p >= 0}
+    return np.asarray([parent.get(int(i), int(i)) for i in ids], dtype=np.int64)
+
+
+def aspect_agreement(gold: Any, ids: Any) -> dict[str, Any]:
+    """Aspects against a gold topic (no polarity): V-measure, and purity over the items in
+    an aspect (the share whose gold topic is their aspect's most common one)."""
+    g, a = np.asarray(gold).astype(str), np.asarray(ids)
+    inside = a >= 0
+    pure = sum(pd.Series(g[inside & (a == x)]).value_counts().iloc[0] for x in np.unique(a[inside]))
+    return {**v_measure(g, a), "purity": _r(pure / max(1, int(inside.sum()))), "n_aspects": int(len(np.unique(a[inside])))}
+
+
 def declared_polarity_agreement(issue_ids: Any, gold: Any, polarity_of: dict[int, str] | None) -> float | None:
     """Share of items in an issue whose gold polarity equals the issue's own ``polarity``
     (None when the themes table has no such column)."""
@@ -358,7 +374,9 @@ def semeval(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, A
                "no_opinion_in_context": share(ids[kinds == "no_opinion"] == CONTEXT),
                "general_in_general": share(ids[kinds == "general"] == GENERAL),
                "opinion_in_buckets": share(np.isin(ids[opin], BUCKETS)),
-               "opinion_unassigned": share(ids[opin] == UNASSIGNED)}
+               "opinion_unassigned": share(ids[opin] == UNASSIGNED),
+               "aspect_vs_gold_category": aspect_agreement(gold["gold"][single].str.split(" x ").str[0].tolist(),
+                                                           aspect_ids(analysis, ids[single]))}
     res["voc"] = {**voc_res, **summary}
     if with_bertopic:
         _, topics, b = run_bert(frame["text"].astype(str).tolist(), cache_dir)
@@ -385,6 +403,7 @@ def airline(data_dir: Path, cache_dir: Path, with_bertopic: bool) -> dict[str, A
     res["voc"] = {**polarity_purity(ids, sentiment),
                   "declared_polarity_agreement": declared_polarity_agreement(ids, sentiment, issue_polarity(analysis)),
                   "negative_reason": v_measure(reason[neg].tolist(), ids[neg]),
+                  "aspect_vs_negative_reason": aspect_agreement(reason[neg], aspect_ids(analysis, ids[neg])),
                   "tweets_in_buckets": share(np.isin(ids, BUCKETS)),
                   "negative_tweets_in_buckets": share(np.isin(ids[neg], BUCKETS)), **summary}
     if with_bertopic:

@@ -1,7 +1,7 @@
 """The Analyzer orders named stages and checks the chain; it holds no NLP of its own.
 
 ``Analyzer(config).fit_transform(frame)`` runs clean → language → segment → embed →
-sentiment → themes → touchpoints → drivers; ``to_disk``/``voc.load`` save and restore what the
+sentiment → touchpoints → themes → drivers; ``to_disk``/``voc.load`` save and restore what the
 stages learned so new feedback can be scored against the same themes.
 """
 
@@ -36,7 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("voc")
 
-STAGE_ORDER = ("clean", "language", "segment", "embed", "sentiment", "themes", "touchpoints", "aspects", "drivers")
+#: touchpoints before themes: aspects group topic clusters by the journey step they are about
+STAGE_ORDER = ("clean", "language", "segment", "embed", "sentiment", "touchpoints", "themes", "aspects", "drivers")
 MODEL_FORMAT = 1
 
 

@@ -43,6 +43,38 @@ def test_aspect_labels_are_noun_phrases_and_duplicates_fail() -> None:
     assert problems[:3] == [[], [], []]
     assert problems[3]  # an adjective names no aspect
     assert any("duplicate" in p for p in problems[4]) and any("duplicate" in p for p in problems[5])
+    assert check_labels(["fit", "wash"], ["aspect", "aspect"]) == [[], []]  # tagged as nouns, not verbs
+
+
+def test_aspect_labels_name_what_most_sentences_name_or_both_of_two() -> None:
+    chooser = issues.LabelChooser()
+    sale = [{"sale price"}, {"sale"}, {"price"}, {"price"}, {"price"}, {"price"}, {"shop"}]  # "sale" is rarer
+    fabric = [{"colour"}, {"colour"}, {"fabric"}, {"fabric"}, {"thin fabric"}, {"wash"}]
+    other = [{"delivery"}, {"delivery"}, {"shop"}, {"driver"}]
+    got = issues.aspect_labels([sale, fabric, other], {"price": "prices"}, chooser)
+    assert got[0] == "prices"  # heads: "sale price" counts as "price"
+    assert got[1] in ("fabric & colour", "colour & fabric")  # neither dominates
+    assert got[2] == "delivery"
+    founded = issues.aspect_labels([fabric], {}, issues.LabelChooser(), preferred=["colour"])
+    assert founded == ["colour"]  # an aspect founded on a noun keeps it
+
+
+def test_aspects_group_clusters_that_share_a_touchpoint() -> None:
+    # clusters 0 and 1 found two aspects; cluster 2 (no noun) sits halfway by centroid,
+    # and its sentences are about the touchpoint cluster 1's are
+    cents = issues.normalize(np.asarray([[1.0, 0.0, 0.2], [0.0, 1.0, 0.2], [0.5, 0.5, 0.2]], dtype=np.float32))
+    cents[2] = issues.normalize((cents[0] * 1.02 + cents[1])[None])[0]  # a hair nearer cluster 0
+    ranked = [[("parcel", 1.0)], [("phone", 1.0)], []]
+    shares = [{"parcel": 0.6}, {"phone": 0.6}, {}]
+    sizes = np.asarray([10.0, 10.0, 4.0])
+    journey = np.asarray([[0.9, 0.0], [0.0, 0.9], [0.1, 0.8]])
+    plain, _ = issues.noun_aspects(ranked, shares, cents, sizes, limit=5)
+    guided, names = issues.noun_aspects(ranked, shares, cents, sizes, limit=5, journey=journey)
+    assert plain[2] == plain[0] and guided[2] == guided[1]
+    assert names == ["phone", "parcel"]  # founders hold most of each aspect
+    _, unnamed = issues.noun_aspects(ranked, shares, cents, np.asarray([3.0, 3.0, 10.0]), limit=1,
+                                     journey=journey)
+    assert unnamed == [None]  # one aspect, its founding noun covers a part: the label is chosen from all
 
 
 # --- sentence kinds ---------------------------------------------------------------------
@@ -284,3 +316,14 @@ def test_praise_is_never_a_pain_point_nor_a_complaint_a_strength() -> None:
     assert list(p.loc[p["kind"] == "pain", "label"]) == ["late delivery"]
     assert p.loc[p["kind"] == "strength"].empty
     assert list(p.loc[p["kind"] == "pain", "aspect"]) == ["delivery"]
+
+
+def test_themes_see_the_touchpoints_the_stage_before_them_tagged() -> None:
+    from voc.pipeline import STAGE_ORDER
+    from voc.themes.stage import _journey
+
+    assert STAGE_ORDER.index("touchpoints") < STAGE_ORDER.index("themes")
+    s = pd.DataFrame({"touchpoints": [["delivery"], ["none"], ["delivery", "customer support"], None]})
+    got = _journey(s)
+    assert got is not None and got.tolist() == [[0, 1], [0, 0], [1, 1], [0, 0]]  # sorted names, "none" left out
+    assert _journey(pd.DataFrame({"text": ["a"]})) is None

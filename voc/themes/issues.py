@@ -98,14 +98,24 @@ def aspect_groups(centroids: np.ndarray, n_top: int | None, lo: int, hi: int) ->
 
 
 def noun_aspects(ranked: list[list[tuple[str, float]]], shares: list[dict[str, float]], centroids: np.ndarray,
-                 sizes: np.ndarray, limit: int, min_share: float = 0.2) -> tuple[np.ndarray, list[str]] | None:
+                 sizes: np.ndarray, limit: int, min_share: float = 0.2, journey: np.ndarray | None = None,
+                 journey_weight: float = 0.5, founder_share: float = 0.4) -> tuple[np.ndarray, list[str | None]] | None:
     """Aspects as what the sentences are about: each cluster joins the aspect of its most
     distinctive noun (c-TF-IDF ``ranked`` over clusters; "size" over "dress" in a
     clothing cluster that says "the dress runs small") that at least ``min_share`` of
-    its sentences name; clusters without one join the aspect nearest by centroid, and
-    the smallest aspects are folded into their nearest until at most ``limit`` remain.
-    Returns (aspect index per cluster, founding noun per aspect), or None when no cluster
-    has a noun (then centroids alone decide, :func:`aspect_groups`)."""
+    its sentences name; clusters without one join the nearest aspect, and the smallest
+    aspects are folded into their nearest until at most ``limit`` remain.
+
+    "Nearest" is the centroid cosine plus ``journey_weight`` × the overlap of the two
+    touchpoint profiles (``journey``: per cluster, the share of its sentences tagged with
+    each touchpoint, "none" left out): centroids alone put "waited an hour on hold" beside
+    late parcels (both are waits) and duplicate charges beside checkout errors. Where the
+    taxonomy does not fit the data, profiles are near zero and centroids decide.
+
+    Returns (aspect index per cluster, founding noun per aspect, or None for an aspect
+    whose founding clusters hold less than ``founder_share`` of it: the noun would name
+    a part, and the label is chosen from all its sentences), or None when no cluster has
+    a noun (then centroids alone decide, :func:`aspect_groups`)."""
     k = centroids.shape[0]
     head: list[str | None] = []
     for r, sh in zip(ranked, shares):
@@ -114,27 +124,37 @@ def noun_aspects(ranked: list[list[tuple[str, float]]], shares: list[dict[str, f
     if not names:
         return None
     members = {h: [i for i in range(k) if head[i] == h] for h in names}
+    founders = {h: list(m) for h, m in members.items()}
+    prof = np.zeros((k, 0)) if journey is None else np.asarray(journey, dtype=np.float64).reshape(k, -1)
 
     def centre(idx: list[int]) -> np.ndarray:  # size-weighted, as the stage's own centroids
         return normalize((centroids[idx] * sizes[idx, None]).sum(axis=0, keepdims=True))[0]
 
+    def profile(idx: list[int]) -> np.ndarray:
+        return (prof[idx] * sizes[idx, None]).sum(axis=0) / max(float(sizes[idx].sum()), 1e-12)
+
+    def nearest(cands: list[str], vec: np.ndarray, prof_: np.ndarray) -> str:
+        sim = np.stack([centre(members[h]) for h in cands]) @ vec
+        if prof.shape[1]:
+            sim = sim + journey_weight * (np.stack([profile(members[h]) for h in cands]) @ prof_)
+        return cands[int(np.argmax(sim))]
+
     for i in range(k):  # clusters with no noun of their own: nearest aspect
         if head[i] is None:
-            cents = np.stack([centre(members[h]) for h in names])
-            members[names[int(np.argmax(cents @ centroids[i]))]].append(i)
+            members[nearest(names, centroids[i], prof[i])].append(i)
     while len(names) > max(1, limit):
         size = {h: float(sizes[members[h]].sum()) for h in names}
         small = min(names, key=lambda h: (size[h], h))
         rest = [h for h in names if h != small]
-        cents = np.stack([centre(members[h]) for h in rest])
-        into = rest[int(np.argmax(cents @ centre(members[small])))]
+        into = nearest(rest, centre(members[small]), profile(members[small]))
         members[into] += members.pop(small)
         names = rest
     group = np.zeros(k, dtype=np.int64)
     order = sorted(names, key=lambda h: (-float(sizes[members[h]].sum()), h))
     for g, h in enumerate(order):
         group[members[h]] = g
-    return group, order
+    named = [h if sizes[founders[h]].sum() >= founder_share * sizes[members[h]].sum() else None for h in order]
+    return group, named
 
 
 @dataclass
@@ -207,22 +227,32 @@ def _ranked_keys(ranked: list[tuple[str, float]], n: int, min_share: float) -> l
 
 
 def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, str], chooser: LabelChooser,
-                  preferred: Sequence[str | None] | None = None) -> list[str]:
+                  preferred: Sequence[str | None] | None = None, pair: float = 0.5) -> list[str]:
     """One noun-phrase label per aspect ("fabric", "sizing & fit"), bigger aspects first
-    (the caller orders them); ``preferred`` is the noun an aspect was founded on."""
-    ranked = lab.ctfidf(noun_sets)
+    (the caller orders them); ``preferred`` is the noun an aspect was founded on.
+
+    Nouns are ranked by c-TF-IDF over their heads ("linen shirt" counts as "shirt"), so
+    the label is the thing most of the aspect's sentences name ("prices" over "sale",
+    which fewer name more distinctively). When no noun dominates (of its four most
+    distinctive, the second most named is named at least ``pair`` times as often as the
+    first), the aspect is about both and says so ("colour & fabric", "waist & pants");
+    an aspect founded on a noun keeps it ("fit", not "fit & tts")."""
+    heads = [[{a.split()[-1] for a in st} for st in sets] for sets in noun_sets]
+    ranked, phrase_ranked = lab.ctfidf(heads), lab.ctfidf(noun_sets)
     out = []
     for i, r in enumerate(ranked):
-        keys = [k for k in _ranked_keys(r, 8, 0.2) if not set(k.split()) & _SAYING_NOUNS]
+        keys = [k for k in _ranked_keys(r, 8, 0.2) if k not in _SAYING_NOUNS]
+        keys += [k for k in _ranked_keys(phrase_ranked[i], 8, 0.2) if not set(k.split()) & _SAYING_NOUNS
+                 and k not in keys]
         shown = [display.get(k, k) for k in keys]
         cands = list(shown)
         pref = preferred[i] if preferred is not None and i < len(preferred) else None
         if pref and not set(pref.split()) & _SAYING_NOUNS:  # an aspect is a thing, not "complaint"
             cands.insert(0, display.get(pref, pref))
-        if len(keys) >= 2:  # "a & b" only when "a" is another aspect's already
-            a, b = keys[0], next((k for k in keys[1:] if k not in keys[0] and keys[0] not in k), None)
-            if b is not None:
-                cands.insert(1, f"{display.get(a, a)} & {display.get(b, b)}")
+        cover = Counter(h for st in heads[i] for h in st)
+        top = sorted((k for k in keys[:4] if " " not in k), key=lambda k: -cover[k])
+        if len(top) >= 2 and cover[top[1]] >= pair * cover[top[0]]:
+            cands.insert(0 if pref is None else 1, f"{display.get(top[0], top[0])} & {display.get(top[1], top[1])}")
         label = chooser.take(cands, "aspect")
         out.append(label or chooser.force(shown[0] if shown else "other feedback"))
     return out

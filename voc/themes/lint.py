@@ -91,7 +91,9 @@ def check_labels(labels: Sequence[str], kinds: Sequence[str] | None = None) -> l
     """:func:`label_problems` for many labels at once (one spaCy pass), plus duplicates:
     two labels that read alike (case, punctuation and plural aside) both fail."""
     kinds = list(kinds) if kinds is not None else ["issue"] * len(labels)
-    parsed = _tag([str(x).strip() or "-" for x in labels])
+    # an aspect is tagged as the noun phrase it must be ("the fit"): alone, "fit" reads as a verb
+    framed = _tag([("the " if k == "aspect" else "") + (str(x).strip() or "-") for x, k in zip(labels, kinds)])
+    parsed = [toks[1:] if k == "aspect" else toks for toks, k in zip(framed, kinds)]
     out = [label_problems(str(lab), k, toks) for lab, k, toks in zip(labels, kinds, parsed)]
     seen: dict[str, int] = {}
     for i, lab in enumerate(labels):

@@ -78,7 +78,7 @@ class ThemeStage(Stage):
                  max_exemplars: int = 10_000, encoder: str | None = None, kinds: bool = True,
                  kind_head: str | None = None, split_polarity: bool = True, min_issue_size: int | None = None,
                  min_aspects: int = 8, max_aspects: int = 25, bucket_issue_threshold: float = 0.6, lean: float = 0.4,
-                 edits: str | Path | list[Any] | dict[str, Any] | None = None) -> None:
+                 journey_weight: float = 0.5, edits: str | Path | list[Any] | dict[str, Any] | None = None) -> None:
         self.min_cluster_size = min_cluster_size
         self.n_themes = n_themes
         self.random_state = random_state
@@ -106,6 +106,7 @@ class ThemeStage(Stage):
         self.max_aspects = max_aspects
         self.bucket_issue_threshold = bucket_issue_threshold
         self.lean = lean
+        self.journey_weight = journey_weight
         self.edits = edits
 
     # --- sentence kinds -----------------------------------------------------------------
@@ -207,7 +208,7 @@ class ThemeStage(Stage):
                 k_ = int(keys[lf, s_])
                 self.issue_of_leaf_[lf, s_] = bucket_of_key.get(k_, id_of_key.get(k_, present[0] if present else -1))
         n_issues = len(id_of_key)
-        groups, nouns = self._aspects(x, texts, leaf, leaf_c, _top_n(self.n_themes, c))
+        groups, nouns = self._aspects(x, texts, leaf, leaf_c, _top_n(self.n_themes, c), _journey(corpus.sentences))
         issue_leaf = {id_of_key[int(k)]: int(k) // 3 for k in used}
         issue_side = {id_of_key[int(k)]: int(k) % 3 for k in used}
         live = sorted({int(groups[lf]) for lf in issue_leaf.values()})  # aspects that kept an issue
@@ -271,9 +272,10 @@ class ThemeStage(Stage):
         return self
 
     def _aspects(self, x: np.ndarray, texts: list[str], leaf: np.ndarray, leaf_c: np.ndarray,
-                 n_top: int | None) -> tuple[np.ndarray, list[str]]:
+                 n_top: int | None, journey: np.ndarray | None = None) -> tuple[np.ndarray, list[str | None]]:
         """Aspect index per cluster, by the noun its sentences are about (parsed from 15-30
-        representatives per cluster; labels reuse the parse), else by centroid (Ward)."""
+        representatives per cluster; labels reuse the parse) and the touchpoints they are
+        tagged with (``journey``, one row of 0/1 per sentence), else by centroid (Ward)."""
         n_leaves = leaf_c.shape[0]
         # about 1.2 √clusters aspects (60 clusters → 9), held between min_ and max_aspects
         limit = n_top if n_top is not None else int(np.clip(round(1.2 * np.sqrt(leaf_c.shape[0])), self.min_aspects,
@@ -300,7 +302,11 @@ class ThemeStage(Stage):
                     cnt[h] = cnt.get(h, 0.0) + 1.0 / max(1, len(r))
             shares.append(cnt)
         sizes = np.asarray([m.size for m in members], dtype=np.float64)
-        found = issues.noun_aspects(lab.ctfidf(heads), shares, leaf_c, sizes, limit)
+        prof = None
+        if journey is not None and journey.shape[1]:
+            prof = np.stack([journey[m].mean(axis=0) if m.size else np.zeros(journey.shape[1]) for m in members])
+        found = issues.noun_aspects(lab.ctfidf(heads), shares, leaf_c, sizes, limit, journey=prof,
+                                    journey_weight=self.journey_weight)
         if found is None:
             return issues.aspect_groups(leaf_c, n_top, self.min_aspects, self.max_aspects), []
         return found
@@ -475,6 +481,22 @@ class ThemeStage(Stage):
         self.names_ = list(state.get("names", []))
         theme_edits.load_state(self, path)
         return self
+
+
+def _journey(sentences: pd.DataFrame) -> np.ndarray | None:
+    """0/1 per sentence × touchpoint ("none" left out) from the touchpoint stage, which
+    runs first; None when it did not run."""
+    if "touchpoints" not in sentences:
+        return None
+    tags = [list(t) if isinstance(t, (list, tuple, np.ndarray)) else [] for t in sentences["touchpoints"]]
+    names = sorted({str(t) for ts in tags for t in ts} - {"none", ""})
+    col = {n: j for j, n in enumerate(names)}
+    out = np.zeros((len(tags), len(names)), dtype=np.float32)
+    for i, ts in enumerate(tags):
+        for t in ts:
+            if str(t) in col:
+                out[i, col[str(t)]] = 1.0
+    return out
 
 
 def _proba(sentences: pd.DataFrame) -> np.ndarray | None:
