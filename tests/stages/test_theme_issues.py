@@ -88,6 +88,17 @@ def test_greetings_thanks_and_sign_offs_are_context_whatever_their_tone() -> Non
     assert list(kinds.classify(texts, _proba(*["positive"] * len(texts)))) == [kinds.CONTEXT] * len(texts)
 
 
+def test_an_order_told_with_nothing_said_of_it_is_context() -> None:
+    told = ["Ordered a tablecloth for my mum.", "I bought this in black", "Bought a denim jacket and a dressing gown.",
+            "I ordered a pillowcase at the weekend."]
+    said = ["I ordered a dress and it never came", "Bought a size 10, too tight", "I ordered the wrong size",
+            "Ordered two weeks ago and still waiting", "I ordered a new card yesterday, when will it arrive",
+            "I bought the medium and the sleeves are short"]
+    got = kinds.classify(told + said, _proba(*["neutral"] * (len(told) + len(said))))
+    assert list(got) == [kinds.CONTEXT] * len(told) + [kinds.FEEDBACK] * len(said)
+    assert kinds.classify(told[:1], _proba("negative"))[0] != kinds.CONTEXT  # said with feeling: not narration
+
+
 def test_polar_remarks_without_an_aspect_are_general_and_neutral_ones_context() -> None:
     texts = ["Love it!", "Would not recommend.", "Worst experience ever.", "I ordered it last week."]
     got = kinds.classify(texts, _proba("positive", "negative", "negative", "neutral"))

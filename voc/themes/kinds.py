@@ -42,6 +42,14 @@ _CONTEXT = re.compile(
     r"|(?:keep (?:it|up)\b.*)|(?:that'?s (?:it|all))\W*|(?:n/?a|none|nothing|no comments?|nil)\W*"
     r"|(?:i (?:gave|give|scored|rated)|(?:my )?(?:score|rating) (?:is|of|was))\b[\w\s]{0,25}\d+\b.*)$",
     re.I)
+# order narration: what was bought, for whom or when, and nothing said of it ("Ordered a
+# tablecloth for my mum.", "I bought this in black"); :data:`_SAID` marks a sentence that goes on
+_NARRATION = re.compile(
+    r"^\W*(?:(?:i|we|my \w+)\s+)?(?:(?:have|had|just|recently|finally|also|first)\s+)*"
+    r"(?:ordered|bought|purchased|picked up|pre-?ordered)\b([\w\s'&£$€.,-]{0,60})$", re.I)
+_SAID = re.compile(r"\b(?:but|because|though|although|which|that|it|they|she|he|never|not|no|was|were|is|are|has|"
+                   r"had|still|yet|only|too|so|very|if|when|why|how|what|arrived|came|\w+ed)\b|n't|\band\b(?!\s+(?:a|an|"
+                   r"some|two|three|a few|matching)\b)|[?!]", re.I)
 _CAPITALISED = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _AMOUNT = re.compile(r"[$£€¥]\s?\d|\d\s?(?:usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
@@ -232,6 +240,16 @@ def classify_with_proba(texts: Sequence[str], proba: np.ndarray | None = None, e
     out[bucket] = np.where(polar[bucket], GENERAL, CONTEXT)
     for i, text in enumerate(texts):
         t = str(text).strip()
-        if not t or _CONTEXT.match(t):
+        if not t or _CONTEXT.match(t) or (not polar[i] and is_narration(t, words[i])):
             out[i] = CONTEXT
     return out, p
+
+
+def is_narration(text: str, words: Sequence[str] | None = None) -> bool:
+    """An order told, nothing said of it: "Ordered a tablecloth for my mum." is context;
+    "ordered a dress and it never came", "bought a size 10, too tight" are feedback."""
+    m = _NARRATION.match(text.strip())
+    if m is None or len(text.split()) > 14 or _SAID.search(m.group(1)):
+        return False
+    words = content_words(text) if words is None else words
+    return not any(w in IMPLICIT_ASPECT for w in words)
