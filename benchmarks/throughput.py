@@ -18,6 +18,8 @@ imports and model loads a user pays, and peak RSS is that process's own):
             before); torch vs onnx vs onnx-int8 with their agreement with torch
   scale     ``voc.datasets.make_feedback`` documents streamed through scoring in chunks:
             time and peak RSS, extrapolated linearly to 1M (stated, not hidden)
+  theme_share  the theme stage's share of ``voc analyze`` on 1,000 / 4,000 / all airline
+            tweets (issue 17's floor: <= 25%)
 
 Writes benchmarks/results/throughput.json (relative paths only). The machine is shared
 with other jobs, so absolute times are noisy; the load average is recorded around
@@ -564,8 +566,35 @@ def part_components(args: argparse.Namespace, tmp: Path, results: dict[str, Any]
                                                                      n=min(args.n, 1000))}
 
 
+def part_theme_share(args: argparse.Namespace, tmp: Path, results: dict[str, Any]) -> None:
+    """Issue 17's floor: the theme stage's share of ``voc analyze`` on the airline tweets, at
+    growing sizes up to the whole file. Labels parse a bounded number of sentences
+    (``themes.label_budget``), so the share falls as the file grows."""
+    out: dict[str, Any] = {}
+    for n in args.share_sizes:
+        docs = sample_docs(args.data_dir, "airline_tweets", n)
+        f = tmp / f"share_{n}.csv"
+        docs.to_csv(f, index=False)
+        run_dir = tmp / f"out_share_{n}"
+        res = analyze(f, run_dir)
+        run = json.loads((run_dir / "run.json").read_text())
+        t = run["timings_s"]
+        out[str(len(docs))] = {"documents": run["counts"]["documents"], "sentences": run["counts"]["sentences"],
+                               "pipeline_s": t["total"], "themes_s": t["themes"], "embed_s": t["embed"],
+                               "themes_share": round(t["themes"] / t["total"], 3),
+                               "stage_share": {k: round(v / t["total"], 3) for k, v in t.items() if k != "total"},
+                               "process_wall_s": res["process_wall_s"], "peak_rss_mb": res["process_peak_rss_mb"],
+                               "load_avg_before": res["load_avg_before"], "load_avg_after": res["load_avg_after"]}
+        print(f"theme_share airline {len(docs)}: {out[str(len(docs))]['themes_share']}", flush=True)
+    out["goal"] = "themes_share <= 0.25 (issue 17) on the airline tweets"
+    out["notes"] = ("voc analyze, cold (embed.cache=false), default settings, one fresh process per size; the whole "
+                    "file is the last size. Theme labels parse at most themes.label_budget sentences with spaCy, "
+                    "and UMAP + HDBSCAN run on at most themes.max_fit_sentences, while embedding grows with the file.")
+    results["theme_share"] = out
+
+
 PARTS = {"e2e": part_e2e, "bertopic": part_bertopic, "scoring": part_scoring, "scale": part_scale,
-         "components": part_components}
+         "components": part_components, "theme_share": part_theme_share}
 
 
 def summary(r: dict[str, Any]) -> dict[str, Any]:
@@ -613,6 +642,11 @@ def summary(r: dict[str, Any]) -> dict[str, Any]:
                         "rss_met": all(v["process_peak_rss_mb"] < 4096 for v in runs.values()),
                         "documents_measured": {k: v["documents"] for k, v in runs.items()},
                         "extrapolated_1m_hours": {k: v["extrapolated_1m_hours"] for k, v in runs.items()}}
+    ts = {k: v for k, v in r.get("theme_share", {}).items() if isinstance(v, dict) and "themes_share" in v}
+    if ts:
+        whole = ts[max(ts, key=int)]
+        out["theme_share"] = {"themes_share": {k: v["themes_share"] for k, v in ts.items()}, "goal": 0.25,
+                              "met_on_whole_file": whole["themes_share"] <= 0.25}
     comp = r.get("components", {})
     if comp:
         t = comp.get("torch_threads_sentences_per_s", {})
@@ -644,6 +678,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--reps-large", type=int, default=2, help="timed batches of --score-batch per mode")
     ap.add_argument("--reps-small", type=int, default=40, help="timed batches of 1 per mode")
     ap.add_argument("--backends", default="onnx,onnx-int8")
+    ap.add_argument("--share-sizes", type=lambda v: [int(x) for x in v.split(",")], default=[1_000, 4_000, 20_000],
+                    help="airline tweets per theme_share run (more than the file holds = the whole file)")
     ap.add_argument("--scale-n", type=int, default=4_000, help="make_feedback documents scored in the scale part")
     ap.add_argument("--scale-chunk", type=int, default=2_000)
     ap.add_argument("--scale-fit", type=int, default=1_000, help="make_feedback documents the scale model is fitted on")

@@ -183,6 +183,12 @@ def test_other_only_where_its_aspect_names_complaints_too() -> None:
     op, nn = issues.issue_candidates([], [("complaint", 1.0), ("seat", 0.5)], {"complaint": 0.5, "seat": 0.3},
                                      "positive")
     assert nn == ["seat"]  # "complaint praise" names nothing
+    op, nn = issues.issue_candidates([("boxy cut", 1.0), ("tent looks", 0.9)], [("tent", 1.0), ("top", 0.5)],
+                                     {"tent": 0.15, "top": 0.4, "boxy cut": 0.12, "tent looks": 0.11}, "negative")
+    assert nn == ["top"]  # a noun few sentences name does not name the issue...
+    assert op[0] == "tent looks"  # ...though phrases about it still come first
+    label, key = issues.issue_label([], [], "negative", "design & sale", {}, issues.LabelChooser(), 0.0)
+    assert (label, key) == ("other design complaints", None)  # not "other design & sale complaints"
 
 
 def test_neutral_sentences_that_lean_join_that_side() -> None:

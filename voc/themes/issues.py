@@ -259,18 +259,20 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
 
 
 def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, float]], share: dict[str, float],
-                     side: str, min_share: float = 0.1) -> tuple[list[str], list[str]]:
+                     side: str, min_share: float = 0.1, noun_share: float = 0.2) -> tuple[list[str], list[str]]:
     """(opinion keys, noun keys) an issue's label may come from, best first: its most
     distinctive opinion phrases that at least ``min_share`` of its sentences carry
     (``share``) and that do not contradict its side, those about its main noun first,
-    then its most distinctive nouns."""
+    then its most distinctive nouns that at least ``noun_share`` carry: a fallback label
+    says what the issue is about, and a noun a few sentences name ("tent" in "looked
+    like a tent on me") would name a part of it."""
     op = [k for k in _ranked_keys(opinions, 15, 0.0) if share.get(k, 0.0) >= min_share and agrees(k, side)]
     nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share
           and not set(k.split()) & _SAYING_NOUNS]  # "other complaint praise" says nothing
     if nn:  # a phrase about the issue's own main noun first: "refund takes weeks" over "received return"
         head = nn[0].split()[-1]
         op = [k for k in op if head in k.split()] + [k for k in op if head not in k.split()]
-    return op, nn
+    return op, [k for k in nn if share.get(k, 0.0) >= noun_share]
 
 
 def _fallback(noun: str, side: str, questions: float) -> str:
@@ -319,7 +321,8 @@ def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: d
     label = chooser.take(cands, "issue")
     if label is not None:
         return label, nn[cands.index(label)]
-    return chooser.force(_fallback(aspect, side, questions)), None
+    # an aspect named for two things ("design & sale") lends its first: "other design & sale complaints" reads as a list
+    return chooser.force(_fallback(aspect.split(" & ")[0], side, questions)), None
 
 
 #: complaint words VADER has no entry for ("cheap", "thin", "late"): they count as negative
