@@ -7,6 +7,10 @@ across tasks) and scores Arrow batches of rows. The result has an explicit schem
 same document columns as local scoring into a store (:func:`document_columns`), and the
 same values: keys are SHA-256 content hashes, never Python's per-process ``hash()``.
 
+Conversation roles and outcomes (customer, thread, reply_to, author_role, opened, closed,
+``--outcome`` columns) are carried like local scoring writes them. A thread is never derived
+from ``reply_to`` here: the message answered may sit in another partition.
+
 Each batch is validated like a local file: rows with an empty text (and, within one
 batch, repeated ids) are left out, since they are not documents; ``voc score`` run
 locally lists them with reasons. Ids repeated across batches are not checked: Spark
@@ -101,7 +105,8 @@ def _find(name: str, columns: list[str]) -> str | None:
 def document_columns(mapping: ColumnMapping, input_types: dict[str, str]) -> list[tuple[str, str]]:
     """(name, Spark SQL type) of the scored document columns for an input with columns
     ``input_types`` (name → Spark type): keys and text, the mapped input columns the input
-    has (date, channel, segments, scores, kept columns), then the scored columns."""
+    has (date, channel, segments, scores, kept columns, conversation roles, outcomes), then
+    the scored columns."""
     cols = list(input_types)
     out = list(KEYS)
     if mapping.date and _find(mapping.date, cols):
@@ -114,6 +119,13 @@ def document_columns(mapping: ColumnMapping, input_types: dict[str, str]) -> lis
         c = _find(k, cols)
         if c:
             out.append((k, input_types[c]))
+    # conversations: ids as text (pseudonymised like doc ids when PII is redacted), ticket times,
+    # outcomes as numbers (1/0 for a binary one), in the order local scoring writes them
+    for role in ("customer", "thread", "reply_to", "author_role", "opened", "closed"):
+        c = getattr(mapping, role)
+        if c and _find(c, cols):
+            out.append((role, "timestamp_ntz" if role in ("opened", "closed") else "string"))
+    out += [(o.name, "double") for o in mapping.outcomes if _find(o.column, cols)]
     return out + SCORED
 
 

@@ -95,3 +95,38 @@ def test_cli_engine_spark_writes_parquet(spark, model_dir, tmp_path):
     assert "30 documents" in res.output
     out = pd.read_parquet(tmp_path / "out.parquet")
     assert len(out) == 30 and {"doc_id", "sentiment", "theme_ids", "touchpoints"} <= set(out.columns)
+
+
+def test_spark_carries_customers_threads_roles_and_outcomes_like_local_scoring(spark, model_dir, tmp_path):
+    import dataclasses
+
+    import voc.spark
+    from voc.customers.outcomes import OutcomeSpec
+
+    n = 60
+    frame = short_feedback(n, seed=24)
+    frame["customer"] = [f"c{i % 7}" for i in range(n)]
+    frame["ticket"] = [f"t{i % 11}" for i in range(n)]
+    frame["role"] = ["agent" if i % 5 == 4 else "customer" for i in range(n)]
+    frame["opened"] = pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="h")
+    frame["closed"] = frame["opened"] + pd.to_timedelta(np.arange(n) % 9, unit="h")
+    frame["churned"] = ["yes" if i % 3 == 0 else "no" for i in range(n)]
+    mapping = dataclasses.replace(voc.load(model_dir).mapping, customer="customer", thread="ticket",
+                                  author_role="role", opened="opened", closed="closed",
+                                  outcomes=[OutcomeSpec("churned", "churned", "binary")])
+    src = tmp_path / "conversations.parquet"
+    frame.to_parquet(src, index=False)
+    voc.score(src, model_dir, tmp_path / "local.duckdb", mapping=mapping)
+    with Store(tmp_path / "local.duckdb", read_only=True) as st:
+        local = st.documents().set_index("doc_id")
+    df = spark.read.parquet(str(src)).repartition(3)
+    remote = voc.spark.score(df, model_dir, spark, mapping=mapping).toPandas().set_index("doc_id")
+    assert len(remote) == n
+    a = local.loc[remote.index]
+    for c in ("customer", "thread", "author_role", "sentiment", "theme_ids"):
+        assert [_norm(v) for v in a[c]] == [_norm(v) for v in remote[c]], c
+    for c in ("opened", "closed"):
+        assert [pd.Timestamp(v) for v in a[c]] == [pd.Timestamp(v) for v in remote[c]], c
+    np.testing.assert_array_equal(a["churned"].to_numpy(float), remote["churned"].to_numpy(float))
+    assert set(remote.loc[remote["author_role"] == "agent", "sentiment"].map(_norm)) == {None}  # never scored
+    assert remote["churned"].isin([0.0, 1.0]).all()
