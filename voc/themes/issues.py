@@ -233,10 +233,11 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
 
     Nouns are ranked by c-TF-IDF over their heads ("linen shirt" counts as "shirt"), so
     the label is the thing most of the aspect's sentences name ("prices" over "sale",
-    which fewer name more distinctively). When no noun dominates (of its four most
-    distinctive, the second most named is named at least ``pair`` times as often as the
-    first), the aspect is about both and says so ("colour & fabric", "waist & pants");
-    an aspect founded on a noun keeps it ("fit", not "fit & tts")."""
+    which fewer name more distinctively): of its four most distinctive nouns, the most
+    named. When no noun dominates (the second is named at least ``pair`` times as often as
+    the first, and by a tenth of the sentences), the aspect is about both and says so
+    ("colour & fabric", "waist & pants"); an aspect founded on a noun keeps it ("fit", not
+    "fit & tts")."""
     heads = [[{a.split()[-1] for a in st} for st in sets] for sets in noun_sets]
     ranked, phrase_ranked = lab.ctfidf(heads), lab.ctfidf(noun_sets)
     out = []
@@ -251,8 +252,11 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
             cands.insert(0, display.get(pref, pref))
         cover = Counter(h for st in heads[i] for h in st)
         top = sorted((k for k in keys[:4] if " " not in k), key=lambda k: -cover[k])
-        if len(top) >= 2 and cover[top[1]] >= pair * cover[top[0]]:
-            cands.insert(0 if pref is None else 1, f"{display.get(top[0], top[0])} & {display.get(top[1], top[1])}")
+        at = 0 if pref is None else 1
+        if top:
+            cands.insert(at, display.get(top[0], top[0]))
+        if len(top) >= 2 and cover[top[1]] >= max(pair * cover[top[0]], 0.1 * len(heads[i])):
+            cands.insert(at, f"{display.get(top[0], top[0])} & {display.get(top[1], top[1])}")
         label = chooser.take(cands, "aspect")
         out.append(label or chooser.force(shown[0] if shown else "other feedback"))
     return out
