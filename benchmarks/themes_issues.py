@@ -225,11 +225,15 @@ def bertopic_label(words: list[str]) -> str:
 
 
 # --- running voc and BERTopic --------------------------------------------------------------
+#: ``--set`` overrides applied to every voc run (an ablation: ``--set themes.journey_weight=0``)
+EXTRA_OVERRIDES: list[str] = []
+
+
 def run_voc(frame: pd.DataFrame, mapping: Any, overrides: list[str]) -> tuple[Any, float]:
     from voc.pipeline import Analyzer
 
     t0 = time.perf_counter()
-    analysis = Analyzer(mapping=mapping, overrides=overrides).fit_transform(frame)
+    analysis = Analyzer(mapping=mapping, overrides=[*overrides, *EXTRA_OVERRIDES]).fit_transform(frame)
     return analysis, time.perf_counter() - t0
 
 
@@ -572,7 +576,10 @@ def main() -> None:
                     help="default: clothing_pain_points<suffix>.md next to --out")
     ap.add_argument("--only", default=",".join(SETS), help=f"comma-separated subset of {', '.join(SETS)}")
     ap.add_argument("--no-bertopic", action="store_true")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a voc config override for every run (an ablation), e.g. themes.journey_weight=0")
     args = ap.parse_args()
+    EXTRA_OVERRIDES[:] = args.set
     wanted = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = [s for s in wanted if s not in SETS]
     if unknown:
