@@ -17,6 +17,9 @@ shares no code with voc (parents followed with a dict, one thread at a time):
 * time to first response: the Kaplan-Meier median over all threads (unanswered ones
   waiting until the last date in the data) and per brand, beside the median of answered
   threads only; per touchpoint (``service_times.csv``);
+* per brand (the account that answered first; the five busiest) and per issue: threads,
+  mean turns and the KM median, voc's against the direct threads fed to lifelines; repeat
+  customers per issue against the same plain loop as per touchpoint;
 * the run's time and documents per second.
 Results: ``benchmarks/results/conversations.json``.
 """
@@ -55,7 +58,9 @@ def direct_threads(raw: pd.DataFrame) -> pd.DataFrame:
 
     when = pd.to_datetime(raw["created_at"], format=DATE_FORMAT, utc=True).dt.tz_localize(None)
     frame = pd.DataFrame({"tweet_id": raw["tweet_id"], "thread": [root(t) for t in raw["tweet_id"]],
-                          "customer": raw["inbound"] == "True", "when": when, "line": np.arange(len(raw))})
+                          "customer": raw["inbound"] == "True", "author": raw["author_id"], "when": when,
+                          "line": np.arange(len(raw))})
+    end = when.max()
     rows = []
     for thread, g in frame.sort_values(["when", "line"], kind="stable").groupby("thread", sort=False):
         roles = g["customer"].tolist()
@@ -64,18 +69,32 @@ def direct_threads(raw: pd.DataFrame) -> pd.DataFrame:
         after = (g.loc[~g["customer"] & (g["when"] >= first_c), "when"] if pd.notna(first_c)
                  else pd.Series([], dtype=object))
         hours = (after.min() - first_c).total_seconds() / 3600 if len(after) else np.nan
-        rows.append((thread, len(g), turns, hours))
-    return pd.DataFrame(rows, columns=["thread", "messages", "turns", "hours"]).set_index("thread")
+        waited = (end - first_c).total_seconds() / 3600 if pd.notna(first_c) else np.nan  # unanswered: censored
+        agents = g.loc[~g["customer"], "author"]
+        rows.append((thread, len(g), turns, hours, waited, agents.iloc[0] if len(agents) else None))
+    return pd.DataFrame(rows, columns=["thread", "messages", "turns", "hours", "waited", "brand"]).set_index("thread")
 
 
-def direct_repeats(docs: pd.DataFrame, days: float) -> dict[str, int]:
-    """Customers per touchpoint with a message within ``days`` of their previous one on it,
-    recomputed with plain Python loops."""
+def direct_km_median(hours: pd.Series, waited: pd.Series) -> float:
+    """Kaplan-Meier median hours to first response (unanswered threads censored at
+    ``waited``), straight from lifelines."""
+    from lifelines import KaplanMeierFitter
+
+    observed = hours.notna()
+    durations = hours.where(observed, waited)
+    keep = durations.notna()  # a thread with no customer message waits for nothing
+    km = KaplanMeierFitter().fit(durations[keep].astype(float), observed[keep].astype(bool))
+    return float(km.median_survival_time_)
+
+
+def direct_repeats(docs: pd.DataFrame, days: float, column: str = "touchpoints") -> dict[str, int]:
+    """Customers per touchpoint (or issue, ``column="theme_ids"``) with a message within
+    ``days`` of their previous one on it, recomputed with plain Python loops."""
     last: dict[tuple[str, str], pd.Timestamp] = {}
     repeat: dict[str, set[str]] = {}
     d = docs[(docs["author_role"] == "customer") & docs["analysed"] & docs["date"].notna()]
-    for cust, when, tps in sorted(zip(d["customer"], d["date"], d["touchpoints"]), key=lambda r: (r[0], r[1])):
-        for tp in tps:
+    for cust, when, keys in sorted(zip(d["customer"], d["date"], d[column]), key=lambda r: (r[0], r[1])):
+        for tp in {str(k) for k in keys if column != "theme_ids" or int(k) >= 0}:
             prev = last.get((cust, tp))
             if prev is not None and (when - prev) <= pd.Timedelta(days=days):
                 repeat.setdefault(tp, set()).add(cust)
@@ -122,6 +141,29 @@ def main(argv: list[str] | None = None) -> int:
     tp = rep[rep["kind"] == "touchpoint"].set_index("key")
     direct_rep = direct_repeats(docs, 7.0)
     issues = rep[rep["kind"] == "issue"].head(5)
+    iss = rep[rep["kind"] == "issue"].set_index("key")
+    direct_iss = direct_repeats(docs, 7.0, "theme_ids")
+    # per brand (the account that answered first): mean turns and the KM median, voc vs direct
+    voc_brand = pd.Series(brand.to_numpy(), index=a.tables["threads"]["thread"].to_numpy())
+    per_brand = {}
+    for b in top:
+        mine = threads.loc[voc_brand[voc_brand == b].index.intersection(threads.index)]
+        theirs = direct[direct["brand"] == b]
+        per_brand[b] = {"threads": [int(len(mine)), int(len(theirs))],
+                        "mean_turns": [round(float(mine["turns"].mean()), 6), round(float(theirs["turns"].mean()), 6)],
+                        "km_median_hours": [round(float(by_brand.loc[b, "median_hours"]), 6),
+                                            round(direct_km_median(theirs["hours"], theirs["waited"]), 6)]}
+    # per issue: threads whose customer messages raised it, KM median voc vs direct
+    st = a.tables["service_times"]
+    st_iss = st[(st["kind"] == "issue") & st["median_hours"].notna()].head(10)
+    per_issue = {}
+    cust_docs = docs[docs["author_role"] == "customer"]
+    for r in st_iss.itertuples():
+        th = {t for t, ids in zip(cust_docs["thread"], cust_docs["theme_ids"]) if int(r.key) in {int(i) for i in ids}}
+        theirs = direct.loc[direct.index.intersection(list(th))]
+        per_issue[str(r.label)] = {"threads": [int(r.n), int(len(theirs))],
+                                   "km_median_hours": [round(float(r.median_hours), 6),
+                                                       round(direct_km_median(theirs["hours"], theirs["waited"]), 6)]}
     out = {
         "command": "python benchmarks/conversations.py",
         "machine": {"platform": platform.platform(), "cpus": 2},
@@ -147,6 +189,9 @@ def main(argv: list[str] | None = None) -> int:
             "repeat_days": 7,
             "touchpoints_repeat_customers_equal": round(float(np.mean(
                 [int(tp.loc[k, "repeat_customers"]) == direct_rep.get(k, 0) for k in tp.index])), 4),
+            "issues_repeat_customers_equal": round(float(np.mean(
+                [int(iss.loc[k, "repeat_customers"]) == direct_iss.get(str(k), 0) for k in iss.index])), 4),
+            "n_issues": int(len(iss)),
             "touchpoints": {k: {"customers": int(r.customers), "repeat_rate": round(float(r.repeat_rate), 4),
                                 "interval": [round(float(r.repeat_low), 4), round(float(r.repeat_high), 4)]}
                             for k, r in tp.iterrows()},
@@ -170,6 +215,20 @@ def main(argv: list[str] | None = None) -> int:
             "by_brand_top5": {b: {"n": int(by_brand.loc[b, "n"]), "median_hours": round(float(by_brand.loc[b,
                               "median_hours"]), 4)} for b in top if b in by_brand.index},
         },
+        "per_brand_voc_vs_direct": {
+            "note": "[voc, direct] for the five busiest brands: threads, mean turns per thread, Kaplan-Meier median "
+                    "hours to first response (unanswered threads censored at the last date in the data)",
+            "brands": per_brand,
+            "all_equal": all(v["threads"][0] == v["threads"][1] and abs(v["mean_turns"][0] - v["mean_turns"][1]) < 1e-9
+                             and abs(v["km_median_hours"][0] - v["km_median_hours"][1]) < 1e-6
+                             for v in per_brand.values())},
+        "per_issue_first_response_voc_vs_direct": {
+            "note": "[voc, direct] for the ten slowest issues with a median: threads whose customer messages raised "
+                    "the issue, Kaplan-Meier median hours to first response",
+            "issues": per_issue,
+            "all_equal": all(v["threads"][0] == v["threads"][1]
+                             and abs(v["km_median_hours"][0] - v["km_median_hours"][1]) < 1e-6
+                             for v in per_issue.values())},
     }
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(json.dumps(out, indent=2))
