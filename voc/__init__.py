@@ -14,6 +14,7 @@ themes drive the scores.
 from voc import _offline  # noqa: F401  (must run before any model library is imported)
 from voc import datasets, errors
 from voc.errors import VocError
+from voc.evaluate import evaluate
 from voc.io import IngestResult, frame_to_feedback, iter_feedback, read_feedback
 from voc.io.mapping import ColumnMapping, ScoreSpec
 from voc.pipeline import Analysis, Analyzer, load
@@ -30,6 +31,7 @@ __all__ = [
     "VocError",
     "datasets",
     "errors",
+    "evaluate",
     "frame_to_feedback",
     "iter_feedback",
     "load",

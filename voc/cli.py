@@ -512,6 +512,63 @@ def themes_command(
     _run(go)
 
 
+@app.command()
+def evaluate(
+    labels: Annotated[Path, typer.Argument(help="Your labeled feedback (CSV, JSONL, Parquet or Excel): text plus any "
+                                                "of a sentiment, touchpoint(s) and theme column.")],
+    model: Annotated[Path, typer.Option("--model", "-m", help="A saved model (voc analyze's OUT/model).")],
+    text_col: Annotated[str, typer.Option("--text-col")] = "text",
+    sentiment_col: Annotated[Optional[str], typer.Option(
+        "--sentiment-col", help="negative/neutral/positive, neg/neu/pos, -1/0/1 or ratings 1-5 (default: a column "
+                                "named sentiment, label or polarity).")] = None,
+    touchpoint_col: Annotated[Optional[str], typer.Option(
+        "--touchpoint-col", help="The model's touchpoint names, several split by ';' ('none' for none; default: a "
+                                 "column named touchpoints or touchpoint).")] = None,
+    theme_col: Annotated[Optional[str], typer.Option(
+        "--theme-col", help="Your theme per document, any names (default: a column named theme, topic, issue, "
+                            "intent or category).")] = None,
+    label_map: Annotated[Optional[Path], typer.Option(
+        "--label-map", help="YAML mapping your label names to voc's: sentiment: {pos: positive}, touchpoints: "
+                            "{Shipping: delivery}.")] = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Where to write evaluation.json, evaluation.md and "
+                                                              "predictions.csv.")] = Path("voc-evaluation"),
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=0, help="Bootstrap resamples per interval.")] = 1000,
+    verbose: Verbose = False,
+    quiet: Quiet = False,
+) -> None:
+    """How good is voc on your data: compare a saved model with labels you wrote (nothing is refitted)."""
+    _setup_logging(verbose, quiet)
+
+    def go() -> None:
+        from voc.evaluate import evaluate as run_evaluation
+
+        ev = run_evaluation(labels, model, text=text_col, sentiment=sentiment_col, touchpoints=touchpoint_col,
+                            theme=theme_col, label_map=label_map, n_boot=bootstrap)
+        ev.write(out_dir)
+
+        def ci(x: list[Any]) -> str:
+            return "" if not x or x[0] is None else f" (95% CI {x[0]:.3f}-{x[1]:.3f})"
+
+        out.print(f"{ev.n_rows} labeled documents ({ev.n_rejected} rejected)", markup=False, highlight=False, soft_wrap=True)
+        if ev.sentiment:
+            s = ev.sentiment
+            out.print(f"sentiment ({s['n']} rows): accuracy {s['accuracy']:.3f}{ci(s['accuracy_interval'])}, "
+                      f"macro-F1 {s['macro_f1']:.3f}{ci(s['macro_f1_interval'])}", markup=False, highlight=False, soft_wrap=True)
+        if ev.touchpoints:
+            t = ev.touchpoints
+            out.print(f"touchpoints ({t['n']} rows): micro-F1 {t['micro_f1']:.3f}{ci(t['micro_f1_interval'])}",
+                      markup=False, highlight=False, soft_wrap=True)
+        if ev.themes:
+            th = ev.themes
+            out.print(f"themes ({th['n']} rows, {th['your_labels']} labels, {th['voc_themes']} voc themes): V-measure "
+                      f"{th['v_measure']:.3f}{ci(th['v_measure_interval'])}; {len(th['mixed_themes'])} themes mix "
+                      "your labels", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"written: {out_dir / 'evaluation.md'}, evaluation.json, predictions.csv", markup=False,
+                  highlight=False)
+
+    _run(go)
+
+
 def _print_themes(tree: list[dict[str, Any]], edits: dict[str, Any]) -> None:
     from rich.tree import Tree
 
@@ -527,7 +584,7 @@ def _print_themes(tree: list[dict[str, Any]], edits: dict[str, Any]) -> None:
             branch.add(line(i))
     out.print(root, highlight=False)
     if edits:
-        out.print(f"edits ({edits.get('source') or 'given in the config'}):", markup=False, highlight=False)
+        out.print(f"edits ({edits.get('source') or 'given in the config'}):", markup=False, highlight=False, soft_wrap=True)
         for text in edits.get("applied", []):
             out.print(f"  {text}", markup=False, highlight=False, soft_wrap=True)
         for text in edits.get("warnings", []):

@@ -641,6 +641,16 @@ def _results(src: _Source, mapping: ColumnMapping | None, chunksize: int | None,
     yield with_customer_rejects(last, validator)  # the customer file's rejects are known after the last chunk
 
 
+def read_columns(path: str | Path, *, format: str | None = None, encoding: str | None = None,
+                 delimiter: str | None = None, sheet: str | int | None = None) -> list[str]:
+    """The column names of a feedback file (its header, or the keys of its first records),
+    read as :func:`read_feedback` would, without validating any row."""
+    src = _open_source(path, format, encoding, delimiter, sheet)
+    for frame, _, _, _ in _READERS[src.fmt](src, 1):
+        return [str(c) for c in frame.columns]
+    raise EmptyInput(f"{src.name} has no rows (header only or blank): nothing to analyse")
+
+
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,
                   encoding: str | None = None, delimiter: str | None = None,
                   sheet: str | int | None = None, missing_optional: str = "error",

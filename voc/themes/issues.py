@@ -18,7 +18,6 @@ the issue's representative sentences that carry its key) is recorded beside it.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -287,14 +286,6 @@ def _fallback(noun: str, side: str, questions: float) -> str:
     if side == "neutral":
         return f"{noun} {'questions' if questions >= 0.4 else 'remarks'}"
     return f"other {noun} {_SUFFIX[side]}"
-
-
-def is_fallback(label: str) -> bool:
-    """Whether ``label`` is a :func:`_fallback` label ("other dress complaints", "account
-    remarks (2)"): no phrase named the issue."""
-    words = re.sub(r"\s*\(\d+\)$", "", label).split()
-    return len(words) >= 2 and (words[-1] in ("remarks", "questions")
-                                or (words[-1] in ("complaints", "praise") and words[0] == "other"))
 
 
 def drop_lone_other(labels: dict[int, str], parents: dict[int, int], sides: dict[int, str],
