@@ -161,7 +161,8 @@ def aspect_agreement(gold: Any, ids: Any) -> dict[str, Any]:
     g, a = np.asarray(gold).astype(str), np.asarray(ids)
     inside = a >= 0
     pure = sum(pd.Series(g[inside & (a == x)]).value_counts().iloc[0] for x in np.unique(a[inside]))
-    return {**v_measure(g, a), "purity": _r(pure / max(1, int(inside.sum()))), "n_aspects": int(len(np.unique(a[inside])))}
+    return {**v_measure(g, a), "purity": _r(pure / max(1, int(inside.sum()))),
+            "n_aspects": int(len(np.unique(a[inside])))}
 
 
 def declared_polarity_agreement(issue_ids: Any, gold: Any, polarity_of: dict[int, str] | None) -> float | None:

@@ -53,8 +53,8 @@ def test_figures_equal_sklearn_on_the_same_predictions(labeled, tmp_path) -> Non
     lo, hi = ev.themes["v_measure_interval"]
     assert lo <= ev.themes["v_measure"] <= hi  # the resamples' bias is taken out
     # touchpoints: micro-F1 over the label matrix, as sklearn computes it
-    names = sorted({n for col in ("touchpoints_label", "touchpoints_voc") for v in p[col].fillna("") for n in v.split(";")
-                    if n})
+    names = sorted({n for col in ("touchpoints_label", "touchpoints_voc") for v in p[col].fillna("")
+                    for n in v.split(";") if n})
     y = np.asarray([[n in str(v).split(";") for n in names] for v in p["touchpoints_label"].fillna("")])
     yp = np.asarray([[n in str(v).split(";") for n in names] for v in p["touchpoints_voc"].fillna("")])
     assert ev.touchpoints["micro_f1"] == round(f1_score(y, yp, average="micro"), 4)

@@ -549,11 +549,13 @@ def evaluate(
         def ci(x: list[Any]) -> str:
             return "" if not x or x[0] is None else f" (95% CI {x[0]:.3f}-{x[1]:.3f})"
 
-        out.print(f"{ev.n_rows} labeled documents ({ev.n_rejected} rejected)", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"{ev.n_rows} labeled documents ({ev.n_rejected} rejected)", markup=False, highlight=False,
+                  soft_wrap=True)
         if ev.sentiment:
             s = ev.sentiment
             out.print(f"sentiment ({s['n']} rows): accuracy {s['accuracy']:.3f}{ci(s['accuracy_interval'])}, "
-                      f"macro-F1 {s['macro_f1']:.3f}{ci(s['macro_f1_interval'])}", markup=False, highlight=False, soft_wrap=True)
+                      f"macro-F1 {s['macro_f1']:.3f}{ci(s['macro_f1_interval'])}", markup=False, highlight=False,
+                      soft_wrap=True)
         if ev.touchpoints:
             t = ev.touchpoints
             out.print(f"touchpoints ({t['n']} rows): micro-F1 {t['micro_f1']:.3f}{ci(t['micro_f1_interval'])}",
@@ -584,7 +586,8 @@ def _print_themes(tree: list[dict[str, Any]], edits: dict[str, Any]) -> None:
             branch.add(line(i))
     out.print(root, highlight=False)
     if edits:
-        out.print(f"edits ({edits.get('source') or 'given in the config'}):", markup=False, highlight=False, soft_wrap=True)
+        out.print(f"edits ({edits.get('source') or 'given in the config'}):", markup=False, highlight=False,
+                  soft_wrap=True)
         for text in edits.get("applied", []):
             out.print(f"  {text}", markup=False, highlight=False, soft_wrap=True)
         for text in edits.get("warnings", []):

@@ -150,7 +150,8 @@ def touchpoint_labels(values: pd.Series, known: Sequence[str], label_map: Mappin
             got.add(names[m.lower()])
         out.append(frozenset(got))
     if unknown:
-        raise ConfigError(f"touchpoint labels not in the model's taxonomy: {', '.join(map(repr, sorted(unknown)[:20]))}; "
+        shown = ", ".join(map(repr, sorted(unknown)[:20]))
+        raise ConfigError(f"touchpoint labels not in the model's taxonomy: {shown}; "
                           f"its touchpoints are {', '.join(known)} (and 'none'). Map yours with a label map file: "
                           "touchpoints: {your_name: delivery}")
     return out
@@ -257,7 +258,8 @@ def theme_metrics(gold: Sequence[str], issue: Sequence[int], issue_labels: Mappi
     for lab in pd.Series(g).value_counts().index:
         ts = pd.Series(a[g == lab]).value_counts()
         spread.append({"your_label": str(lab), "rows": int(ts.sum()), "voc_themes": int(len(ts)),
-                       "top": [{"label": issue_labels.get(int(t), str(t)), "rows": int(x)} for t, x in ts.head(3).items()]})
+                       "top": [{"label": issue_labels.get(int(t), str(t)), "rows": int(x)}
+                               for t, x in ts.head(3).items()]})
     return {
         "n": int(len(g)), "your_labels": int(len(set(g))), "voc_themes": int(len(set(a))),
         "v_measure": _r(v), "homogeneity": _r(h), "completeness": _r(c),

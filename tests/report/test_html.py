@@ -55,6 +55,21 @@ def test_scores_and_kpis_have_intervals(sample):
     assert "delta" in nps and "vs" in nps["delta"]
 
 
+def test_volume_change_over_a_handful_is_given_as_counts(sample):
+    import copy
+
+    vol = next(c for c in kpis(sample)["cards"] if c["name"] == "Feedback analysed")
+    assert re.search(r"\([+-]\d+% vs ", vol["delta"])  # the sample's months hold a few hundred each
+    thin = copy.copy(sample)
+    docs = sample.documents.copy()
+    dates = pd.to_datetime(docs["date"])
+    last = dates.dt.to_period("M").max()
+    prev = dates.dt.to_period("M") == last - 1
+    thin.documents = docs[~prev | (prev.cumsum() <= 3)]  # three documents left in the month before
+    vol = next(c for c in kpis(thin)["cards"] if c["name"] == "Feedback analysed")
+    assert "%" not in vol["delta"] and "3 in " in vol["delta"]
+
+
 def test_themes_table_rows_have_impacts_and_examples(sample):
     from voc.outputs import theme_table
 

@@ -169,6 +169,10 @@ def _delta(cur: np.ndarray, prev: np.ndarray) -> tuple[float, float, bool, int, 
     return d, half, bool(np.isfinite(d) and np.isfinite(half) and abs(d) > half), n1, n0
 
 
+#: a previous period with fewer documents than this gets counts, not a percentage change
+MIN_VOLUME_BASE = 30
+
+
 def kpis(analysis: "Analysis") -> dict[str, Any]:
     """Headline numbers: volume, each score with its 95% interval, the sentiment mix, and
     the change of each between the latest period and the one before (with an interval)."""
@@ -197,7 +201,10 @@ def kpis(analysis: "Analysis") -> dict[str, Any]:
            "detail": "documents" + (f" (and {agents:,} agent replies, not feedback)" if agents else "")}
     if comparison:
         change = comparison["n_current"] / max(comparison["n_previous"], 1) - 1
-        vol["delta"] = f"{comparison['n_current']:,} in {comparison['current']} ({change:+.0%} vs {comparison['previous']})"
+        # a percentage of a handful reads as a surge ("+15612%" over a week with 3 messages): counts instead
+        versus = (f"{change:+.0%} vs {comparison['previous']}" if comparison["n_previous"] >= MIN_VOLUME_BASE
+                  else f"{comparison['n_previous']:,} in {comparison['previous']}")
+        vol["delta"] = f"{comparison['n_current']:,} in {comparison['current']} ({versus})"
         vol["delta_class"] = "neutral"
     cards.append(vol)
     for sc in scores(analysis):

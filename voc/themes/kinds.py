@@ -47,9 +47,9 @@ _CONTEXT = re.compile(
 _NARRATION = re.compile(
     r"^\W*(?:(?:i|we|my \w+)\s+)?(?:(?:have|had|just|recently|finally|also|first)\s+)*"
     r"(?:ordered|bought|purchased|picked up|pre-?ordered)\b([\w\s'&£$€.,-]{0,60})$", re.I)
-_SAID = re.compile(r"\b(?:but|because|though|although|which|that|it|they|she|he|never|not|no|was|were|is|are|has|"
-                   r"had|still|yet|only|too|so|very|if|when|why|how|what|arrived|came|\w+ed)\b|n't|\band\b(?!\s+(?:a|an|"
-                   r"some|two|three|a few|matching)\b)|[?!]", re.I)
+_SAID = re.compile(r"\b(?:but|because|though|although|which|that|it|they|she|he|never|not|no|was|were|is|are|"
+                   r"has|had|still|yet|only|too|so|very|if|when|why|how|what|arrived|came|\w+ed)\b|n't"
+                   r"|\band\b(?!\s+(?:a|an|some|two|three|a few|matching)\b)|[?!]", re.I)
 _CAPITALISED = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
 _LOWER_WORD = re.compile(r"\b[a-z][a-z]+\b")
 _AMOUNT = re.compile(r"[$£€¥]\s?\d|\d\s?(?:usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)

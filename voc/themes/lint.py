@@ -30,7 +30,8 @@ VAGUE = {"let", "asap", "look", "looks", "excellent", "good", "great", "nice", "
          "regards", "hi", "hello", "hey", "yes", "no", "got", "get", "make", "made", "going", "go", "know", "say",
          "said", "tell", "told", "use", "used", "help", "best", "better", "worst", "amazing", "perfect", "happy",
          "last", "next", "first", "month", "year", "hour", "minute", "ago", "tonight", "morning", "hope", "wish",
-         "dear", "sir", "madam", "sincerely", "cheers", "sure", "definitely", "totally", "absolutely", "very", "so", "just", "overall",
+         "dear", "sir", "madam", "sincerely", "cheers", "sure", "definitely", "totally", "absolutely", "very", "so",
+         "just", "overall",
          "it", "them"}
 _FUNCTION_POS = {"DET", "ADP", "CCONJ", "SCONJ", "PRON", "AUX", "PART", "INTJ", "PUNCT"}
 _QUOTES = "\"'“”‘’«»"
