@@ -16,8 +16,11 @@ SECTIONS = ("glance", "drivers", "matrix", "themes", "journey", "trends", "break
 def _without_plotly(html: str) -> str:
     from plotly.offline import get_plotlyjs
 
-    js = get_plotlyjs()
+    from voc.report.charts import plotly_bundle
+
+    js = plotly_bundle(html)  # the cartesian bundle, or the full one when a chart needs another trace type
     assert html.count(js) == 1, "plotly.js must be embedded exactly once"
+    assert js == get_plotlyjs() or len(js) < len(get_plotlyjs()) / 2
     return html.replace(js, "")
 
 

@@ -25,11 +25,50 @@ CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d", "autoScale2d", "toggleSpikelines"]}
 
 
+def _template(types: set[str]) -> go.layout.Template:
+    """plotly_white with the trace defaults of ``types`` only: the whole template repeats
+    defaults for every trace type plotly knows (6.5 KB per chart, a quarter of the demo
+    report's chart data)."""
+    import plotly.io as pio
+
+    full = pio.templates["plotly_white"]
+    data = {t: getattr(full.data, t) for t in types if getattr(full.data, t, None)}
+    return go.layout.Template(layout=full.layout, data=data)
+
+
 def _html(fig: go.Figure, height: int) -> str:
-    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10), template="plotly_white", height=height,
-                      font=dict(size=12, family=FONT), title=dict(x=0, xanchor="left", font=dict(size=14)),
-                      hoverlabel=dict(font_family=FONT))
-    return fig.to_html(full_html=False, include_plotlyjs=False, config=CONFIG)
+    types = {t.type for t in fig.data}
+    fig.update_layout(margin=dict(l=10, r=10, t=50, b=10), template=_template(types),
+                      height=height, font=dict(size=12, family=FONT),
+                      title=dict(x=0, xanchor="left", font=dict(size=14)), hoverlabel=dict(font_family=FONT))
+    # the trace types drawn, for the page to pick the plotly.js bundle (plotly_bundle)
+    return f"<!-- voc-traces: {','.join(sorted(types))} -->" + fig.to_html(full_html=False, include_plotlyjs=False,
+                                                                         config=CONFIG)
+
+
+#: trace types in the vendored partial bundle (voc/report/assets/README.md)
+CARTESIAN_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
+                              "image", "pie", "scatter", "scatterternary", "violin"})
+_VENDORED = "plotly-cartesian.min.js"
+
+
+def plotly_bundle(page: str) -> str:
+    """The plotly.js to embed in a page holding these chart fragments: the vendored 1.5 MB
+    cartesian bundle when every trace drawn is one of its types, else plotly's full 4.8 MB
+    one (the customers section's Sankey). The vendored bundle is used only when it is the
+    plotly.js version plotly.py writes figures for."""
+    import re
+    from pathlib import Path
+
+    from plotly.offline import get_plotlyjs, get_plotlyjs_version
+
+    drawn = {t for m in re.findall(r"<!-- voc-traces: ([\w,]*) -->", page) for t in m.split(",") if t}
+    path = Path(__file__).parent / "assets" / _VENDORED
+    if drawn <= CARTESIAN_TRACES and path.is_file():
+        js = path.read_text(encoding="utf-8")
+        if f" v{get_plotlyjs_version()}\n" in js[:200]:
+            return js
+    return get_plotlyjs()
 
 
 def _unique(labels: list[str]) -> list[str]:

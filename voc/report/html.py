@@ -197,12 +197,13 @@ def _methods(analysis: "Analysis") -> dict[str, Any]:
     }
 
 
+_PLOTLY_SLOT = "/* voc: plotly.js goes here */"
+
+
 def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title: str = "Voice of the Customer report",
                  out_dir: Path | None = None) -> str:
     """The report as one HTML string. ``themes`` is the themes.csv table (computed when
     omitted); ``out_dir`` is where the run's outputs live (for the saved taxonomy)."""
-    from plotly.offline import get_plotlyjs
-
     from voc.outputs import theme_table
 
     themes = theme_table(analysis) if themes is None else themes
@@ -255,9 +256,11 @@ def build_report(analysis: "Analysis", themes: pd.DataFrame | None = None, title
         breakdowns=_breakdowns(analysis, scores, rows), methods=_methods(analysis),
         language_note=not_analysed_message(docs), languages=_languages(docs),
         customers=customer_section.section(analysis, _quotes(rows)),
-        plotlyjs=get_plotlyjs(),
+        plotlyjs=_PLOTLY_SLOT,
     )
     html = _env().get_template("report.html.j2").render(**context)
+    # plotly.js goes in last: which bundle depends on the trace types the page draws
+    html = html.replace(_PLOTLY_SLOT, charts.plotly_bundle(html), 1)
     log.debug("report: %d charts, %d bytes", html.count('class="plotly-graph-div"'), len(html))
     return html
 
