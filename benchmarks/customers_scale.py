@@ -18,7 +18,7 @@ generated messages (``voc.datasets.make_feedback`` texts) from N/5 customers wit
 conversation role and two outcomes, and reports its time, per-stage timings, peak memory
 and the time extrapolated linearly to 1M messages (stated as such: the encoder's cost is
 linear in sentences, themes fit on a fixed 10,000-sentence sample). Results go to
-``customers_scale_analyze.json``.
+``customers_scale_analyze_N.json``.
 """
 
 from __future__ import annotations
@@ -155,10 +155,10 @@ def main() -> None:
     ap.add_argument("--customers", type=int, default=200_000)
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "customers_scale.json")
     ap.add_argument("--analyze", type=int, default=0, metavar="N",
-                    help="run voc analyze end to end on N generated messages instead (customers_scale_analyze.json)")
+                    help="run voc analyze end to end on N generated messages instead (customers_scale_analyze_N.json)")
     args = ap.parse_args()
     if args.analyze:
-        run_analyze(args.analyze, args.out.with_name("customers_scale_analyze.json"))
+        run_analyze(args.analyze, args.out.with_name(f"customers_scale_analyze_{args.analyze}.json"))
         return
     from voc.customers.outcomes import OutcomeSpec
     from voc.customers.summary import conversation_tables
