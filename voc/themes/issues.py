@@ -6,14 +6,17 @@ alike: "so soft" sits next to "thin and see-through". An issue is one leaf × on
 polarity side (negative, neutral, positive), so a pain point is a negative issue and a
 strength a positive one. A side too small to stand alone joins the leaf's neutral issue
 (or its largest), never the opposite polarity when it can be avoided. Aspects group
-leaves whose centroids are close (average linkage), 8-25 by default.
+leaves by the noun their sentences are about, then fold the smallest into the nearest
+by centroid and touchpoints (:func:`noun_aspects`), 8-25 by default.
 
-Labels: aspects are the noun (or "noun & noun") their sentences name most distinctly
-(c-TF-IDF over the nouns of each aspect's representative sentences); issues are the
+Labels: aspects are the noun (or "noun & noun") most of their sentences name among the
+most distinctive (c-TF-IDF over the head nouns of each aspect's representative
+sentences, :func:`aspect_labels`); issues are the
 opinion phrase (``voc.themes.phrases``) most distinctive of the issue, else a topic
 phrase, else the aspect, as "other <noun> complaints" / "other <noun> praise" for a polar
-issue that has no phrase of its own. Every label passes :mod:`voc.themes.lint`; its support (the share of
-the issue's representative sentences that carry its key) is recorded beside it.
+issue that has no phrase of its own. Every label passes :mod:`voc.themes.lint`; its
+support (the share of the issue's representative sentences that carry its key) is
+recorded beside it.
 """
 
 from __future__ import annotations
