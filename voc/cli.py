@@ -199,6 +199,9 @@ def analyze(
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
     delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="Force a CSV delimiter.")] = None,
+    preset: Annotated[Optional[str], typer.Option(
+        "--preset", help="The export's layout (voc presets lists them): maps its columns and turns each open-ended "
+                         "answer into a document; mapping flags still override it.")] = None,
     languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Analyze a feedback file: sentiment, themes, touchpoints, drivers, report and a saved model."""
@@ -233,9 +236,22 @@ def analyze(
             from voc.customers.crm import CustomerFile
 
             crm = CustomerFile.read(customers, customers_id)
-        ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg, customers=crm)
-        if ingest.stats.get("text_column") and not text_col:
-            m.text = ingest.stats["text_column"]
+        from voc.io import presets
+
+        if preset is not None:
+            ingest, m = presets.ingest(input, preset, m, customers=crm)
+            for note in ingest.stats.get("preset_notes", []):
+                out.print(note, markup=False, highlight=False, soft_wrap=True)
+        else:
+            looks = presets.detect(input) if not (text_col or mapping) else None
+            if looks is not None:
+                from voc.errors import ConfigError
+
+                raise ConfigError(f"{input.name} looks like a {looks.capitalize()} export; use --preset {looks} "
+                                  "(or map its columns yourself, e.g. --text-col)")
+            ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg, customers=crm)
+            if ingest.stats.get("text_column") and not text_col:
+                m.text = ingest.stats["text_column"]
         analyzer = Analyzer(config, mapping=m, overrides=overrides)
         with _Progress() as progress:
             analyzer.progress = progress
@@ -569,6 +585,15 @@ def evaluate(
                   highlight=False)
 
     _run(go)
+
+
+@app.command("presets")
+def presets_command() -> None:
+    """List the export layouts --preset reads."""
+    from voc.io.presets import PRESETS
+
+    for p in PRESETS.values():
+        out.print(f"{p.name}: {p.description}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_themes(tree: list[dict[str, Any]], edits: dict[str, Any]) -> None:

@@ -184,15 +184,19 @@ def test_other_only_where_its_aspect_names_complaints_too() -> None:
     assert got[3] == "dragons praise"  # nothing else under its aspect: "other" would promise more
     kept = issues.drop_lone_other({5: "other wine list praise"}, {5: 13}, {5: "positive"}, chooser)
     assert kept[5] == "other wine list praise"  # "wine list praise" would read as a keyword list
-    op, nn = issues.issue_candidates([], [("complaint", 1.0), ("seat", 0.5)], {"complaint": 0.5, "seat": 0.3},
+    op, nn, _ = issues.issue_candidates([], [("complaint", 1.0), ("seat", 0.5)], {"complaint": 0.5, "seat": 0.3},
                                      "positive")
     assert nn == ["seat"]  # "complaint praise" names nothing
-    op, nn = issues.issue_candidates([("boxy cut", 1.0), ("tent looks", 0.9)], [("tent", 1.0), ("top", 0.5)],
-                                     {"tent": 0.15, "top": 0.4, "boxy cut": 0.12, "tent looks": 0.11}, "negative")
-    assert nn == ["top"]  # a noun few sentences name does not name the issue...
+    op, nn, spare = issues.issue_candidates([("boxy cut", 1.0), ("tent looks", 0.9)], [("tent", 1.0), ("top", 0.5)],
+                                            {"tent": 0.15, "top": 0.4, "boxy cut": 0.12, "tent looks": 0.11}, "negative")
+    assert nn == ["top"] and spare == ["tent"]  # a noun few sentences name does not name the issue...
     assert op[0] == "tent looks"  # ...though phrases about it still come first
     label, key = issues.issue_label([], [], "negative", "design & sale", {}, issues.LabelChooser(), 0.0)
     assert (label, key) == ("other design complaints", None)  # not "other design & sale complaints"
+    taken = issues.LabelChooser(taken=["other design complaints"])
+    got = issues.issue_label([], [], "negative", "design", {}, taken, 0.0, spare=["hem"])
+    assert got == ("other hem complaints", "hem")  # a spare noun before "other design complaints (2)"
+    assert issues.issue_label([], [], "negative", "design", {}, taken, 0.0)[0] == "other design complaints (2)"
 
 
 def test_neutral_sentences_that_lean_join_that_side() -> None:

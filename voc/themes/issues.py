@@ -266,20 +266,23 @@ def aspect_labels(noun_sets: Sequence[Sequence[set[str]]], display: dict[str, st
 
 
 def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, float]], share: dict[str, float],
-                     side: str, min_share: float = 0.1, noun_share: float = 0.2) -> tuple[list[str], list[str]]:
+                     side: str, min_share: float = 0.1,
+                     noun_share: float = 0.2) -> tuple[list[str], list[str], list[str]]:
     """(opinion keys, noun keys) an issue's label may come from, best first: its most
     distinctive opinion phrases that at least ``min_share`` of its sentences carry
     (``share``) and that do not contradict its side, those about its main noun first,
     then its most distinctive nouns that at least ``noun_share`` carry: a fallback label
     says what the issue is about, and a noun a few sentences name ("tent" in "looked
-    like a tent on me") would name a part of it."""
+    like a tent on me") would name a part of it. Those rarer nouns come third, spares for
+    when the aspect's own fallback label is taken too ("account remarks (5)")."""
     op = [k for k in _ranked_keys(opinions, 15, 0.0) if share.get(k, 0.0) >= min_share and agrees(k, side)]
     nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share
           and not set(k.split()) & _SAYING_NOUNS]  # "other complaint praise" says nothing
     if nn:  # a phrase about the issue's own main noun first: "refund takes weeks" over "received return"
         head = nn[0].split()[-1]
         op = [k for k in op if head in k.split()] + [k for k in op if head not in k.split()]
-    return op, [k for k in nn if share.get(k, 0.0) >= noun_share]
+    return (op, [k for k in nn if share.get(k, 0.0) >= noun_share],
+            [k for k in nn if share.get(k, 0.0) < noun_share])
 
 
 def _fallback(noun: str, side: str, questions: float) -> str:
@@ -310,17 +313,19 @@ def drop_lone_other(labels: dict[int, str], parents: dict[int, int], sides: dict
     return out
 
 
-def label_strings(op: list[str], nn: list[str], side: str, questions: float, display: dict[str, str]) -> list[str]:
+def label_strings(op: list[str], nn: list[str], side: str, questions: float, display: dict[str, str],
+                  spare: Sequence[str] = ()) -> list[str]:
     """Every string :func:`issue_label` may test for these candidates (to lint them in one pass)."""
-    return [display.get(k, k) for k in op] + [_fallback(display.get(k, k), side, questions) for k in nn]
+    return [display.get(k, k) for k in op] + [_fallback(display.get(k, k), side, questions) for k in [*nn, *spare]]
 
 
 def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: dict[str, str],
-                chooser: LabelChooser, questions: float) -> tuple[str, str | None]:
+                chooser: LabelChooser, questions: float, spare: Sequence[str] = ()) -> tuple[str, str | None]:
     """(label, key it came from) for one issue, from :func:`issue_candidates`: the first
     opinion phrase that passes the label rule and is not taken, else "other <noun>
     complaints" / "other <noun> praise" ("<noun> questions" or "<noun> remarks" on a
-    neutral issue), else the same with the aspect (key None: the label is the aspect's)."""
+    neutral issue), else the same with the aspect (key None: the label is the aspect's),
+    else with a ``spare`` noun, and only then the aspect's with a number ("(2)")."""
     label = chooser.take([display.get(k, k) for k in op], "issue")
     if label is not None:
         return label, op[[display.get(k, k) for k in op].index(label)]
@@ -329,7 +334,14 @@ def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: d
     if label is not None:
         return label, nn[cands.index(label)]
     # an aspect named for two things ("design & sale") lends its first: "other design & sale complaints" reads as a list
-    return chooser.force(_fallback(aspect.split(" & ")[0], side, questions)), None
+    own = _fallback(aspect.split(" & ")[0], side, questions)
+    if chooser.take([own], "issue") is not None:
+        return own, None
+    cands = [_fallback(display.get(k, k), side, questions) for k in spare]
+    label = chooser.take(cands, "issue")
+    if label is not None:
+        return label, list(spare)[cands.index(label)]
+    return chooser.force(own), None
 
 
 #: complaint words VADER has no entry for ("cheap", "thin", "late"): they count as negative

@@ -90,15 +90,15 @@ def build_table(stage: "ThemeStage", x: np.ndarray, texts: list[str], theme_ids:
         side = str(t.at[r, "polarity"])
         plans[r] = (*issues.issue_candidates(op_rank[j], noun_rank[j], share, side), side, qs)
     # every candidate label is linted in one spaCy pass (one pass per issue was a fifth of labelling)
-    chooser.prime([c for op, nn, side, qs in plans.values() for c in issues.label_strings(op, nn, side, qs, display)],
-                  "issue")
+    chooser.prime([c for op, nn, spare, side, qs in plans.values()
+                   for c in issues.label_strings(op, nn, side, qs, display, spare)], "issue")
     for r in todo:
-        op, nn, side, qs = plans[r]
+        op, nn, spare, side, qs = plans[r]
         label, keys[r] = issues.issue_label(op, nn, side, label_of.get(t.at[r, "parent_id"], "other"), display,
-                                            chooser, qs)
+                                            chooser, qs, spare)
         t.at[r, "label"] = label
     named = issues.drop_lone_other({r: t.at[r, "label"] for r in todo}, {r: t.at[r, "parent_id"] for r in todo},
-                                   {r: plans[r][2] for r in todo}, chooser)
+                                   {r: plans[r][3] for r in todo}, chooser)
     for r, label in named.items():
         t.at[r, "label"] = label
     for r in issue_rows:
