@@ -123,3 +123,50 @@ def test_cli_suggests_the_preset_and_analyzes_with_it(tmp_path):
     assert [s["kind"] for s in run["mapping"]["scores"]] == ["nps"]
     listing = CliRunner().invoke(app, ["presets"])
     assert listing.exit_code == 0 and "qualtrics" in listing.output
+
+
+def surveymonkey_export(path: Path, n: int, seed: int = 4) -> pd.DataFrame:
+    """``n`` responses in SurveyMonkey's expanded CSV layout: metadata, a single choice, a
+    multiple choice over two sub-columns, a 0-10 recommend question, an open-ended question
+    and a choice with an "Other (please specify)" text."""
+    from voc.datasets import make_feedback
+
+    rng = np.random.default_rng(seed)
+    texts = make_feedback(n=2 * n, random_state=seed)["text"].tolist()
+    head = ["Respondent ID", "Collector ID", "Start Date", "End Date", "IP Address", "Email Address", "First Name",
+            "Last Name", "Custom Data 1", "How did you hear about us?", "Which did you buy?", "",
+            "How likely is it that you would recommend us to a friend or colleague?",
+            "What could we do better?", "Which channel did you use?", ""]
+    sub = ["", "", "", "", "", "", "", "", "", "Response", "Shoes", "Bags", "Response", "Open-Ended Response",
+           "Response", "Other (please specify)"]
+    rows = []
+    for i in range(n):
+        rows.append([str(11400000000 + i), ["4321", "4322"][i % 2], "03/02/2026 10:00:00 AM", "03/02/2026 10:05:00 AM",
+                     "10.0.0.1", f"sam{i}@example.com", "Sam", "Lee", ["web", "store"][i % 2],
+                     ["Friend", "Ad", "Search"][i % 3], "Shoes" if i % 2 else "", "Bags" if i % 3 else "",
+                     str(int(rng.integers(0, 11))), texts[2 * i] if i % 5 else "", ["Web", "Other"][i % 2],
+                     texts[2 * i + 1] if i % 2 else ""])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(head)
+        w.writerow(sub)
+        w.writerows(rows)
+    return pd.DataFrame(rows)
+
+
+def test_a_surveymonkey_export_becomes_one_document_per_answer(tmp_path):
+    path = tmp_path / "monkey.csv"
+    body = surveymonkey_export(path, 100)
+    assert presets.detect(path) == "surveymonkey"
+    res = presets.read(path, "surveymonkey")
+    assert len(res.frame) == (body[13] != "").sum() + (body[15] != "").sum() == 80 + 50
+    assert set(res.frame["question"]) == {"What could we do better?",
+                                          "Which channel did you use? (other)"}
+    assert [s.kind for s in res.mapping.scores] == ["nps"]
+    assert res.frame.set_index("id").loc["11400000001:13", "nps"] == body.iat[1, 12]
+    first = res.frame.index[res.frame["id"] == "11400000003:15"][0]
+    assert res.lines[first] == 3 + 3  # two header rows
+    assert not {"Email Address", "IP Address", "First Name"} & set(res.frame.columns)
+    assert {"Collector ID", "Custom Data 1", "question"} <= set(res.mapping.segments)
+    out, _ = presets.ingest(path, "surveymonkey")
+    assert len(out.frame) == 130 and out.rejects.empty

@@ -12,7 +12,8 @@ A user's own mapping flags still override what the preset chose.
 qualtrics" instead of failing on a missing ``text`` column.
 
 Presets: ``qualtrics`` (CSV, the three-header-row layout: column ids, question texts,
-``{"ImportId": ...}``).
+``{"ImportId": ...}``) and ``surveymonkey`` (CSV "expanded": question texts, then
+``Response`` / ``Open-Ended Response`` / a choice under each column).
 """
 
 from __future__ import annotations
@@ -54,7 +55,13 @@ class Preset:
 
 PRESETS = {"qualtrics": Preset("qualtrics", "Qualtrics survey export (CSV with three header rows): each open-ended "
                                             "answer becomes a document with its question; NPS from the NPS question; "
-                                            "embedded data as segments")}
+                                            "embedded data as segments"),
+           "surveymonkey": Preset("surveymonkey", "SurveyMonkey export (CSV, 'expanded', two header rows: question, "
+                                                  "then Response / Open-Ended Response / choice): each open-ended answer "
+                                                  "becomes a document with its question; a 0-10 'recommend' question is "
+                                                  "NPS; Collector ID and Custom Data as segments")}
+#: SurveyMonkey metadata never used as a segment: personal data, or nothing a CX team splits by
+_MONKEY_DROP = {"respondent id", "start date", "end date", "ip address", "email address", "first name", "last name"}
 
 
 def _head(path: Path, n: int = 3) -> list[list[str]]:
@@ -77,6 +84,8 @@ def detect(path: str | Path) -> str | None:
     if len(rows) >= 3 and {"ResponseId", "RecordedDate"} <= set(rows[0]) and rows[2] and \
             rows[2][0].startswith('{"ImportId"'):
         return "qualtrics"
+    if len(rows) >= 2 and {"Respondent ID", "Collector ID"} <= set(rows[0]):
+        return "surveymonkey"
     return None
 
 
@@ -88,7 +97,7 @@ def read(path: str | Path, preset: str, mapping: ColumnMapping | None = None) ->
     p = Path(path)
     if not p.is_file():
         raise InputFileNotFound(f"input file {str(p)!r} not found")
-    return _qualtrics(p, mapping)
+    return _qualtrics(p, mapping) if preset == "qualtrics" else _surveymonkey(p, mapping)
 
 
 def _import_id(cell: str) -> str:
@@ -148,6 +157,63 @@ def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
     m = _override(m, user)
     notes = [f"Qualtrics export: {len(body)} responses, {len(text_cols)} open-ended question(s) → {len(frame)} "
              f"answers" + (f"; NPS from {', '.join(ids[k] for k in nps_cols)}" if nps_cols else "")]
+    return PresetResult(frame, m, lines, notes)
+
+
+def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
+    raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    head = [str(c).strip() for c in raw.iloc[0]]
+    if len(raw) < 2 or not {"Respondent ID", "Collector ID"} <= set(head):
+        raise ConfigError(f"{path.name} is not a SurveyMonkey export (first row with Respondent ID and Collector ID, "
+                          "second row with Response / Open-Ended Response); export it as CSV, expanded")
+    sub = [str(c).strip() for c in raw.iloc[1]]
+    body = raw.iloc[2:].reset_index(drop=True)
+    if body.empty:
+        raise EmptyInput(f"{path.name} has its two header rows and no responses")
+    question, current = [], ""
+    for h in head:  # a question's later sub-columns have an empty first-row cell
+        current = h or current
+        question.append(current)
+    col = {h: j for j, h in enumerate(head) if h}
+    meta_end = min((j for j, s_ in enumerate(sub) if s_), default=len(head))
+    numeric = {j: pd.to_numeric(body.iloc[:, j].replace("", np.nan), errors="coerce") for j in range(meta_end, len(head))}
+    text_cols, nps_cols = [], []
+    for j in range(meta_end, len(head)):
+        values = body.iloc[:, j].astype(str).str.strip()
+        given = values[values != ""]
+        nums = numeric[j].dropna()
+        if sub[j] == "Response" and "recommend" in question[j].lower() and len(nums) == len(given) and len(nums) \
+                and nums.between(0, 10).all() and (nums == nums.round()).all():
+            nps_cols.append(j)
+        elif sub[j] == "Open-Ended Response" or "please specify" in sub[j].lower() or (
+                sub[j] == "Response" and len(given) and nums.empty and given.nunique() > max(10, 0.5 * len(given))):
+            text_cols.append(j)  # free text: open-ended, "Other (please specify)", or a "Response" of varied words
+    if not text_cols:
+        raise ConfigError(f"{path.name}: no open-ended question (an 'Open-Ended Response' column) in this export")
+    segments = [j for j in range(meta_end) if head[j] and head[j].lower() not in _MONKEY_DROP]
+    date = col.get("End Date", col.get("Start Date"))
+    rows = []
+    for j in text_cols:
+        answer = body.iloc[:, j].astype(str).str.strip()
+        label = question[j] if sub[j] in ("Response", "Open-Ended Response") else f"{question[j]} (other)"
+        part = pd.DataFrame({"id": body.iloc[:, col["Respondent ID"]] + f":{j}",
+                             "respondent_id": body.iloc[:, col["Respondent ID"]], "question": label, "text": answer,
+                             "line": np.arange(3, 3 + len(body))})
+        if date is not None:
+            part["date"] = body.iloc[:, date]
+        for k in nps_cols:
+            part["nps" if len(nps_cols) == 1 else f"nps {k}"] = body.iloc[:, k]
+        for k in segments:
+            part[head[k]] = body.iloc[:, k]
+        rows.append(part[answer != ""])
+    frame = pd.concat(rows, ignore_index=True).sort_values(["line", "id"], kind="stable").reset_index(drop=True)
+    lines = frame.pop("line").to_numpy()
+    scores = [ScoreSpec(column="nps" if len(nps_cols) == 1 else f"nps {k}", kind="nps") for k in nps_cols]
+    m = ColumnMapping(text="text", id="id", date="date" if date is not None else None,
+                      segments=["question", *[head[k] for k in segments]], scores=scores, keep=["respondent_id"])
+    m = _override(m, user)
+    notes = [f"SurveyMonkey export: {len(body)} responses, {len(text_cols)} open-ended column(s) → {len(frame)} "
+             f"answers" + (f"; NPS from {question[nps_cols[0]]!r}" if nps_cols else "")]
     return PresetResult(frame, m, lines, notes)
 
 
