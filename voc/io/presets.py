@@ -117,6 +117,9 @@ def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
     if body.empty:
         raise EmptyInput(f"{path.name} has its three header rows and no responses")
     col = {c: j for j, c in enumerate(ids)}
+    if "ResponseId" not in col:
+        raise ConfigError(f"{path.name}: no ResponseId column; export the responses again with it (voc keys each "
+                          "answer by response and question)")
     imp = [_import_id(c) for c in imports]
     # open-ended answers: ImportId QIDn_TEXT (or QIDn_m_TEXT for "other, please say"); Text iQ's
     # topic / sentiment columns (QIDn_TEXT_<hash>Topics ...) are Qualtrics' own analysis, not answers
