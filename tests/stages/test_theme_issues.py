@@ -193,10 +193,13 @@ def test_other_only_where_its_aspect_names_complaints_too() -> None:
     assert op[0] == "tent looks"  # ...though phrases about it still come first
     label, key = issues.issue_label([], [], "negative", "design & sale", {}, issues.LabelChooser(), 0.0)
     assert (label, key) == ("other design complaints", None)  # not "other design & sale complaints"
-    taken = issues.LabelChooser(taken=["other design complaints"])
+    taken = issues.LabelChooser(taken=["account remarks", "other design complaints"])
+    got = issues.issue_label([], [], "neutral", "account", {}, taken, 0.0, spare=["login"])
+    assert got == ("login remarks", "login")  # a spare noun before "account remarks (2)"
+    assert issues.issue_label([], [], "neutral", "account", {}, taken, 0.0)[0] == "account remarks (2)"
+    # a polar grab-bag takes the number: it then merges into its namesake (one per aspect and side)
     got = issues.issue_label([], [], "negative", "design", {}, taken, 0.0, spare=["hem"])
-    assert got == ("other hem complaints", "hem")  # a spare noun before "other design complaints (2)"
-    assert issues.issue_label([], [], "negative", "design", {}, taken, 0.0)[0] == "other design complaints (2)"
+    assert got[0] == "other design complaints (2)"
 
 
 def test_neutral_sentences_that_lean_join_that_side() -> None:

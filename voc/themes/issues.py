@@ -274,7 +274,7 @@ def issue_candidates(opinions: list[tuple[str, float]], nouns: list[tuple[str, f
     then its most distinctive nouns that at least ``noun_share`` carry: a fallback label
     says what the issue is about, and a noun a few sentences name ("tent" in "looked
     like a tent on me") would name a part of it. Those rarer nouns come third, spares for
-    when the aspect's own fallback label is taken too ("account remarks (5)")."""
+    a neutral issue whose aspect's fallback label is taken too ("account remarks (5)")."""
     op = [k for k in _ranked_keys(opinions, 15, 0.0) if share.get(k, 0.0) >= min_share and agrees(k, side)]
     nn = [k for k in _ranked_keys(nouns, 10, 0.0) if share.get(k, 0.0) >= min_share
           and not set(k.split()) & _SAYING_NOUNS]  # "other complaint praise" says nothing
@@ -324,8 +324,8 @@ def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: d
     """(label, key it came from) for one issue, from :func:`issue_candidates`: the first
     opinion phrase that passes the label rule and is not taken, else "other <noun>
     complaints" / "other <noun> praise" ("<noun> questions" or "<noun> remarks" on a
-    neutral issue), else the same with the aspect (key None: the label is the aspect's),
-    else with a ``spare`` noun, and only then the aspect's with a number ("(2)")."""
+    neutral issue), else the same with the aspect (key None: the label is the aspect's);
+    a neutral issue then tries a ``spare`` noun before the aspect's with a number ("(2)")."""
     label = chooser.take([display.get(k, k) for k in op], "issue")
     if label is not None:
         return label, op[[display.get(k, k) for k in op].index(label)]
@@ -335,12 +335,15 @@ def issue_label(op: list[str], nn: list[str], side: str, aspect: str, display: d
         return label, nn[cands.index(label)]
     # an aspect named for two things ("design & sale") lends its first: "other design & sale complaints" reads as a list
     own = _fallback(aspect.split(" & ")[0], side, questions)
-    if chooser.take([own], "issue") is not None:
-        return own, None
-    cands = [_fallback(display.get(k, k), side, questions) for k in spare]
-    label = chooser.take(cands, "issue")
-    if label is not None:
-        return label, list(spare)[cands.index(label)]
+    if side == "neutral":  # neutral issues never merge: a spare noun names them apart before a number does
+        if chooser.take([own], "issue") is not None:
+            return own, None
+        cands = [_fallback(display.get(k, k), side, questions) for k in spare]
+        label = chooser.take(cands, "issue")
+        if label is not None:
+            return label, list(spare)[cands.index(label)]
+    # a polar "other X complaints (2)" is merged into its namesake as a near-duplicate (table.build_table):
+    # one grab-bag per aspect and side
     return chooser.force(own), None
 
 
