@@ -256,10 +256,19 @@ class TouchpointStage(Stage):
         when the stage has no layer."""
         if self.layer_ is None or states is None:
             return embeddings
-        z = np.asarray(states, dtype=np.float32) - self.layer_mean_
+        # in place, into one preallocated array: the same float32 operations in the same order
+        # as [e, w * z / |z|] / |.|, without three more n x 768 temporaries (6 KB per sentence
+        # at the stage's peak: 0.9 GB on 131k sentences)
+        emb = np.asarray(embeddings, dtype=np.float32)
+        d = emb.shape[1]
+        out = np.empty((emb.shape[0], d + np.shape(states)[1]), dtype=np.float32)
+        out[:, :d] = emb
+        z = out[:, d:]
+        np.subtract(np.asarray(states, dtype=np.float32), self.layer_mean_, out=z, casting="unsafe")
         z /= np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-9)
-        out = np.hstack([np.asarray(embeddings, dtype=np.float32), LAYER_WEIGHT * z])
-        return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        z *= LAYER_WEIGHT
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
 
     # --- scoring -----------------------------------------------------------------------
     def predict_proba(self, texts: list[str], embeddings: np.ndarray,
