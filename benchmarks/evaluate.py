@@ -27,7 +27,6 @@ import json
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -161,12 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"command": "python benchmarks/evaluate.py", "voc_commit": commit, "seed": SEED,
                            "machine": {"platform": platform.platform(), "cpus": 2}}
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory():
-        for name, fn in (("airline_tweets", airline), ("semeval2014_restaurants", semeval),
-                         ("womens_clothing_reviews", clothing)):
-            print(f"[evaluate] {name} ...", flush=True)
-            res[name] = fn()
-            print(json.dumps(res[name].get("sklearn", res[name]))[:400], flush=True)
+    for name, fn in (("airline_tweets", airline), ("semeval2014_restaurants", semeval),
+                     ("womens_clothing_reviews", clothing)):
+        print(f"[evaluate] {name} ...", flush=True)
+        res[name] = fn()
+        print(json.dumps(res[name].get("sklearn", res[name]))[:400], flush=True)
     res["all_equal_to_sklearn"] = all(v["sklearn"]["all_equal"] for v in res.values()
                                       if isinstance(v, dict) and "sklearn" in v)
     res["total_seconds"] = round(time.perf_counter() - t0, 1)

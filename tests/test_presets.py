@@ -170,3 +170,17 @@ def test_a_surveymonkey_export_becomes_one_document_per_answer(tmp_path):
     assert {"Collector ID", "Custom Data 1", "question"} <= set(res.mapping.segments)
     out, _ = presets.ingest(path, "surveymonkey")
     assert len(out.frame) == 130 and out.rejects.empty
+
+
+def test_answers_over_several_lines_and_broken_records_keep_their_lines(tmp_path):
+    path = tmp_path / "survey.csv"
+    qualtrics_export(path, 20)
+    raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False)
+    raw.iat[3 + 4, 20] = "The parcel was late.\nAnd the box was crushed."  # response 4's answer spans two lines
+    raw.to_csv(path, header=False, index=False)
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("only,three,fields\n")  # a broken record at the end
+    out, _ = presets.ingest(path, "qualtrics")
+    line = out.frame.set_index("doc_id")["line"]
+    assert line["R_00000004:Q3"] == 4 + 4 and line["R_00000005:Q3"] == 4 + 5 + 1  # one line further down
+    assert out.rejects["line"].tolist() == [4 + 20 + 1] and "expected" in out.rejects["reason"].iat[0]

@@ -33,11 +33,7 @@ import pandas as pd
 
 from voc.errors import ConfigError
 
-SENTIMENTS = ("negative", "neutral", "positive")
-_SENTIMENT_ALIASES = {"negative": "negative", "neg": "negative", "-1": "negative", "-1.0": "negative",
-                      "neutral": "neutral", "neu": "neutral", "0": "neutral", "0.0": "neutral",
-                      "positive": "positive", "pos": "positive", "1": "positive", "1.0": "positive",
-                      "+1": "positive"}
+SENTIMENTS = ("negative", "neutral", "positive")  # voc.sentiment.model.LABELS
 #: column names looked for when none is given
 GUESS = {"sentiment": ("sentiment", "label", "polarity"), "touchpoints": ("touchpoints", "touchpoint"),
          "theme": ("theme", "topic", "issue", "intent", "category")}
@@ -103,6 +99,9 @@ def sentiment_labels(values: pd.Series, label_map: Mapping[str, str] | None = No
     """Your sentiment labels as negative / neutral / positive (NA where empty): names and
     -1/0/1 as voc reads them, star ratings 1-5 (1-2 negative, 3 neutral, 4-5 positive)
     when the column holds numbers beyond -1..1, then ``label_map``."""
+    from voc.sentiment.train import _LABEL_ALIASES  # the names `voc train sentiment` reads
+
+    aliases = {k: SENTIMENTS[v] for k, v in _LABEL_ALIASES.items()}
     lm = {k.lower(): v for k, v in (label_map or {}).items()}
     raw = values.astype("string").str.strip()
     nums = pd.to_numeric(raw, errors="coerce")
@@ -115,7 +114,7 @@ def sentiment_labels(values: pd.Series, label_map: Mapping[str, str] | None = No
         return pd.Series(out, index=values.index, dtype="string").where(present)
     key = raw.str.lower()
     mapped = key.map(lambda k: lm.get(k, k) if isinstance(k, str) else k)
-    mapped = mapped.map(lambda k: _SENTIMENT_ALIASES.get(str(k).lower(), k) if isinstance(k, str) else k)
+    mapped = mapped.map(lambda k: aliases.get(str(k).lower(), k) if isinstance(k, str) else k)
     unknown = sorted({str(v) for v, m, p in zip(raw, mapped, present) if p and m not in SENTIMENTS})
     if unknown:
         raise ConfigError(f"sentiment labels voc does not know: {', '.join(map(repr, unknown[:20]))}; voc's are "

@@ -45,6 +45,7 @@ class PresetResult:
     mapping: ColumnMapping
     lines: np.ndarray
     notes: list[str] = field(default_factory=list)
+    rejects: list[dict[str, Any]] = field(default_factory=list)  # records of the wrong width, with their line
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,22 @@ def read(path: str | Path, preset: str, mapping: ColumnMapping | None = None) ->
     return _qualtrics(p, mapping) if preset == "qualtrics" else _surveymonkey(p, mapping)
 
 
+def _table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[dict[str, Any]]]:
+    """The export's records as text cells (header rows included), the line each starts on,
+    and the records whose field count differs from the first row's, as rejects."""
+    from voc.io.readers import read_records
+    from voc.io.validate import reject_row
+
+    rows, starts = read_records(path)
+    if not rows:
+        raise EmptyInput(f"{path.name} is empty: no rows to analyse")
+    width = len(rows[0])
+    keep = [i for i, r in enumerate(rows) if len(r) == width]
+    rejects = [reject_row(path.name, starts[i], None, f"expected {width} fields, found {len(rows[i])}",
+                          ",".join(rows[i])) for i in range(len(rows)) if len(rows[i]) != width]
+    return pd.DataFrame([rows[i] for i in keep], dtype=str), np.asarray([starts[i] for i in keep]), rejects
+
+
 def _import_id(cell: str) -> str:
     try:
         return str(json.loads(cell).get("ImportId", ""))
@@ -108,7 +125,7 @@ def _import_id(cell: str) -> str:
 
 
 def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
-    raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw, starts, rejects = _table(path)
     if len(raw) < 3 or not str(raw.iat[2, 0]).startswith('{"ImportId"'):
         raise ConfigError(f"{path.name} is not a Qualtrics export in the current layout (three header rows: column "
                           "ids, question texts, {\"ImportId\": ...}); export it again from Qualtrics as CSV")
@@ -140,19 +157,19 @@ def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
             "id": body.iloc[:, col["ResponseId"]] + ":" + ids[j], "response_id": body.iloc[:, col["ResponseId"]],
             "question": questions[j].strip() or ids[j], "text": answer,
             "date": body.iloc[:, col["RecordedDate"]] if "RecordedDate" in col else "",
-            "line": np.arange(4, 4 + len(body))})
+            "line": starts[3:]})
         if "distributionchannel" in meta:
             part["channel"] = body.iloc[:, meta["distributionchannel"]]
         if finished is not None:
             part["finished"] = finished
         for k in nps_cols:
-            part[_name(ids[k], questions[k], "nps")] = body.iloc[:, k]
+            part[f"{ids[k]} (NPS)"] = body.iloc[:, k]
         for k in segments:
             part[ids[k]] = body.iloc[:, k]
         rows.append(part[has])
     frame = pd.concat(rows, ignore_index=True).sort_values(["line", "id"], kind="stable").reset_index(drop=True)
     lines = frame.pop("line").to_numpy()
-    scores = [ScoreSpec(column=_name(ids[k], questions[k], "nps"), kind="nps") for k in nps_cols]
+    scores = [ScoreSpec(column=f"{ids[k]} (NPS)", kind="nps") for k in nps_cols]
     m = ColumnMapping(text="text", id="id", date="date" if "RecordedDate" in col else None,
                       channel="channel" if "channel" in frame.columns else None,
                       segments=["question", *(["finished"] if finished is not None else []),
@@ -160,11 +177,11 @@ def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
     m = _override(m, user)
     notes = [f"Qualtrics export: {len(body)} responses, {len(text_cols)} open-ended question(s) → {len(frame)} "
              f"answers" + (f"; NPS from {', '.join(ids[k] for k in nps_cols)}" if nps_cols else "")]
-    return PresetResult(frame, m, lines, notes)
+    return PresetResult(frame, m, lines, notes, rejects)
 
 
 def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
-    raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    raw, starts, rejects = _table(path)
     head = [str(c).strip() for c in raw.iloc[0]]
     if len(raw) < 2 or not {"Respondent ID", "Collector ID"} <= set(head):
         raise ConfigError(f"{path.name} is not a SurveyMonkey export (first row with Respondent ID and Collector ID, "
@@ -201,7 +218,7 @@ def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
         label = question[j] if sub[j] in ("Response", "Open-Ended Response") else f"{question[j]} (other)"
         part = pd.DataFrame({"id": body.iloc[:, col["Respondent ID"]] + f":{j}",
                              "respondent_id": body.iloc[:, col["Respondent ID"]], "question": label, "text": answer,
-                             "line": np.arange(3, 3 + len(body))})
+                             "line": starts[2:]})
         if date is not None:
             part["date"] = body.iloc[:, date]
         for k in nps_cols:
@@ -217,11 +234,7 @@ def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
     m = _override(m, user)
     notes = [f"SurveyMonkey export: {len(body)} responses, {len(text_cols)} open-ended column(s) → {len(frame)} "
              f"answers" + (f"; NPS from {question[nps_cols[0]]!r}" if nps_cols else "")]
-    return PresetResult(frame, m, lines, notes)
-
-
-def _name(column: str, question: str, kind: str) -> str:
-    return f"{column} ({kind.upper()})" if kind == "nps" else column
+    return PresetResult(frame, m, lines, notes, rejects)
 
 
 def _override(m: ColumnMapping, user: ColumnMapping | None) -> ColumnMapping:
@@ -242,10 +255,11 @@ def ingest(path: str | Path, preset: str, mapping: ColumnMapping | None = None,
            customers: Any = None) -> tuple[Any, ColumnMapping]:
     """:func:`read` then voc's validation, with each row's export line: an
     :class:`~voc.io.IngestResult` like :func:`voc.read_feedback` returns, and the mapping used."""
-    from voc.io.validate import validate
+    from voc.io.validate import Validator, with_customer_rejects
 
     res = read(path, preset, mapping)
-    out = validate(res.frame, res.mapping, res.lines, Path(path).name, customers=customers)
+    validator = Validator(res.mapping, Path(path).name, customers=customers)
+    out = with_customer_rejects(validator.run(res.frame, res.lines, res.rejects), validator)
     out.stats["preset"] = preset
     out.stats["preset_notes"] = res.notes
     return out, res.mapping

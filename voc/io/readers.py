@@ -651,6 +651,35 @@ def read_columns(path: str | Path, *, format: str | None = None, encoding: str |
     raise EmptyInput(f"{src.name} has no rows (header only or blank): nothing to analyse")
 
 
+def read_records(path: str | Path, *, encoding: str | None = None,
+                 delimiter: str | None = None) -> tuple[list[list[str]], list[int]]:
+    """Every CSV record of ``path`` with the line it starts on, header rows included, read
+    with voc's encoding and delimiter detection: for exports whose layout has several
+    header rows (``voc.io.presets``). A quoted answer spanning lines keeps the next
+    record's line right."""
+    src = _open_source(path, None, encoding, delimiter, None)
+    if src.fmt != "csv":
+        raise UnsupportedFormat(f"{src.name}: expected a CSV export, not {src.fmt}")
+    delim = src.delimiter or _sniff_delimiter(src)
+    rows: list[list[str]] = []
+    starts: list[int] = []
+    prev = 0
+    with src.open_text() as fh:
+        reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except UnicodeDecodeError as exc:
+                raise _decode_error(src, exc, prev + 1) from exc
+            if row and any(f.strip() for f in row):
+                rows.append([f.lstrip("\ufeff") if not rows and i == 0 else f for i, f in enumerate(row)])
+                starts.append(prev + 1)
+            prev = reader.line_num
+    return rows, starts
+
+
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,
                   encoding: str | None = None, delimiter: str | None = None,
                   sheet: str | int | None = None, missing_optional: str = "error",
