@@ -507,6 +507,22 @@ def test_word_view_is_saved_and_optional(tmp_path: Path, corpus_of, monkeypatch)
         TouchpointStage().from_disk(tmp_path / "st")
 
 
+def test_scoring_in_blocks_is_scoring_at_once(corpus_of, monkeypatch) -> None:
+    """Large files are scored a block of sentences at a time (memory); the probabilities
+    must not depend on where the blocks fall, keywords, layer states and word view included."""
+    monkeypatch.setattr("voc.stages.touchpoints.MIN_LEXICAL", 10)
+    stage = TouchpointStage().fit(corpus_of(SELF_TRAIN_CORPUS))
+    assert stage.lexical_ is not None and stage.head_ == "one-vs-rest"
+    cases = [t for t, _ in ZERO_SHOT_CASES]
+    emb = corpus_of(cases).embeddings
+    states = stage._encode_states(cases)
+    whole = stage.predict_proba(cases, emb, states)
+    monkeypatch.setattr("voc.stages.touchpoints.PREDICT_BLOCK", 3)
+    # equal up to float32 rounding: BLAS sums a 3-row block in another order than 10 rows
+    np.testing.assert_allclose(stage.predict_proba(cases, emb, states), whole, rtol=1e-6, atol=1e-7)
+    assert len(cases) > 3 and whole.shape == (len(cases), len(stage.taxonomy_) + 1)
+
+
 def test_word_view_lifts_zero_shot_on_semeval(corpus_of) -> None:
     """Real labels, skipped where ../shared/data is absent: 1,500 SemEval-2014 restaurant
     sentences as the corpus, zero-shot, micro-F1 with and without the word view.

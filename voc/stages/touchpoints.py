@@ -67,6 +67,7 @@ LEXICAL_C = 1.0             # the word view's one-vs-rest regularisation
 LEXICAL_WEIGHT = 0.5        # its share of the averaged probability
 LAYER = 3                   # encoder layer whose mean-pooled states join the sentence embedding
 LAYER_WEIGHT = 0.7          # their weight in the joined vector (the embedding's is 1)
+PREDICT_BLOCK = 20_000      # sentences scored at a time (bounds the stage's memory on large files)
 
 
 class TouchpointStage(Stage):
@@ -139,9 +140,13 @@ class TouchpointStage(Stage):
         n_corpus = 0 if corpus is None or corpus.embeddings is None else len(corpus.embeddings)
         if self.self_train and n_corpus >= MIN_SELF_TRAIN:
             assert corpus is not None and corpus.embeddings is not None
-            x = self._join(corpus.embeddings, corpus_states)
-            texts = corpus.sentences["text"].astype(str).tolist()
-            hits = self._keyword_hits(texts)
+            # only the rows self-training learns from are joined: the whole corpus's joined
+            # vectors (3 KB a sentence) were the stage's peak on large files
+            rows = sample_rows(n_corpus, MAX_SELF_TRAIN, self.random_state)
+            x = self._join(corpus.embeddings[rows], None if corpus_states is None else corpus_states[rows])
+            corpus_texts = corpus.sentences["text"].astype(str).tolist()
+            hits = self._keyword_hits(corpus_texts)[rows]  # all rows' hits stay cached for transform
+            texts = [corpus_texts[i] for i in rows]
             # the seed compares joined vectors too: measured better on all three benchmark tasks
             # than the embedding's cosines (the prototype-only scorer below keeps those: its
             # floor is calibrated in them, and without self-training nothing re-learns it)
@@ -157,12 +162,10 @@ class TouchpointStage(Stage):
             self.head_ = "one-vs-rest"
             if self.lexical and n_corpus >= MIN_LEXICAL:
                 # the same rows self_train learned from, labeled by the head it just fitted
-                rows = sample_rows(len(x), MAX_SELF_TRAIN, self.random_state)
-                decided = ovr_proba(x[rows], self.coef_, self.intercept_, hits[rows], KEYWORD_LOGIT)[:, :k]
+                decided = ovr_proba(x, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)[:, :k]
                 threshold = self.threshold if self.threshold is not None else DEFAULT_THRESHOLD
                 self.lexical_ = LexicalView(LEXICAL_C, self.random_state).fit(
-                    [texts[i] for i in rows], decided >= threshold, [*proto_texts, *label_texts], labels,
-                    ANCHOR_WEIGHT)
+                    texts, decided >= threshold, [*proto_texts, *label_texts], labels, ANCHOR_WEIGHT)
         self.mode_ = "few-shot" if labeled is not None else "zero-shot"
         log.info("touchpoints: %s, %d touchpoints from %s", self.mode_, len(self.taxonomy_), self.taxonomy_.source)
         return self
@@ -281,12 +284,19 @@ class TouchpointStage(Stage):
             raise PipelineError(f"touchpoints: sentence embeddings have {embeddings.shape[1]} dimensions but the "
                                 f"taxonomy was encoded with {dim}; use the same encoder")
         hits = self._keyword_hits(texts)
-        if self.coef_ is not None and self.layer_ is not None:  # the learned heads read the joined vector
-            if layer_states is None:
-                layer_states = self._encode_states(texts) if texts else np.zeros((0, dim), np.float32)
-            joined = self._join(embeddings, layer_states)
-        else:
-            joined = embeddings
+        if self.coef_ is not None and self.layer_ is not None and layer_states is None:
+            layer_states = self._encode_states(texts) if texts else np.zeros((0, dim), np.float32)
+        # scored a block at a time: the joined vectors and the word view's matrices of a whole
+        # large file (3 KB a sentence and more) would be the run's peak
+        spans = [(a, a + PREDICT_BLOCK) for a in range(0, max(len(texts), 1), PREDICT_BLOCK)]
+        return np.vstack([self._proba(texts[a:b], embeddings[a:b], None if layer_states is None else layer_states[a:b],
+                                      hits[a:b]) for a, b in spans])
+
+    def _proba(self, texts: list[str], embeddings: np.ndarray, layer_states: np.ndarray | None,
+               hits: np.ndarray) -> np.ndarray:
+        """:meth:`predict_proba` of one block of rows."""
+        joined = (self._join(embeddings, layer_states) if self.coef_ is not None and self.layer_ is not None
+                  else embeddings)  # the learned heads read the joined vector
         if self.head_ == "one-vs-rest" and self.coef_ is not None and self.intercept_ is not None:
             proba = ovr_proba(joined, self.coef_, self.intercept_, hits, KEYWORD_LOGIT)
             if self.lexical_ is not None and len(texts):
