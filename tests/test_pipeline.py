@@ -128,6 +128,30 @@ def test_heads_run_in_the_shared_pass(fitted, caplog):
     assert result.run["stages"]["touchpoints"]["layer"] == 3  # run.json says what the tagger read
 
 
+def test_shared_pass_outputs_are_released_after_their_last_reader(fitted, monkeypatch):
+    """The pass's outputs (3 KB a sentence) are not held to the end of a run: the layer
+    states go after the touchpoints stage, the embeddings after the themes stage."""
+    analyzer, _, _ = fitted
+    seen: dict[str, tuple[bool, set[str]]] = {}
+    for name in ("touchpoints", "themes", "aspects"):
+        stage = analyzer.stages_[name]
+        original = stage.transform
+
+        def spy(corpus, _name=name, _original=original):
+            seen[_name] = (corpus.embeddings is not None, set(corpus.features))
+            return _original(corpus)
+
+        monkeypatch.setattr(stage, "transform", spy)
+    new = pd.DataFrame({"id": ["n1", "n2"], "text": ["The parcel arrived late.", "Support never answered."]})
+    result = analyzer.transform(new)
+    embeddings, features = seen["touchpoints"]
+    assert embeddings and "layer3_mean" in features and "sentiment_proba" not in features
+    embeddings, features = seen["themes"]
+    assert embeddings and "layer3_mean" not in features
+    assert seen["aspects"][0] is False
+    assert result.documents["touchpoints"].map(len).sum() > 0  # the readers still had what they needed
+
+
 def test_unfitted_analyzer_refuses_to_transform(sample_frame):
     with pytest.raises(NotFittedError):
         Analyzer().transform(sample_frame.head(3))

@@ -242,10 +242,16 @@ class Analyzer:
         corpus.meta["scores"] = list(self.mapping.scores) if self.mapping else []
         corpus.meta["segments"] = list(self.mapping.segments) if self.mapping else []
         embed = stages["embed"]
+        # the shared pass's outputs (3 KB a sentence) are released after the last stage that
+        # reads them, not held to the end of the run: on a million messages that is gigabytes
+        last_reader: dict[str, str] = {}
         for name, stage in stages.items():  # heads run inside the shared pass; outputs land in corpus.features
             head = getattr(stage, "head", None)
             if callable(head) and (h := head()) is not None and hasattr(embed, "attach"):
                 embed.attach(stage.feature, h)  # type: ignore[attr-defined]
+                last_reader[f"features.{stage.feature}"] = name
+            if "embeddings" in stage.requires:
+                last_reader["embeddings"] = name
         if self.progress is not None and hasattr(embed, "progress"):
             embed.progress = lambda done, total: self.progress("embed", done, total)  # type: ignore[misc]
         timings: dict[str, float] = {}
@@ -258,6 +264,11 @@ class Analyzer:
             if fit and stage.learns:
                 stage.fit(corpus)
             corpus = stage.transform(corpus)
+            for key in [k for k, reader in last_reader.items() if reader == name]:
+                if key == "embeddings":
+                    corpus.embeddings = None
+                else:
+                    corpus.features.pop(key.partition(".")[2], None)
             timings[name] = round(time.perf_counter() - t0, 3)
             if self.progress is not None:
                 self.progress(name, 1, 1)
