@@ -144,13 +144,20 @@ class Encoder:
         return int(self._tokenizer_and_config()[1].num_hidden_layers)
 
     def encode(self, texts: Sequence[str], heads: Sequence[Head] = (),
-               progress: Callable[[int], None] | None = None) -> EncodeResult:
-        """Encode ``texts`` in length-sorted batches; run ``heads`` on the same pass."""
+               progress: Callable[[int], None] | None = None, rows: np.ndarray | None = None,
+               n_rows: int | None = None) -> EncodeResult:
+        """Encode ``texts`` in length-sorted batches; run ``heads`` on the same pass.
+
+        With ``rows`` and ``n_rows`` the result has ``n_rows`` rows, text ``i`` at row
+        ``rows[i]`` and zeros elsewhere, for a caller that fills the other rows from another
+        model: placed directly, without a second copy of every output."""
         n = len(texts)
+        if (rows is None) != (n_rows is None) or (rows is not None and len(rows) != n):
+            raise ValueError("encode: rows (one per text) and n_rows go together")
         if n == 0:
-            dim = self.dim
-            return EncodeResult(np.zeros((0, dim), np.float32), [np.zeros((0, 0), np.float32) for _ in heads],
-                                np.zeros(0, dtype=bool))
+            dim, m = self.dim, n_rows or 0
+            return EncodeResult(np.zeros((m, dim), np.float32), [np.zeros((m, 0), np.float32) for _ in heads],
+                                np.zeros(m, dtype=bool))
         # distinct texts only: duplicates (retweets, boilerplate) cost nothing
         first: dict[str, int] = {}
         inverse = np.fromiter((first.setdefault(t, len(first)) for t in texts), dtype=np.int64, count=n)
@@ -182,7 +189,9 @@ class Encoder:
             if miss.size:
                 store.put([keys[i] for i in miss], fresh.embeddings, head_ids, fresh.head_outputs, fresh.truncated)
         truncated[miss] = fresh.truncated
-        return EncodeResult(emb[inverse], [a[inverse] for a in head_arrays], truncated[inverse],
+        del fresh
+        return EncodeResult(_expand(emb, inverse, rows, n_rows), [_expand(a, inverse, rows, n_rows) for a in head_arrays],
+                            _expand(truncated, inverse, rows, n_rows),
                             n_cached=int(counts[hit].sum()), n_encoded=int(miss.size))
 
     # --- internals ------------------------------------------------------------------
@@ -207,7 +216,7 @@ class Encoder:
         n = len(texts)
         dim = int(config.hidden_size)
         emb = np.zeros((n, dim), dtype=np.float32)
-        outs: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in heads]
+        head_arrays: list[np.ndarray | None] = [None for _ in heads]  # allocated once a batch gives the width
         if n == 0:
             return _Fresh(emb, [np.zeros((0, 0), dtype=np.float32) for _ in heads], np.zeros(0, bool))
         # Sort by characters over everything (cheap), then, window by window, tokenize
@@ -247,18 +256,13 @@ class Encoder:
                     pooled = torch.nn.functional.normalize(pooled, p=2, dim=1)
                     emb[idx] = pooled.float().numpy()
                     for j, head in enumerate(heads):
-                        hs = hidden[int(head.branch_layer)]
-                        outs[j].append((idx, np.asarray(head_fns[j](hs, tmask), dtype=np.float32)))
+                        values = np.asarray(head_fns[j](hidden[int(head.branch_layer)], tmask), dtype=np.float32)
+                        if head_arrays[j] is None:
+                            head_arrays[j] = np.zeros((n, values.shape[1]), dtype=np.float32)
+                        head_arrays[j][idx] = values  # type: ignore[index]
                     if progress is not None:
                         progress(int(weights[idx].sum()))
-        head_arrays = []
-        for parts in outs:
-            width = parts[0][1].shape[1]
-            arr = np.zeros((n, width), dtype=np.float32)
-            for idx, values in parts:
-                arr[idx] = values
-            head_arrays.append(arr)
-        return _Fresh(emb, head_arrays, truncated)
+        return _Fresh(emb, [a for a in head_arrays if a is not None], truncated)
 
     def _head_fn(self, head: Head) -> Callable[[Any, Any], Any]:
         """How ``head`` runs on a batch: in ONNX Runtime with the ONNX back-ends when it
@@ -297,6 +301,22 @@ class Encoder:
             return torch.from_numpy(outs[0]), {k: torch.from_numpy(o) for k, o in zip(layers, outs[1:], strict=True)}
 
         return run_onnx
+
+
+def _expand(arr: np.ndarray, inverse: np.ndarray, rows: np.ndarray | None, n_rows: int | None) -> np.ndarray:
+    """``arr`` (one row per distinct text) back to one row per text (``arr[inverse]``), at
+    ``rows`` of an ``n_rows``-long zero array when given. No copy when every text was distinct."""
+    if rows is None:
+        if len(arr) == len(inverse) and np.array_equal(inverse, np.arange(len(inverse))):
+            return arr
+        return arr[inverse]
+    out = np.zeros((int(n_rows or 0), *arr.shape[1:]), dtype=arr.dtype)
+    for start in range(0, len(rows), _PLACE_BLOCK):  # bounded temporaries
+        out[rows[start:start + _PLACE_BLOCK]] = arr[inverse[start:start + _PLACE_BLOCK]]
+    return out
+
+
+_PLACE_BLOCK = 65_536
 
 
 @dataclass

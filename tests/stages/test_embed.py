@@ -63,6 +63,26 @@ def test_partial_hit_encodes_only_new_texts(tmp_path, head, plain):
     np.testing.assert_allclose(r.head_outputs[0], plain.head_outputs[0], atol=1e-5)
 
 
+@pytest.mark.parametrize("cached", [False, True])
+def test_results_placed_into_longer_arrays(tmp_path, head, plain, cached, monkeypatch):
+    """``rows``/``n_rows`` put each text's outputs at its row of a longer zero array (the
+    embed stage fills the other rows from the multilingual model), cache hits included."""
+    monkeypatch.setattr(enc_mod, "_PLACE_BLOCK", 2)  # several placement blocks
+    e = Encoder(max_length=32, cache=cached, cache_dir=tmp_path)
+    rows = np.array([9, 0, 4, 2, 7, 5])
+    r = e.encode(TEXTS, heads=[head], rows=rows, n_rows=10)
+    assert r.embeddings.shape == (10, plain.embeddings.shape[1]) and len(r.truncated) == 10
+    np.testing.assert_allclose(r.embeddings[rows], plain.embeddings, atol=1e-5)
+    np.testing.assert_allclose(r.head_outputs[0][rows], plain.head_outputs[0], atol=1e-5)
+    rest = np.setdiff1d(np.arange(10), rows)
+    assert not r.embeddings[rest].any() and not r.head_outputs[0][rest].any() and not r.truncated[rest].any()
+    assert r.truncated[rows].tolist() == plain.truncated.tolist()
+    empty = e.encode([], heads=[head], rows=np.zeros(0, np.int64), n_rows=3)
+    assert empty.embeddings.shape[0] == 3 and empty.head_outputs[0].shape[0] == 3
+    with pytest.raises(ValueError, match="rows"):
+        e.encode(TEXTS, rows=rows[:2], n_rows=10)
+
+
 def test_cache_invalidates_when_max_length_or_model_weights_change(tmp_path, head, monkeypatch):
     Encoder(max_length=32, cache=True, cache_dir=tmp_path).encode(TEXTS, heads=[head])
     assert Encoder(max_length=16, cache=True, cache_dir=tmp_path).encode(TEXTS, heads=[head]).n_cached == 0

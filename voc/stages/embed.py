@@ -98,10 +98,13 @@ class EmbedStage(Stage):
         encoder = self._encoder(backend)
         other = multilingual_rows(corpus)  # sentences in a language MiniLM does not read
         english = np.setdiff1d(np.arange(len(texts)), other)
-        result = encoder.encode([texts[i] for i in english] if len(other) else texts,
-                                heads=[self._heads[k] for k in keys], progress=tick)
-        if len(other):
+        heads = [self._heads[k] for k in keys]
+        if len(other):  # English rows placed straight into full-length arrays the other languages fill
+            result = encoder.encode([texts[i] for i in english], heads=heads, progress=tick, rows=english,
+                                    n_rows=len(texts))
             result = self._with_multilingual(corpus, texts, english, other, result, keys)
+        else:
+            result = encoder.encode(texts, heads=heads, progress=tick)
             tick(len(other))
         elapsed = time.perf_counter() - t0
         n_doc_truncated = 0
@@ -171,10 +174,11 @@ class EmbedStage(Stage):
 
     def _with_multilingual(self, corpus: Corpus, texts: list[str], english: np.ndarray, other: np.ndarray,
                            result: EncodeResult, keys: list[str]) -> EncodeResult:
-        """The English rows' pass plus the other languages' rows from multilingual-e5,
-        projected into MiniLM's space (voc.language.multilingual), in sentence order. Their
-        sentiment goes to ``features[MULTILINGUAL_FEATURE]`` (NaN on English rows): the
-        sentiment stage takes it over whatever the English model said."""
+        """The English rows' pass (``result``: full-length arrays, the English rows filled)
+        completed in place with the other languages' rows from multilingual-e5, projected
+        into MiniLM's space (voc.language.multilingual). Their sentiment goes to
+        ``features[MULTILINGUAL_FEATURE]`` (NaN on English rows): the sentiment stage takes
+        it over whatever the English model said."""
         from voc.language.multilingual import load_multilingual
 
         if model_path(self.model) != model_path(DEFAULT_MODEL):
@@ -186,29 +190,24 @@ class EmbedStage(Stage):
         emb, states = model.project(e5)
         n = len(texts)
         dim = emb.shape[1]
-        embeddings = np.zeros((n, dim), dtype=np.float32)
+        embeddings = result.embeddings
         embeddings[other] = emb
-        if len(english):
-            embeddings[english] = result.embeddings
         outputs = []
         for key, arr in zip(keys, result.head_outputs, strict=True):
             head = self._heads[key]
-            width = arr.shape[1] if arr.ndim == 2 and arr.shape[0] else (3 if key == SENTIMENT_FEATURE else dim)
-            full = np.full((n, width), np.nan, dtype=np.float32)
-            if len(english):
-                full[english] = arr
+            if arr.shape[1] == 0:  # no English rows: the head never ran, so its width is the reader's
+                arr = np.zeros((n, 3 if key == SENTIMENT_FEATURE else dim), dtype=np.float32)
             if isinstance(head, LayerMeanPool) and head.branch_layer == model.projection_layer:
-                full[other] = states
-            elif key != SENTIMENT_FEATURE:  # a layer the projection does not predict: the English rows' mean
+                arr[other] = states
+            elif key == SENTIMENT_FEATURE:
+                arr[other] = np.nan  # the multilingual head's reading is its own feature
+            else:  # a layer the projection does not predict: the English rows' mean
                 log.warning("embed: no projection for head %s; sentences in other languages get the mean", key)
-                full[other] = np.nanmean(full[english], axis=0) if len(english) else 0.0
-            outputs.append(full)
+                arr[other] = arr[english].mean(axis=0) if len(english) else 0.0
+            outputs.append(arr)
         corpus.features[MULTILINGUAL_FEATURE] = np.full((n, 3), np.nan, dtype=np.float64)
         corpus.features[MULTILINGUAL_FEATURE][other] = proba
         corpus.meta["embed_multilingual"] = {"model": model.config["encoder"], "sentences": int(len(other)),
                                              "seconds": round(time.perf_counter() - t0, 2)}
-        truncated = np.zeros(n, dtype=bool)
-        if len(english):
-            truncated[english] = result.truncated
-        return EncodeResult(embeddings=embeddings, head_outputs=outputs, truncated=truncated,
+        return EncodeResult(embeddings=embeddings, head_outputs=outputs, truncated=result.truncated,
                             n_cached=result.n_cached, n_encoded=result.n_encoded + len(other))
