@@ -153,6 +153,20 @@ def test_transform_on_fitting_data_reproduces_fit(fitted: ThemeStage, corpus: Co
         assert sizes.get(tid, 0) == size
 
 
+def test_assignment_in_blocks_is_assignment_at_once(fitted: ThemeStage, corpus: Corpus, monkeypatch) -> None:
+    """Large files are assigned a block of sentences at a time (memory): the same themes
+    and scores wherever the blocks fall."""
+    from voc.themes import cluster
+
+    whole = fitted.transform(corpus).sentences
+    monkeypatch.setattr(cluster, "_CHUNK", 4)
+    monkeypatch.setattr("voc.themes.stage._VOTE_BLOCK", 8)
+    blocks = fitted.transform(corpus).sentences
+    assert len(corpus.sentences) > 8 and (whole["theme_id"] >= 0).any()
+    np.testing.assert_array_equal(blocks["theme_id"].to_numpy(), whole["theme_id"].to_numpy())
+    np.testing.assert_allclose(blocks["theme_score"].to_numpy(), whole["theme_score"].to_numpy(), rtol=1e-6)
+
+
 def test_table_labels_keywords_examples(fitted: ThemeStage) -> None:
     t = fitted.themes_
     assert {"theme_id", "label", "keywords", "size", "examples", "parent_id", "curated"} <= set(t.columns)

@@ -41,6 +41,7 @@ log = logging.getLogger("voc")
 UNASSIGNED = "unassigned"
 GENERAL_ID, CONTEXT_ID = -2, -3  # the buckets' ids (BUCKET_LABELS names them)
 STATE_FORMAT = 2
+_VOTE_BLOCK = 8 * cluster._CHUNK  # sentences assigned at a time (a whole number of similarity blocks)
 
 
 class ThemeStage(Stage):
@@ -322,13 +323,19 @@ class ThemeStage(Stage):
         n_leaves = self.leaf_centroids_.shape[0]
         if not idx.size or not n_leaves:
             return leaf, score
-        xs = x[idx]
-        _, ls = cluster.best_match(xs, self.leaf_centroids_)
-        vote = cluster.knn_vote(xs, self.exemplars_.astype(np.float32), self.exemplar_leaf_, self.n_neighbors, n_leaves)
-        hit = ls >= self.threshold_
-        leaf[idx[hit]] = vote[hit]
-        voted_sim = np.einsum("ij,ij->i", xs, self.leaf_centroids_[np.maximum(vote, 0)])
-        score[idx] = np.where(hit, voted_sim, ls)  # unassigned rows keep their best similarity
+        exemplars = self.exemplars_.astype(np.float32)
+        # a block of rows at a time: a copy of every free row's embedding (1.5 KB a sentence)
+        # was the stage's peak on large files; blocks are whole similarity blocks, so the float
+        # ops are the ones a single pass runs
+        for start in range(0, idx.size, _VOTE_BLOCK):
+            rows_ = idx[start:start + _VOTE_BLOCK]
+            xs = x[rows_]
+            _, ls = cluster.best_match(xs, self.leaf_centroids_)
+            vote = cluster.knn_vote(xs, exemplars, self.exemplar_leaf_, self.n_neighbors, n_leaves)
+            hit = ls >= self.threshold_
+            leaf[rows_[hit]] = vote[hit]
+            voted_sim = np.einsum("ij,ij->i", xs, self.leaf_centroids_[np.maximum(vote, 0)])
+            score[rows_] = np.where(hit, voted_sim, ls)  # unassigned rows keep their best similarity
         return leaf, score
 
     def _assign(self, x: np.ndarray, kind: np.ndarray, side: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
