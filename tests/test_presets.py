@@ -97,8 +97,8 @@ def test_a_bad_score_is_a_reject_with_its_export_line(tmp_path):
 
 
 def test_unknown_preset_and_a_file_that_is_not_one_fail_clearly(tmp_path):
-    with pytest.raises(ConfigError, match="unknown preset 'zendesk'.*qualtrics"):
-        presets.read(SAMPLE, "zendesk")
+    with pytest.raises(ConfigError, match="unknown preset 'freshdesk'.*qualtrics.*zendesk.*google-play"):
+        presets.read(SAMPLE, "freshdesk")
     plain = tmp_path / "plain.csv"
     plain.write_text("text\nthe parcel was late\n", encoding="utf-8")
     assert presets.detect(plain) is None

@@ -153,6 +153,10 @@ Score = Annotated[Optional[list[str]], typer.Option(
 MappingFile = Annotated[Optional[Path], typer.Option("--mapping", help="YAML/JSON file with the column mapping.")]
 ConfigFile = Annotated[Optional[Path], typer.Option("--config", help="Pipeline config YAML (merged over the default).")]
 Set = Annotated[Optional[list[str]], typer.Option("--set", help="Override a config value: section.key=value (repeatable).")]
+PresetOpt = Annotated[Optional[str], typer.Option(
+    "--preset", help="The export's layout (voc presets lists them: survey tools, help desks, app stores, review "
+                     "sites): maps its columns, one document per answer, review or ticket comment, agents' replies "
+                     "kept out of feedback; mapping flags still override it.")]
 Languages = Annotated[Optional[str], typer.Option(
     "--languages", help="Analyse only these languages, comma-separated ISO 639-1 codes (voc reads en, ar, de, es, "
                         "fr, it, pt, nl). "
@@ -199,9 +203,7 @@ def analyze(
     sheet: Annotated[Optional[str], typer.Option("--sheet", help="Excel sheet name or index.")] = None,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Force a text encoding.")] = None,
     delimiter: Annotated[Optional[str], typer.Option("--delimiter", help="Force a CSV delimiter.")] = None,
-    preset: Annotated[Optional[str], typer.Option(
-        "--preset", help="The export's layout (voc presets lists them): maps its columns and turns each open-ended "
-                         "answer into a document; mapping flags still override it.")] = None,
+    preset: PresetOpt = None,
     languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Analyze a feedback file: sentiment, themes, touchpoints, drivers, report and a saved model."""
@@ -247,7 +249,7 @@ def analyze(
             if looks is not None:
                 from voc.errors import ConfigError
 
-                raise ConfigError(f"{input.name} looks like a {looks.capitalize()} export; use --preset {looks} "
+                raise ConfigError(f"{input.name} looks like a {presets.title(looks)} export; use --preset {looks} "
                                   "(or map its columns yourself, e.g. --text-col)")
             ingest = read_feedback(input, m, encoding=encoding, delimiter=delimiter, sheet=sheet_arg, customers=crm)
             if ingest.stats.get("text_column") and not text_col:
@@ -342,7 +344,7 @@ def score(
     theme_edits: Annotated[Optional[Path], typer.Option(
         "--theme-edits", help="Theme edits YAML that replaces the model's saved edits (default: the model's "
                               "own).")] = None,
-    languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
+    preset: PresetOpt = None, languages: Languages = None, verbose: Verbose = False, quiet: Quiet = False,
 ) -> None:
     """Score new feedback with a saved model: same themes and ids, sentiment, touchpoints."""
     _setup_logging(verbose, quiet)
@@ -363,6 +365,9 @@ def score(
             if store is not None or out_dir is None:
                 raise ConfigError("--engine spark reads INPUT.parquet and writes --out OUT.parquet; it does not "
                                   "write a store (score into a store with the local engine)")
+            if preset is not None:
+                raise ConfigError("--engine spark reads a Parquet file; read the export with --preset through the "
+                                  "local engine (or convert it first)")
             if theme_edits is not None:
                 raise ConfigError("--engine spark scores with the model's saved theme edits; to change them, refit "
                                   "with `voc analyze ... --previous MODEL --theme-edits FILE`")
@@ -374,7 +379,7 @@ def score(
 
             with _ScoreProgress() as progress:
                 summary = score_store(input, _edited(model, m, theme_edits, overrides) if theme_edits else model,
-                                      store, mapping=m, chunksize=chunksize, overrides=overrides,
+                                      store, mapping=m, chunksize=chunksize, overrides=overrides, preset=preset,
                                       rejects_csv=out_dir / "rejects.csv" if out_dir else None,
                                       progress=progress.chunk, embed_progress=progress.stage)
             if out_dir is not None:
@@ -389,8 +394,14 @@ def score(
             _score_summary(summary, out_dir)
             return
         target = out_dir or Path("voc-scored")
-        analyzer = _edited(model, m, theme_edits, overrides)
-        ingest = voc.read_feedback(input, analyzer.mapping, missing_optional="ignore")
+        if preset is not None:
+            from voc.io import presets
+
+            ingest, m = presets.ingest(input, preset, m)
+            analyzer = _edited(model, m, theme_edits, overrides)
+        else:
+            analyzer = _edited(model, m, theme_edits, overrides)
+            ingest = voc.read_feedback(input, analyzer.mapping, missing_optional="ignore")
         with _Progress() as progress:
             analyzer.progress = progress
             analysis = analyzer.transform(ingest)

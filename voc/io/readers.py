@@ -29,7 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from voc.errors import ConfigError, EmptyInput, InputFileNotFound, UnreadableInput, UnsupportedFormat
+from voc.errors import ConfigError, EmptyInput, InputFileNotFound, UnreadableInput, UnsupportedFormat, VocError
 from voc.io.mapping import ColumnMapping
 from voc.io.validate import IngestResult, Validator, redact_columns, reject_row, with_customer_rejects
 
@@ -678,6 +678,27 @@ def read_records(path: str | Path, *, encoding: str | None = None,
                 starts.append(prev + 1)
             prev = reader.line_num
     return rows, starts
+
+
+def head_records(path: str | Path, n: int = 3) -> list[list[str]]:
+    """The first ``n`` CSV records of ``path`` (encoding and delimiter detected), for telling
+    an export's layout from its header rows; empty when the file is not readable as CSV."""
+    try:
+        src = _open_source(path, "csv", None, None, None)
+        delim = src.delimiter or _sniff_delimiter(src)
+        with src.open_text() as fh:
+            reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
+            return [[f.lstrip("\ufeff") for f in row] for _, row in zip(range(n), reader)]
+    except (VocError, OSError, UnicodeError, csv.Error):
+        return []
+
+
+def read_text(path: str | Path, *, encoding: str | None = None) -> str:
+    """The whole of ``path`` as text, read with voc's encoding detection (a BOM, UTF-16
+    without one, gzip): for exports that are one JSON document (voc.io.presets)."""
+    src = _open_source(path, "json", encoding, None, None)
+    with src.open_text() as fh:
+        return fh.read().lstrip("\ufeff")
 
 
 def read_feedback(path: str | Path, mapping: ColumnMapping | None = None, *, format: str | None = None,

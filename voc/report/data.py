@@ -474,8 +474,13 @@ def touchpoint_sentiment(analysis: "Analysis", out_dir: Path | None = None) -> p
 def breakdown(analysis: "Analysis", column: str, min_docs: int = 1) -> pd.DataFrame:
     """Per level of ``column`` (channel, a segment): documents, sentiment shares and each
     score with its 95% interval half-width."""
+    from voc.language.stage import agent_mask
+
     docs = analysis.documents
     if column not in docs.columns or docs.empty:
+        return pd.DataFrame()
+    docs = docs[~agent_mask(docs)].reset_index(drop=True)  # agents' replies are not feedback
+    if docs.empty:
         return pd.DataFrame()
     levels = docs[column].astype("string").fillna("(missing)")
     mix_col = "sentiment_mix" if "sentiment_mix" in docs.columns else "sentiment"
@@ -487,9 +492,9 @@ def breakdown(analysis: "Analysis", column: str, min_docs: int = 1) -> pd.DataFr
             continue
         row: dict[str, Any] = {column: lev, "documents": len(idx), "share": len(idx) / len(docs)}
         if mix_col in docs.columns:
-            m = docs[mix_col].astype("string").iloc[idx]
+            m = docs[mix_col].astype("string").iloc[idx].dropna()  # documents voc read (not other languages)
             for k in SENTIMENTS:
-                row[k] = float((m == k).mean())
+                row[k] = float((m == k).mean()) if len(m) else float("nan")
         for sc in scs:
             v, se, k = mean_and_se(vals[sc.label][idx])
             row[f"{sc.label}"] = v

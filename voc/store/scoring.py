@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,9 @@ from voc.io import REJECT_COLUMNS, IngestResult, iter_feedback
 from voc.io.mapping import ColumnMapping
 from voc.store.duckdb import DROP, Store, _now
 from voc.store.keys import assign_keys, model_fingerprint
+
+if TYPE_CHECKING:
+    from voc.io.presets import PresetResult
 
 log = logging.getLogger("voc")
 
@@ -116,6 +119,20 @@ def frame_chunks(frame: pd.DataFrame, mapping: ColumnMapping | None, chunksize: 
         yield result
 
 
+def preset_chunks(read: "PresetResult", mapping: ColumnMapping | None, name: str,
+                  chunksize: int) -> Iterator[IngestResult]:
+    """An export read by a preset, validated chunk by chunk with its export lines; the
+    records the preset could not read are the first chunk's rejects."""
+    from voc.io.validate import Validator
+
+    validator = Validator(mapping, name, missing_optional="ignore")
+    for k, start in enumerate(range(0, max(len(read.frame), 1), chunksize)):
+        part = read.frame.iloc[start:start + chunksize]
+        result = validator.run(part, read.lines[start:start + chunksize], read.rejects if k == 0 else ())
+        result.stats.update({"preset_notes": read.notes} if k == 0 else {})
+        yield result
+
+
 def _uses_input_ids(mapping: ColumnMapping | None, chunk: IngestResult, source: str) -> bool:
     """Whether ``doc_id`` came from the input's id column (rather than the reader's
     file:line:text hash, used when the mapped id column is absent from this input)."""
@@ -169,15 +186,27 @@ def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Stor
           progress: Callable[[dict[str, Any]], None] | None = None,
           embed_progress: Callable[[str, int, int], None] | None = None,
           format: str | None = None, encoding: str | None = None, delimiter: str | None = None,
-          sheet: str | int | None = None, overrides: list[str] | tuple[str, ...] = ()) -> ScoreSummary:
+          sheet: str | int | None = None, overrides: list[str] | tuple[str, ...] = (),
+          preset: str | None = None) -> ScoreSummary:
     """Score ``input`` (a file or a DataFrame) with ``model`` (a saved model directory or a
     fitted Analyzer) into ``store`` (a path or a :class:`Store`), chunk by chunk; see the
     module docstring.
 
     ``progress`` is called after every chunk with the running counts; ``embed_progress``
-    is the Analyzer's per-stage progress inside a chunk. Raises :class:`~voc.errors.VocError`
+    is the Analyzer's per-stage progress inside a chunk. ``preset`` reads ``input`` in a
+    tool's export layout (voc.io.presets), rejects keeping their export lines. Raises :class:`~voc.errors.VocError`
     for unreadable input, an unloadable model or a locked store; the run is then recorded
     as failed (or, if the process is killed, as aborted when the store is next opened)."""
+    read_preset = None
+    if preset is not None:  # an export read whole in its tool's layout (voc.io.presets), then scored in chunks
+        from voc.io import presets
+
+        if isinstance(input, pd.DataFrame):
+            from voc.errors import ConfigError
+
+            raise ConfigError("preset= reads an export file; a DataFrame is already a table")
+        read_preset = presets.read(input, preset, mapping)
+        mapping = read_preset.mapping
     owned = not isinstance(store, Store)
     st = Store(store) if owned else store
     rejects_out = _RejectsCsv(Path(rejects_csv) if rejects_csv else None)
@@ -193,7 +222,10 @@ def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Stor
                                rejects_path=str(rejects_csv) if rejects_csv else None)
         meta: dict[str, Any] = {}
         try:
-            if isinstance(input, pd.DataFrame):
+            if read_preset is not None:
+                chunks = preset_chunks(read_preset, analyzer.mapping, Path(input).name, chunksize)
+                source = str(input)
+            elif isinstance(input, pd.DataFrame):
                 chunks = frame_chunks(input, analyzer.mapping, chunksize)
                 source = "<dataframe>"
             else:

@@ -1,34 +1,18 @@
-"""Exports as they come out of survey tools: ``--preset NAME`` maps their layout.
-
-A preset reads one tool's export, turns every open-ended answer into a document that
-keeps its question (the report splits by ``question``), takes the score from the right
-column, keeps the tool's metadata a CX team segments by, leaves out personal fields (IP
-address, recipient names and e-mail, location), and returns the rows with the column
-mapping and their lines in the file, so a rejected answer points at the line it came from.
-A user's own mapping flags still override what the preset chose.
-
-:func:`detect` reads a file's first lines and names the preset it looks like, so
-``voc analyze export.csv`` can say "this looks like a Qualtrics export; use --preset
-qualtrics" instead of failing on a missing ``text`` column.
-
-Presets: ``qualtrics`` (CSV, the three-header-row layout: column ids, question texts,
-``{"ImportId": ...}``) and ``surveymonkey`` (CSV "expanded": question texts, then
-``Response`` / ``Open-Ended Response`` / a choice under each column).
-"""
+"""Survey tools' exports: Qualtrics (three header rows) and SurveyMonkey (two), one
+document per open-ended answer with its question as a segment."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from voc.errors import ConfigError, EmptyInput, InputFileNotFound
+from voc.errors import ConfigError, EmptyInput
 from voc.io.mapping import ColumnMapping, ScoreSpec
+from voc.io.presets.base import PresetResult, override, records
 
 #: Qualtrics metadata never used as a segment: personal data, or nothing a CX team splits by
 _QUALTRICS_DROP = {"startdate", "enddate", "status", "ipaddress", "duration (in seconds)", "recipientlastname",
@@ -37,84 +21,17 @@ _QUALTRICS_DROP = {"startdate", "enddate", "status", "ipaddress", "duration (in 
                    "userlanguage"}
 
 
-@dataclass
-class PresetResult:
-    """One document per row of ``frame`` (``line``: the export line it came from)."""
-
-    frame: pd.DataFrame
-    mapping: ColumnMapping
-    lines: np.ndarray
-    notes: list[str] = field(default_factory=list)
-    rejects: list[dict[str, Any]] = field(default_factory=list)  # records of the wrong width, with their line
-
-
-@dataclass(frozen=True)
-class Preset:
-    name: str
-    description: str
-
-
-PRESETS = {"qualtrics": Preset("qualtrics", "Qualtrics survey export (CSV with three header rows): each open-ended "
-                                            "answer becomes a document with its question; NPS from the NPS question; "
-                                            "embedded data as segments"),
-           "surveymonkey": Preset("surveymonkey", "SurveyMonkey export (CSV, 'expanded', two header rows: question, "
-                                                  "then Response / Open-Ended Response / choice): each open-ended answer "
-                                                  "becomes a document with its question; a 0-10 'recommend' question is "
-                                                  "NPS; Collector ID and Custom Data as segments")}
 #: SurveyMonkey metadata never used as a segment: personal data, or nothing a CX team splits by
 _MONKEY_DROP = {"respondent id", "start date", "end date", "ip address", "email address", "first name", "last name"}
 
 
-def _head(path: Path, n: int = 3) -> list[list[str]]:
-    import csv
-
-    try:
-        with open(path, encoding="utf-8-sig", errors="replace", newline="") as f:
-            reader = csv.reader(f)
-            return [row for _, row in zip(range(n), reader)]
-    except OSError:
-        return []
+def looks_like_qualtrics(rows: list[list[str]]) -> bool:
+    return len(rows) >= 3 and {"ResponseId", "RecordedDate"} <= set(rows[0]) and bool(rows[2]) and \
+        rows[2][0].startswith('{"ImportId"')
 
 
-def detect(path: str | Path) -> str | None:
-    """The preset a file looks like, from its first lines; None when none fits."""
-    p = Path(path)
-    if p.suffix.lower() not in (".csv", ".tsv", ".txt"):
-        return None
-    rows = _head(p)
-    if len(rows) >= 3 and {"ResponseId", "RecordedDate"} <= set(rows[0]) and rows[2] and \
-            rows[2][0].startswith('{"ImportId"'):
-        return "qualtrics"
-    if len(rows) >= 2 and {"Respondent ID", "Collector ID"} <= set(rows[0]):
-        return "surveymonkey"
-    return None
-
-
-def read(path: str | Path, preset: str, mapping: ColumnMapping | None = None) -> PresetResult:
-    """Read ``path`` as the ``preset``'s layout. ``mapping`` (the user's flags) overrides
-    the preset's choices where it names a column."""
-    if preset not in PRESETS:
-        raise ConfigError(f"unknown preset {preset!r}; known: {', '.join(PRESETS)} (voc presets lists them)")
-    p = Path(path)
-    if not p.is_file():
-        raise InputFileNotFound(f"input file {str(p)!r} not found")
-    return _qualtrics(p, mapping) if preset == "qualtrics" else _surveymonkey(p, mapping)
-
-
-def _table(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[dict[str, Any]]]:
-    """The export's records as text cells (header rows included), the line each starts on,
-    and the records whose field count differs from the first row's, as rejects."""
-    from voc.io.readers import read_records
-    from voc.io.validate import reject_row
-
-    rows, starts = read_records(path)
-    if not rows:
-        raise EmptyInput(f"{path.name} is empty: no rows to analyse")
-    width = len(rows[0])
-    keep = [i for i, r in enumerate(rows) if len(r) == width]
-    rejects = [reject_row(path.name, starts[i], None, f"expected {width} fields, found {len(rows[i])}",
-                          ",".join(rows[i])) for i in range(len(rows)) if len(rows[i]) != width]
-    return pd.DataFrame([rows[i] for i in keep], dtype=str), np.asarray([starts[i] for i in keep]), rejects
+def looks_like_surveymonkey(rows: list[list[str]]) -> bool:
+    return len(rows) >= 2 and {"Respondent ID", "Collector ID"} <= set(rows[0])
 
 
 def _import_id(cell: str) -> str:
@@ -124,8 +41,8 @@ def _import_id(cell: str) -> str:
         return ""
 
 
-def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
-    raw, starts, rejects = _table(path)
+def qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
+    raw, starts, rejects = records(path)
     if len(raw) < 3 or not str(raw.iat[2, 0]).startswith('{"ImportId"'):
         raise ConfigError(f"{path.name} is not a Qualtrics export in the current layout (three header rows: column "
                           "ids, question texts, {\"ImportId\": ...}); export it again from Qualtrics as CSV")
@@ -174,14 +91,14 @@ def _qualtrics(path: Path, user: ColumnMapping | None) -> PresetResult:
                       channel="channel" if "channel" in frame.columns else None,
                       segments=["question", *(["finished"] if finished is not None else []),
                                 *[ids[k] for k in segments]], scores=scores, keep=["response_id"])
-    m = _override(m, user)
+    m = override(m, user)
     notes = [f"Qualtrics export: {len(body)} responses, {len(text_cols)} open-ended question(s) → {len(frame)} "
              f"answers" + (f"; NPS from {', '.join(ids[k] for k in nps_cols)}" if nps_cols else "")]
     return PresetResult(frame, m, lines, notes, rejects)
 
 
-def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
-    raw, starts, rejects = _table(path)
+def surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
+    raw, starts, rejects = records(path)
     head = [str(c).strip() for c in raw.iloc[0]]
     if len(raw) < 2 or not {"Respondent ID", "Collector ID"} <= set(head):
         raise ConfigError(f"{path.name} is not a SurveyMonkey export (first row with Respondent ID and Collector ID, "
@@ -231,35 +148,7 @@ def _surveymonkey(path: Path, user: ColumnMapping | None) -> PresetResult:
     scores = [ScoreSpec(column="nps" if len(nps_cols) == 1 else f"nps {k}", kind="nps") for k in nps_cols]
     m = ColumnMapping(text="text", id="id", date="date" if date is not None else None,
                       segments=["question", *[head[k] for k in segments]], scores=scores, keep=["respondent_id"])
-    m = _override(m, user)
+    m = override(m, user)
     notes = [f"SurveyMonkey export: {len(body)} responses, {len(text_cols)} open-ended column(s) → {len(frame)} "
              f"answers" + (f"; NPS from {question[nps_cols[0]]!r}" if nps_cols else "")]
     return PresetResult(frame, m, lines, notes, rejects)
-
-
-def _override(m: ColumnMapping, user: ColumnMapping | None) -> ColumnMapping:
-    """The user's explicit choices win: scores, segments, date and channel they named."""
-    if user is None:
-        return m
-    if user.scores:
-        m.scores = list(user.scores)
-    if user.segments:
-        m.segments = list(dict.fromkeys([*m.segments, *user.segments]))
-    for role in ("date", "channel"):
-        if getattr(user, role):
-            setattr(m, role, getattr(user, role))
-    return m
-
-
-def ingest(path: str | Path, preset: str, mapping: ColumnMapping | None = None,
-           customers: Any = None) -> tuple[Any, ColumnMapping]:
-    """:func:`read` then voc's validation, with each row's export line: an
-    :class:`~voc.io.IngestResult` like :func:`voc.read_feedback` returns, and the mapping used."""
-    from voc.io.validate import Validator, with_customer_rejects
-
-    res = read(path, preset, mapping)
-    validator = Validator(res.mapping, Path(path).name, customers=customers)
-    out = with_customer_rejects(validator.run(res.frame, res.lines, res.rejects), validator)
-    out.stats["preset"] = preset
-    out.stats["preset_notes"] = res.notes
-    return out, res.mapping
