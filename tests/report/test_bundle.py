@@ -12,11 +12,13 @@ from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from voc.report import charts
 
 VENDORED = Path(charts.__file__).parent / "assets" / "plotly-cartesian.min.js"
+WITH_SANKEY = Path(charts.__file__).parent / "assets" / "plotly-cartesian-sankey.min.js"
 
 
-def test_the_vendored_bundle_is_the_plotly_js_plotly_py_writes_for():
-    head = VENDORED.read_text(encoding="utf-8")[:200]
-    assert f"(cartesian - minified) v{get_plotlyjs_version()}\n" in head, (
+@pytest.mark.parametrize(("path", "kind"), [(VENDORED, "cartesian"), (WITH_SANKEY, "cartesian + sankey")])
+def test_the_vendored_bundles_are_the_plotly_js_plotly_py_writes_for(path, kind):
+    head = path.read_text(encoding="utf-8")[:200]
+    assert f"({kind} - minified) v{get_plotlyjs_version()}\n" in head, (
         "plotly.py was upgraded: refresh voc/report/assets (see its README) or reports fall back to the full bundle")
 
 
@@ -27,7 +29,10 @@ def test_the_bundle_follows_the_traces_drawn():
                                                                                     value=[3]))), 300)
     small = charts.plotly_bundle(bars + heat)
     assert small == VENDORED.read_text(encoding="utf-8") and len(small) < len(get_plotlyjs()) / 2
-    assert charts.plotly_bundle(bars + flow) == get_plotlyjs()
+    with_flow = charts.plotly_bundle(bars + flow)
+    assert with_flow == WITH_SANKEY.read_text(encoding="utf-8") and len(with_flow) < len(get_plotlyjs()) / 2
+    globe = charts._html(go.Figure(go.Scattergeo(lon=[0], lat=[0])), 300)
+    assert charts.plotly_bundle(bars + globe) == get_plotlyjs()  # a trace no vendored bundle has
     # each chart carries only its own trace types' template defaults, not every type plotly knows
     assert '"sankey"' not in bars and '"scatter3d"' not in bars and len(bars) < 6000
 

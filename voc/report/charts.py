@@ -49,25 +49,28 @@ def _html(fig: go.Figure, height: int) -> str:
 #: trace types in the vendored partial bundle (voc/report/assets/README.md)
 CARTESIAN_TRACES = frozenset({"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "histogram2dcontour",
                               "image", "pie", "scatter", "scatterternary", "violin"})
-_VENDORED = "plotly-cartesian.min.js"
+#: the vendored bundles, smallest first, with the trace types each draws (voc/report/assets/README.md)
+_BUNDLES = (("plotly-cartesian.min.js", "cartesian", CARTESIAN_TRACES),
+            ("plotly-cartesian-sankey.min.js", "cartesian + sankey", CARTESIAN_TRACES | {"sankey"}))
 
 
 def plotly_bundle(page: str) -> str:
-    """The plotly.js to embed in a page holding these chart fragments: the vendored 1.5 MB
-    cartesian bundle when every trace drawn is one of its types, else plotly's full 4.8 MB
-    one (the customers section's Sankey). The vendored bundle is used only when it is the
-    plotly.js version plotly.py writes figures for."""
+    """The plotly.js to embed in a page holding these chart fragments: the smallest vendored
+    bundle that has every trace type drawn (1.5 MB cartesian; 1.6 MB with the customers
+    section's Sankey), else plotly's full 4.8 MB one. A vendored bundle is used only when it
+    is the plotly.js version plotly.py writes figures for."""
     import re
     from pathlib import Path
 
     from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
     drawn = {t for m in re.findall(r"<!-- voc-traces: ([\w,]*) -->", page) for t in m.split(",") if t}
-    path = Path(__file__).parent / "assets" / _VENDORED
-    if drawn <= CARTESIAN_TRACES and path.is_file():
-        js = path.read_text(encoding="utf-8")
-        if f" v{get_plotlyjs_version()}\n" in js[:200]:
-            return js
+    for name, kind, traces in _BUNDLES:
+        path = Path(__file__).parent / "assets" / name
+        if drawn <= traces and path.is_file():
+            js = path.read_text(encoding="utf-8")
+            if f"({kind} - minified) v{get_plotlyjs_version()}\n" in js[:200]:
+                return js
     return get_plotlyjs()
 
 
