@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+import time
 
 import pandas as pd
 import pytest
@@ -16,12 +17,14 @@ HOLD = textwrap.dedent("""
     import sys, time
     from voc.store import Store
     store = Store(sys.argv[1]).open()
+    if len(sys.argv) > 2:
+        store.con  # keep the file open, as a writer does only during a batch's transaction
     print("ready", flush=True)
     sys.stdin.read()
 """)
 
 
-def test_second_writer_gets_a_clear_lock_error(tmp_path):
+def test_second_writer_gets_a_clear_lock_error_and_readers_read_meanwhile(tmp_path):
     path = tmp_path / "s.duckdb"
     holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path)], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True)
@@ -32,12 +35,28 @@ def test_second_writer_gets_a_clear_lock_error(tmp_path):
         msg = str(info.value)
         assert str(path) in msg and "locked by another writer" in msg and f"process {holder.pid}" in msg
         assert msg.count("\n") == 0 and "duckdb.org" not in msg
-        with pytest.raises(StoreLocked):  # readers wait for the writer too, with the same message
-            Store(path, read_only=True).open()
+        with Store(path, read_only=True, wait=0) as reader:  # the writer holds the file only while it writes
+            assert reader.summary()["runs"] == 0
     finally:
         holder.communicate("")
     with Store(path) as st:  # released when the holder exits
         assert st.summary()["runs"] == 0
+
+
+def test_a_reader_waits_for_a_write_then_says_what_holds_it(tmp_path):
+    path = tmp_path / "s.duckdb"
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, str(path), "keep-open"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        t0 = time.monotonic()
+        with pytest.raises(StoreLocked, match=r"waited 0.5 s; set VOC_STORE_WAIT"):
+            Store(path, read_only=True, wait=0.5).open()
+        assert 0.4 < time.monotonic() - t0 < 5
+    finally:
+        holder.communicate("")
+    with Store(path, read_only=True, wait=0) as reader:  # the write is over
+        assert reader.summary()["runs"] == 0
 
 
 def test_second_writer_in_the_same_process(tmp_path):

@@ -16,21 +16,36 @@ Tables (``voc export`` hands them to other tools):
   input row with its run, source line and reason.
 
 Every batch is written in one transaction, so a crash (even SIGKILL) mid-batch leaves the
-store as it was after the previous batch. DuckDB lets one process write a file at a time;
-a second writer gets :class:`~voc.errors.StoreLocked` naming the store and the holder.
-Only DuckDB's built-in Parquet/CSV support is used: no extension is ever installed.
+store as it was after the previous batch. Only DuckDB's built-in Parquet/CSV support is
+used: no extension is ever installed.
+
+Readers and the writer. DuckDB lets one process open a file at a time when one of them
+writes, so a writer that kept the file open for a whole nightly run would lock every
+report, export, notebook and BI tool out for hours. The writer therefore holds the file
+only while it writes: it opens it for a batch's transaction (and the run's bookkeeping)
+and closes it again, and scores the next chunk with the file closed. Readers open the file
+read-only and, should a batch's transaction be under way, retry for up to ``wait`` seconds
+(``VOC_STORE_WAIT``, default 30), so they see the last committed batch and never part of
+one. One writer at a time is a separate lock: an exclusive ``flock`` on ``<store>.lock``
+held for the whole run (the system drops it when the process dies, even by SIGKILL), so a
+second writer gets :class:`~voc.errors.StoreLocked` naming the holder at once. A reader
+that keeps the store open makes the writer wait for it (up to ``VOC_STORE_WRITER_WAIT``,
+default 600 s): read, then close (``with Store(path, read_only=True) as st: ...``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import os
 import re
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
@@ -76,6 +91,79 @@ _WRITERS: dict[str, int] = {}
 _WRITERS_LOCK = threading.Lock()
 
 
+#: seconds a reader waits for a batch's transaction to end, and a writer for readers to close
+READER_WAIT = 30.0
+WRITER_WAIT = 600.0
+
+
+def _wait(env: str, default: float) -> float:
+    try:
+        return float(os.environ.get(env, default))
+    except ValueError:
+        return default
+
+
+class _WriterLock:
+    """One writer at a time, across processes: an exclusive ``flock`` on ``<store>.lock``,
+    held for the whole run and released by the system when the process ends however it
+    ends; the holder's PID and host are written in the file for the message a second
+    writer gets."""
+
+    def __init__(self, store: Path) -> None:
+        self.path = store.with_name(store.name + ".lock")
+        self._fh: IO[str] | None = None
+
+    def acquire(self) -> str | None:
+        """None when acquired, else who holds it ("process 123 on host")."""
+        try:
+            import fcntl
+        except ImportError:  # no flock (Windows): DuckDB's own file lock is the only guard
+            return None
+        fh = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.seek(0)
+            holder = fh.read().strip()
+            fh.close()
+            return holder or "another process"
+        import socket
+
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"process {os.getpid()} on {socket.gethostname()}")
+        fh.flush()
+        self._fh = fh
+        return None
+
+    def release(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()  # closing drops the flock
+            finally:
+                self._fh = None
+
+
+def _busy(exc: Exception) -> bool:
+    """DuckDB refused the file because another connection holds it (another process's
+    lock, or this process's connection with another read-only setting)."""
+    msg = str(exc).lower()
+    return "lock" in msg or "different configuration" in msg
+
+
+def _briefly(method: Any) -> Any:
+    """Run a writer's method on a connection opened for it and closed after it (unless one
+    was already open): the writer holds the file only while it writes."""
+    import functools
+
+    @functools.wraps(method)
+    def run(self: "Store", *args: Any, **kwargs: Any) -> Any:
+        with self._session():
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
 
@@ -114,16 +202,21 @@ def to_arrow(frame: pd.DataFrame) -> pa.Table:
 class Store:
     """A voc store in one DuckDB file.
 
-    ``Store(path)`` only remembers where; the file is opened (and created, with its
-    tables, unless ``read_only``) on ``open()`` or ``with Store(path) as store:``.
-    A writable store holds DuckDB's file lock until ``close()``.
+    ``Store(path)`` only remembers where. A writer (``open()`` or ``with Store(path) as
+    store:``) takes the one-writer lock, creates the tables, and then holds the file only
+    while it writes (see the module docstring); ``close()`` drops the lock. A reader
+    (``read_only=True``) opens the file read-only, waiting up to ``wait`` seconds for a
+    batch being written, and holds it until ``close()``.
     """
 
-    def __init__(self, path: str | Path, read_only: bool = False) -> None:
+    def __init__(self, path: str | Path, read_only: bool = False, wait: float | None = None) -> None:
         self.path = path
         self.read_only = read_only
+        self.wait = wait
         self._con: Any = None
         self._key: str | None = None
+        self._lock: _WriterLock | None = None
+        self._opened = False
 
     # --- opening and locking ----------------------------------------------------------
     def __enter__(self) -> "Store":
@@ -134,68 +227,122 @@ class Store:
 
     @property
     def con(self) -> Any:
+        """The DuckDB connection, opened (and for a writer, held until :meth:`release`) on use."""
         if self._con is None:
-            self.open()
+            if not self._opened:
+                self.open()
+            if self._con is None:
+                self._con = self._connect()
         return self._con
 
-    def open(self) -> "Store":
-        if self._con is not None:
-            return self
-        import duckdb
+    def _resolved(self) -> Path:
+        return Path(self.path).expanduser()
 
-        path = Path(self.path).expanduser()
+    def open(self) -> "Store":
+        if self._opened:
+            return self
+        path = self._resolved()
         if self.read_only and not path.is_file():
             raise StoreNotFound(f"store {str(path)!r} does not exist; create it with "
                                 f"`voc score INPUT --model MODEL --store {path}`")
         if path.is_dir():
             raise StoreError(f"store {str(path)!r} is a directory; pass a file name such as feedback.duckdb")
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not self.read_only:
+            self._take_writer_lock(path)
+        try:
+            self._con = self._connect()
+            if not self.read_only:
+                self._init_schema()
+            else:
+                self._check_schema()
+        except BaseException:
+            self.close()
+            raise
+        self._opened = True
+        if not self.read_only:
+            self.release()  # readers may read until the first batch is written
+        return self
+
+    def _take_writer_lock(self, path: Path) -> None:
         key = os.path.realpath(path)
         with _WRITERS_LOCK:
             if key in _WRITERS:
                 raise StoreLocked(self._locked_message(path, f"this process (PID {os.getpid()}) already has it "
                                                              "open for writing"))
-            if not self.read_only:
-                _WRITERS[key] = os.getpid()
-                self._key = key
+            lock = _WriterLock(path)
+            holder = lock.acquire()
+            if holder is not None:
+                raise StoreLocked(self._locked_message(path, f"{holder} holds it"))
+            _WRITERS[key] = os.getpid()
+            self._key, self._lock = key, lock
+
+    def _connect(self) -> Any:
+        """Open the file, retrying while another connection holds it: a reader waits for the
+        writer's batch transaction, the writer for readers to close (bounded waits)."""
+        import duckdb
+
+        path = self._resolved()
+        wait = self.wait if self.wait is not None else (
+            _wait("VOC_STORE_WAIT", READER_WAIT) if self.read_only else _wait("VOC_STORE_WRITER_WAIT", WRITER_WAIT))
+        deadline = time.monotonic() + max(wait, 0.0)
+        pause = 0.02
+        while True:
+            try:
+                return duckdb.connect(str(path), read_only=self.read_only,
+                                      config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if not _busy(exc):
+                    raise StoreError(f"cannot open store {str(path)!r}: {exc}") from None
+                if time.monotonic() >= deadline:
+                    holder = re.search(r"PID (\d+)", str(exc))
+                    who = f"process {holder.group(1)} holds it" if holder else "another process holds it"
+                    if self.read_only:
+                        raise StoreLocked(self._locked_message(path, who) + f" (waited {wait:g} s; set "
+                                          "VOC_STORE_WAIT to wait longer)") from None
+                    raise StoreLocked(f"store {str(path)!r} is held open by a reader ({who}) for more than "
+                                      f"{wait:g} s; close it (readers should read and close), or set "
+                                      "VOC_STORE_WRITER_WAIT") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.25)
+            except duckdb.Error as exc:
+                raise StoreError(f"{str(path)!r} is not a voc store (DuckDB cannot open it: {exc})") from None
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[Any]:
+        """The connection for one write (a batch, the run's bookkeeping), closed after it when
+        it was opened for it: the writer holds the file only while it writes."""
+        held = self._con is not None
+        con = self.con
         try:
-            self._con = duckdb.connect(str(path), read_only=self.read_only,
-                                       config={"autoinstall_known_extensions": False,
-                                               "autoload_known_extensions": False})
-        except duckdb.IOException as exc:
-            self._release()
-            msg = str(exc)
-            if "lock" in msg.lower():
-                holder = re.search(r"PID (\d+)", msg)
-                who = f"process {holder.group(1)} holds it" if holder else "another process holds it"
-                raise StoreLocked(self._locked_message(path, who)) from None
-            raise StoreError(f"cannot open store {str(path)!r}: {msg}") from None
-        except duckdb.Error as exc:
-            self._release()
-            raise StoreError(f"{str(path)!r} is not a voc store (DuckDB cannot open it: {exc})") from None
-        if not self.read_only:
-            self._init_schema()
-        else:
-            self._check_schema()
-        return self
+            yield con
+        finally:
+            if not held and not self.read_only:
+                self.release()
 
     def _locked_message(self, path: Path, who: str) -> str:
         return (f"store {str(path)!r} is locked by another writer ({who}): one writer at a time. Wait for that "
-                f"`voc score` to finish, or score into another store; reports can read the store once it is done")
+                f"`voc score` to finish, or score into another store; reports can read the store meanwhile")
 
-    def _release(self) -> None:
-        if self._key is not None:
-            with _WRITERS_LOCK:
-                _WRITERS.pop(self._key, None)
-            self._key = None
-
-    def close(self) -> None:
+    def release(self) -> None:
+        """Close the file (a writer keeps its one-writer lock): readers can open it."""
         if self._con is not None:
             try:
                 self._con.close()
             finally:
                 self._con = None
-        self._release()
+
+    def close(self) -> None:
+        self.release()
+        self._opened = False
+        if self._key is not None:
+            with _WRITERS_LOCK:
+                _WRITERS.pop(self._key, None)
+            self._key = None
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _init_schema(self) -> None:
         con = self._con
@@ -280,6 +427,7 @@ class Store:
             finally:
                 con.unregister("_voc_themes")
 
+    @_briefly
     def begin_run(self, *, command: str, input: str | Path | None, model_path: str | Path | None,
                   fingerprint: str | None, chunksize: int | None, analyzer: Any = None) -> int:
         """Insert a ``running`` run (committed at once, so a killed run is visible as aborted)."""
@@ -308,6 +456,7 @@ class Store:
             raise
         return run_id
 
+    @_briefly
     def finish_run(self, run_id: int, status: str = "completed", error: str | None = None,
                    meta: dict[str, Any] | None = None, seconds: float | None = None) -> None:
         self.con.execute("UPDATE runs SET status = ?, finished_at = ?, error = ?, seconds = ?, "
@@ -316,6 +465,7 @@ class Store:
                           run_id])
 
     # --- scoring: what is new, and writing a batch ------------------------------------
+    @_briefly
     def plan(self, keys: pd.DataFrame, fingerprint: str) -> pd.DataFrame:
         """For ``keys`` (doc_id, content_hash): ``status`` new / unchanged / rescored and the
         ``version`` to write. A document scored by another model counts as changed."""
@@ -337,6 +487,7 @@ class Store:
         merged["version"] = merged["old_version"].fillna(0).astype("int64") + 1
         return merged[["doc_id", "content_hash", "status", "version"]]
 
+    @_briefly
     def write_batch(self, run_id: int, documents: pd.DataFrame, sentences: pd.DataFrame,
                     rejects: pd.DataFrame | None, counts: dict[str, int]) -> None:
         """Write one scored batch in one transaction: move the versions it supersedes to the
