@@ -162,7 +162,8 @@ def app_store_export(path: Path, n: int, seed: int = 7, per_page: int = 40) -> N
                                                     "state": "PUBLISHED" if i % 8 else "PENDING_PUBLISH"}})
                     rel = {"response": {"data": {"type": "customerReviewResponses", "id": f"resp{i}"}}}
                 data.append({"type": "customerReviews", "id": f"as{i:05d}",
-                             "attributes": {"rating": 1 + i % 5, "title": "Crashes" if i % 6 == 0 or i in (19, 29) else "",
+                             "attributes": {"rating": 1 + i % 5,
+                                            "title": "Crashes" if i % 6 == 0 or i in (19, 29) else "",
                                             "body": texts[i] if i % 10 != 9 else "",
                                             "reviewerNickname": f"jdoe{i}", "createdDate": "2026-06-01T08:00:00-07:00",
                                             "territory": ["USA", "GBR"][i % 2]},

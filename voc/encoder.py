@@ -190,7 +190,8 @@ class Encoder:
                 store.put([keys[i] for i in miss], fresh.embeddings, head_ids, fresh.head_outputs, fresh.truncated)
         truncated[miss] = fresh.truncated
         del fresh
-        return EncodeResult(_expand(emb, inverse, rows, n_rows), [_expand(a, inverse, rows, n_rows) for a in head_arrays],
+        return EncodeResult(_expand(emb, inverse, rows, n_rows),
+                            [_expand(a, inverse, rows, n_rows) for a in head_arrays],
                             _expand(truncated, inverse, rows, n_rows),
                             n_cached=int(counts[hit].sum()), n_encoded=int(miss.size))
 

@@ -59,8 +59,8 @@ PRESETS = {p.name: p for p in (
     Preset("app-store", "App Store Connect customer reviews (the API's JSON, with include=response): each review a "
                         "document with its rating as stars and territory as a segment; published responses as agent "
                         "messages", reviews.app_store, "App Store Connect"),
-    Preset("reviews", "Review-site export (Trustpilot-style CSV: Review Title / Content / Stars / Created): each review "
-                      "a document, stars as the score, reviewer id as the customer, language and location as "
+    Preset("reviews", "Review-site export (Trustpilot-style CSV: Review Title / Content / Stars / Created): each "
+                      "review a document, stars as the score, reviewer id as the customer, language and location as "
                       "segments; company replies as agent messages", reviews.review_site, "review-site"),
 )}
 
