@@ -12,11 +12,12 @@ SOURCES := $(shell find voc configs models -type f -not -name '*.pyc' 2>/dev/nul
 install: $(STAMP)
 
 # torch first, pinned: its CPU build comes from local disk; an unpinned torch would pull CUDA.
-# The spark extra is installed too, so the suite tests the Spark path (ONNX Runtime is a core dependency).
+# The spark and postgres extras are installed too, so the suite tests the Spark path and the PostgreSQL
+# store (ONNX Runtime is a core dependency).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,postgres]'
 	touch $(STAMP)
 
 demo: $(DEMO)/report.html

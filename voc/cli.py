@@ -329,8 +329,9 @@ def score(
     out_dir: Annotated[Optional[Path], typer.Option(
         "--out", "-o", help="Output directory (default voc-scored without --store; with --store: this run's "
                             "documents, sentences, rejects.csv and run.json). With --engine spark: OUT.parquet.")] = None,
-    store: Annotated[Optional[Path], typer.Option(
-        "--store", "-s", help="DuckDB store to score into incrementally (created if missing): unchanged documents "
+    store: Annotated[Optional[str], typer.Option(
+        "--store", "-s", help="Store to score into incrementally (a DuckDB file, created if missing, or "
+                              "postgresql://user@host/db[?schema=voc]): unchanged documents "
                               "are skipped, changed ones rescored with their old version kept in history.")] = None,
     chunksize: Annotated[int, typer.Option("--chunksize", help="Rows read and written per batch (with --store).")]
     = 10_000,
@@ -416,9 +417,9 @@ def report(
     output_dir: Annotated[Optional[Path], typer.Argument(
         help="A directory written by `voc analyze` or `voc score` (or use --store).")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Where to write the HTML (default: DIR/report.html).")] = None,
-    store: Annotated[Optional[Path], typer.Option(
-        "--store", "-s", help="Build the report from a store written by `voc score --store` (default output: "
-                              "report.html beside the store).")] = None,
+    store: Annotated[Optional[str], typer.Option(
+        "--store", "-s", help="Build the report from a store written by `voc score --store` (a file or a "
+                              "postgresql:// URL; default output: report.html beside the file, or here).")] = None,
     since: Annotated[Optional[str], typer.Option(
         "--since", help="With --store: only documents dated (else scored) on or after this date, YYYY-MM-DD.")] = None,
 ) -> None:
@@ -438,7 +439,10 @@ def report(
 
             analysis = analysis_from_store(store, since=since)
             themes = theme_table(analysis)
-            path = write_report(analysis, out or store.parent / "report.html", themes=themes)
+            from voc.store.postgres import is_postgres
+
+            beside = Path("report.html") if is_postgres(store) else Path(store).parent / "report.html"
+            path = write_report(analysis, out or beside, themes=themes)
             write_excel(analysis, path.parent / "themes.xlsx", themes=themes)
             Console().print(f"report: {path} ({len(analysis.documents):,} documents)", soft_wrap=True,
                             highlight=False)
@@ -457,7 +461,8 @@ def report(
 
 @app.command()
 def export(
-    store: Annotated[Path, typer.Option("--store", "-s", help="Store written by `voc score --store`.")],
+    store: Annotated[str, typer.Option("--store", "-s", help="Store written by `voc score --store` (a file or a "
+                                                             "postgresql:// URL).")],
     out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the exported tables.")],
     format: Annotated[str, typer.Option("--format", "-f", help="parquet or csv.")] = "parquet",
     since: Annotated[Optional[str], typer.Option("--since", help="Only documents dated on or after YYYY-MM-DD.")]

@@ -44,3 +44,29 @@ def transform_spy(monkeypatch):
 
     monkeypatch.setattr(Analyzer, "transform", spy)
     return calls
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throw-away PostgreSQL cluster for the session (tests/store/pgserver.py); the
+    PostgreSQL-backed tests skip, saying why, when the server or psycopg is missing."""
+    from tests.store.pgserver import Server, binaries
+
+    if binaries() is None:
+        pytest.skip("PostgreSQL is not installed (Debian's postgresql package; .ci/run installs it)")
+    pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'voc[postgres]')")
+    server = Server().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["duckdb", "postgres"])
+def store_target(request, tmp_path):
+    """The same test against both stores: a DuckDB file, or a fresh schema on the session's
+    PostgreSQL server."""
+    if request.param == "duckdb":
+        return str(tmp_path / "s.duckdb")
+    server = request.getfixturevalue("pg_server")
+    return f"{server.url}&schema=t_{tmp_path.name[-24:].lower().replace('-', '_')}"

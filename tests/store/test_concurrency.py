@@ -1,5 +1,6 @@
-"""Readers while a writer writes: they never fail and never see part of a batch; the one
-writer is not held up by them beyond their reads."""
+"""Readers while a writer writes (the embedded file and PostgreSQL, the same tests): they
+never fail and never see part of a batch; the one writer is not held up by them beyond
+their reads."""
 
 from __future__ import annotations
 
@@ -40,8 +41,9 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_readers_never_fail_and_never_see_half_a_batch_while_the_writer_writes(scored_tables, tmp_path):  # noqa: F811
-    store = tmp_path / "s.duckdb"
+def test_readers_never_fail_and_never_see_half_a_batch_while_the_writer_writes(scored_tables, store_target,  # noqa: F811
+                                                                              tmp_path):
+    store = store_target  # the embedded file and PostgreSQL alike
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(scored_tables[0]),
                                str(scored_tables[1]), "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)

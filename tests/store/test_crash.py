@@ -48,7 +48,7 @@ REPLAY = textwrap.dedent("""
 """)
 
 
-def check_consistent(path: Path, replay: bool = False) -> pd.DataFrame:
+def check_consistent(path: Path | str, replay: bool = False) -> pd.DataFrame:
     """Open the store and check every invariant a half-written batch would break."""
     with Store(path, read_only=True) as st:
         docs = st.documents()
@@ -77,7 +77,7 @@ def scored_tables(model_dir, make_input, tmp_path_factory) -> tuple[Path, Path]:
     return written["documents"], written["sentences"]
 
 
-def replay_kills(store: Path, tables: tuple[Path, Path], kills: int, seed: int) -> int:
+def replay_kills(store: Path | str, tables: tuple[Path, Path], kills: int, seed: int) -> int:
     rng = random.Random(seed)
     landed = 0
     for i in range(kills):
@@ -93,8 +93,8 @@ def replay_kills(store: Path, tables: tuple[Path, Path], kills: int, seed: int) 
     return landed
 
 
-def test_store_survives_sigkill_mid_batch(scored_tables, tmp_path):
-    store = tmp_path / "s.duckdb"
+def test_store_survives_sigkill_mid_batch(scored_tables, store_target):
+    store = store_target  # the embedded file and PostgreSQL alike
     assert replay_kills(store, scored_tables, kills=5, seed=1) == 5
     with Store(store) as st:  # the next writer marks the killed runs as aborted
         assert set(st.runs()["status"]) == {"aborted"}
@@ -108,7 +108,7 @@ def test_store_survives_25_sigkills(scored_tables, tmp_path):
     check_consistent(store, replay=True)
 
 
-def score_kills(model_dir: Path, src: Path, store: Path, kills: int, seed: int) -> int:
+def score_kills(model_dir: Path, src: Path, store: Path | str, kills: int, seed: int) -> int:
     """Start `voc score` and SIGKILL it while it scores (after a random chunk began or was
     written, plus a random delay); returns how many kills hit a live process."""
     rng = random.Random(seed)
@@ -132,7 +132,7 @@ def score_kills(model_dir: Path, src: Path, store: Path, kills: int, seed: int) 
     return landed
 
 
-def _rerun_completes(model_dir: Path, src: Path, store: Path) -> None:
+def _rerun_completes(model_dir: Path, src: Path, store: Path | str) -> None:
     done = subprocess.run([sys.executable, "-m", "voc", "score", str(src), "--model", str(model_dir), "--store",
                            str(store), "--chunksize", "3"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -144,8 +144,8 @@ def _rerun_completes(model_dir: Path, src: Path, store: Path) -> None:
         assert runs["status"].iloc[-1] == "completed" and "running" not in set(runs["status"])
 
 
-def test_voc_score_killed_mid_run_then_rerun_completes(model_dir, make_input, tmp_path):
-    src, store = make_input(12, seed=5), tmp_path / "s.duckdb"
+def test_voc_score_killed_mid_run_then_rerun_completes(model_dir, make_input, store_target):
+    src, store = make_input(12, seed=5), store_target
     assert score_kills(model_dir, src, store, kills=1, seed=3) == 1
     _rerun_completes(model_dir, src, store)
 

@@ -1,4 +1,5 @@
-"""Incremental scoring into the store: idempotent, versioned, chunked, rejects kept."""
+"""Incremental scoring into the store (the embedded file and PostgreSQL, the same tests): idempotent,
+versioned, chunked, rejects kept."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import voc
 from voc.store import Store, analysis_from_store, export_store
 
 
-def test_same_file_twice_adds_nothing_and_runs_no_model(model_dir, make_input, tmp_path, transform_spy):
+def test_same_file_twice_adds_nothing_and_runs_no_model(store_target, model_dir, make_input, tmp_path, transform_spy):
     src = make_input(30)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     first = voc.score(src, model_dir, store, chunksize=16)
     assert (first.new, first.unchanged, first.rescored, first.rejected) == (30, 0, 0, 0)
     assert first.chunks == 2 and first.max_chunk_rows <= 16
@@ -35,9 +36,9 @@ def test_same_file_twice_adds_nothing_and_runs_no_model(model_dir, make_input, t
         assert len(themes) and set(docs["model_fingerprint"]) == {first.model_fingerprint}
 
 
-def test_changed_text_is_rescored_and_old_version_kept(model_dir, make_input, tmp_path, transform_spy):
+def test_changed_text_is_rescored_and_old_version_kept(store_target, model_dir, make_input, tmp_path, transform_spy):
     src = make_input(30)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     voc.score(src, model_dir, store)
     frame = pd.read_csv(src)
     changed = frame.copy()
@@ -70,11 +71,11 @@ def test_changed_text_is_rescored_and_old_version_kept(model_dir, make_input, tm
     assert (again.new, again.rescored, again.unchanged) == (0, 0, 31)
 
 
-def test_without_id_rows_are_keyed_by_content(model_dir, make_input, tmp_path):
+def test_without_id_rows_are_keyed_by_content(store_target, model_dir, make_input, tmp_path):
     frame = pd.read_csv(make_input(12)).drop(columns=["id"])
     a = tmp_path / "export-monday.csv"
     frame.to_csv(a, index=False)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     s1 = voc.score(a, model_dir, store)
     assert s1.new == 12
     # the next export: other file name, rows reordered, one exact duplicate row, one new row
@@ -88,14 +89,14 @@ def test_without_id_rows_are_keyed_by_content(model_dir, make_input, tmp_path):
         assert len(docs) == 13 and docs["doc_id"].str.startswith("h:").all()
 
 
-def test_rejects_are_kept_in_the_store_and_csv(model_dir, make_input, tmp_path):
+def test_rejects_are_kept_in_the_store_and_csv(store_target, model_dir, make_input, tmp_path):
     frame = pd.read_csv(make_input(10))
     frame.loc[2, "text"] = "   "
     frame["nps"] = frame["nps"].astype("object")
     frame.loc[4, "nps"] = 42
     src = tmp_path / "bad.csv"
     frame.to_csv(src, index=False)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     s = voc.score(src, model_dir, store, chunksize=3, rejects_csv=tmp_path / "out" / "rejects.csv")
     assert (s.rows_read, s.accepted, s.rejected, s.new) == (10, 8, 2, 8)
     csv = pd.read_csv(tmp_path / "out" / "rejects.csv")
@@ -107,11 +108,11 @@ def test_rejects_are_kept_in_the_store_and_csv(model_dir, make_input, tmp_path):
         assert st.runs()["rejected"].tolist() == [2]
 
 
-def test_another_model_rescores_what_it_is_given(model_dir, make_input, tmp_path):
+def test_another_model_rescores_what_it_is_given(store_target, model_dir, make_input, tmp_path):
     import shutil
 
     src = make_input(8)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     voc.score(src, model_dir, store)
     other = tmp_path / "model-v2"
     shutil.copytree(model_dir, other)
@@ -124,9 +125,9 @@ def test_another_model_rescores_what_it_is_given(model_dir, make_input, tmp_path
         assert st.current_model() == s.model_fingerprint
 
 
-def test_analysis_and_export_from_store(model_dir, make_input, tmp_path):
+def test_analysis_and_export_from_store(store_target, model_dir, make_input, tmp_path):
     src = make_input(30)
-    store = tmp_path / "s.duckdb"
+    store = store_target
     voc.score(src, model_dir, store)
     analysis = analysis_from_store(store)
     assert len(analysis.documents) == 30 and len(analysis.sentences) >= 30
@@ -146,10 +147,10 @@ def test_analysis_and_export_from_store(model_dir, make_input, tmp_path):
         export_store(store, tmp_path / "x", format="xlsx")
 
 
-def test_python_api_takes_a_dataframe_and_a_fitted_analyzer(fitted, model_dir, make_input, tmp_path):
+def test_python_api_takes_a_dataframe_and_a_fitted_analyzer(store_target, fitted, model_dir, make_input, tmp_path):
     analyzer = fitted[0]
     frame = pd.read_csv(make_input(10))
-    store = tmp_path / "s.duckdb"
+    store = store_target
     s = voc.score(frame, analyzer, store, chunksize=4)
     assert (s.new, s.chunks) == (10, 3)
     assert "drivers" in analyzer.stages_  # the caller's Analyzer is left as it was
@@ -157,9 +158,9 @@ def test_python_api_takes_a_dataframe_and_a_fitted_analyzer(fitted, model_dir, m
         assert sorted(st.documents()["line"]) == list(range(1, 11))
 
 
-def test_a_fitted_analyzer_and_its_saved_directory_are_one_model(fitted, model_dir, make_input, tmp_path):
+def test_a_fitted_analyzer_and_its_saved_directory_are_one_model(store_target, fitted, model_dir, make_input, tmp_path):
     frame = pd.read_csv(make_input(10))
-    store = tmp_path / "s.duckdb"
+    store = store_target
     s = voc.score(frame, fitted[0], store)
     again = voc.score(frame, model_dir, store)
     assert (again.new, again.unchanged) == (0, 10) and again.model_fingerprint == s.model_fingerprint

@@ -209,6 +209,14 @@ class Store:
     batch being written, and holds it until ``close()``.
     """
 
+    def __new__(cls, path: str | Path | None = None, *args: Any, **kwargs: Any) -> "Store":
+        """``Store("postgresql://...")`` is a :class:`~voc.store.postgres.PostgresStore`."""
+        if cls is Store and isinstance(path, str) and path.lower().startswith(("postgresql://", "postgres://")):
+            from voc.store.postgres import PostgresStore
+
+            return super().__new__(PostgresStore)
+        return super().__new__(cls)
+
     def __init__(self, path: str | Path, read_only: bool = False, wait: float | None = None) -> None:
         self.path = path
         self.read_only = read_only
@@ -321,7 +329,7 @@ class Store:
             if not held and not self.read_only:
                 self.release()
 
-    def _locked_message(self, path: Path, who: str) -> str:
+    def _locked_message(self, path: str | Path, who: str) -> str:
         return (f"store {str(path)!r} is locked by another writer ({who}): one writer at a time. Wait for that "
                 f"`voc score` to finish, or score into another store; reports can read the store meanwhile")
 

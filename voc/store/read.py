@@ -225,10 +225,13 @@ def export_store(store: str | Path | Store, out_dir: str | Path, format: str = "
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=out)
             os.close(fd)
             try:
-                literal = "'" + tmp.replace("'", "''") + "'"
-                if fmt == "csv":
-                    sql = _guarded(st, sql, p)
-                st.con.execute(f"COPY ({sql}) TO {literal} ({options})", p)
+                if hasattr(st, "export_query"):  # PostgreSQL: streamed through a server-side cursor
+                    st.export_query(sql, p, Path(tmp), fmt)
+                else:
+                    literal = "'" + tmp.replace("'", "''") + "'"
+                    if fmt == "csv":
+                        sql = _guarded(st, sql, p)
+                    st.con.execute(f"COPY ({sql}) TO {literal} ({options})", p)
                 os.chmod(tmp, default_mode())
                 os.replace(tmp, target)
             except BaseException:
