@@ -1,6 +1,7 @@
-"""Issue #24: readers while `voc score` writes a store.
+"""Issue #24: readers while `voc score` writes a store, the embedded file and PostgreSQL.
 
     .venv/bin/python benchmarks/store_concurrency.py [--docs 10000] [--chunksize 1000] [--repo DIR]
+    .venv/bin/python benchmarks/store_concurrency.py --backends duckdb      # the file only
 
 Fits a model on the bundled sample (``make_feedback(2000)``), generates ``--docs`` new
 documents (``make_feedback``, another seed) and scores them with ``voc score --store``
@@ -11,11 +12,14 @@ team's tools read a store while the nightly job writes it:
 * ``voc.Store(S, read_only=True)`` opened, read and closed every 0.2 s (a notebook,
   ``voc report --store``), each read checking what a half-written chunk would break
   (documents, the runs' counts and the sentences' versions agree);
-* a plain ``duckdb.connect(S, read_only=True)`` every 0.2 s without any retry (a BI tool).
+* a plain client every 0.2 s without any retry (a BI tool): ``duckdb.connect(S,
+  read_only=True)``, or a ``psycopg`` connection counting the documents.
 
-Reported: reads attempted and failed per kind, the writer's time alone and with readers
-(the ratio), documents per second. ``--repo`` points at another checkout of voc to measure
-it the same way (e.g. the commit before readers were let in). Results:
+The PostgreSQL runs go to a throw-away cluster of Debian's ``postgresql`` on a unix socket
+(tests/store/pgserver.py; ``fsync`` left on), a fresh schema per run. Reported per backend:
+reads attempted and failed per kind, the writer's time alone and with readers (the ratio),
+documents per second written. ``--repo`` points at another checkout of voc to measure it
+the same way (e.g. the commit before readers were let in; the file only). Results:
 ``benchmarks/results/store_concurrency.json`` (or ``--out``).
 """
 
@@ -31,6 +35,7 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -56,6 +61,11 @@ READER = textwrap.dedent("""
                         )["n"].iat[0])
                         assert n == new and bad == 0, f"half a chunk: {n} documents, runs say {new}, {bad} orphans"
                         sizes.add(n)
+            elif store.startswith("postgresql://"):
+                import psycopg
+                url, schema = store.split("&schema=")
+                with psycopg.connect(url) as con:
+                    con.execute(f"SELECT count(*) FROM {schema}.runs").fetchall()
             else:
                 import duckdb
                 con = duckdb.connect(store, read_only=True)
@@ -74,7 +84,7 @@ def _voc(repo: Path) -> list[str]:
     return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(repo)!r}); from voc.cli import app; app()"]
 
 
-def export_loop(repo: Path, store: Path, out: Path, stop: Path) -> dict:
+def export_loop(repo: Path, store: str, out: Path, stop: Path) -> dict:
     attempted = failed = 0
     errors: dict[str, int] = {}
     while not stop.exists():
@@ -90,13 +100,45 @@ def export_loop(repo: Path, store: Path, out: Path, stop: Path) -> dict:
     return {"attempted": attempted, "failed": failed, "errors": errors}
 
 
-def score(repo: Path, model: Path, src: Path, store: Path, chunksize: int) -> float:
+def score(repo: Path, model: Path, src: Path, store: str, chunksize: int, out: Path) -> dict:
+    """``voc score`` into ``store``: wall seconds, and from its run.json the seconds spent
+    scoring (the model) and the rest (reading, keys, the store's writes)."""
     t0 = time.perf_counter()
-    res = subprocess.run([*_voc(repo), "score", str(src), "--model", str(model), "--store", str(store),
-                          "--chunksize", str(chunksize), "-q"], capture_output=True, text=True, check=False)
+    res = subprocess.run([*_voc(repo), "score", str(src), "--model", str(model), "--store", store,
+                          "--chunksize", str(chunksize), "--out", str(out), "-q"], capture_output=True, text=True,
+                         check=False)
+    wall = time.perf_counter() - t0
     if res.returncode != 0:
         raise SystemExit(f"voc score failed: {res.stdout[-1000:]} {res.stderr[-2000:]}")
-    return time.perf_counter() - t0
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    return {"wall_s": round(wall, 1), "run_s": run.get("seconds"), "model_s": round(run.get("scored_seconds", 0), 1),
+            "store_and_io_s": round(run["seconds"] - run.get("scored_seconds", 0), 1) if "seconds" in run else None}
+
+
+def measure(repo: Path, model: Path, src: Path, target: Any, args: argparse.Namespace, tmp: Path) -> dict:
+    """One backend: the writer alone, then with readers; ``target(name)`` -> a fresh store."""
+    import threading
+
+    score(repo, model, src, target("warm"), args.chunksize, tmp / "o-warm")  # one-time exports and caches
+    alone = score(repo, model, src, target("alone"), args.chunksize, tmp / "o-alone")
+    store = target("read")
+    stop = tmp / "stop"
+    stop.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(repo)}
+    readers = {k: subprocess.Popen([sys.executable, "-c", READER, k, store, str(stop)], stdout=subprocess.PIPE,
+                                   text=True, env=env) for k in ("store", "plain_client")}
+    exports: dict = {}
+    t = threading.Thread(target=lambda: exports.update(export_loop(repo, store, tmp / "exports", stop)))
+    t.start()
+    with_readers = score(repo, model, src, store, args.chunksize, tmp / "o-read")
+    stop.touch()
+    t.join()
+    reads = {k: json.loads(p.communicate()[0]) for k, p in readers.items()}
+    reads["voc_export"] = exports
+    return {"writer_alone": alone, "writer_with_readers": with_readers,
+            "writer_slowdown": round(with_readers["wall_s"] / alone["wall_s"], 3),
+            "docs_per_second_alone": round(args.docs / alone["wall_s"], 1),
+            "reads": reads, "failed_reads_through_voc": reads["store"]["failed"] + reads["voc_export"]["failed"]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,11 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--chunksize", type=int, default=1_000)
     ap.add_argument("--repo", type=Path, default=REPO, help="the voc checkout to measure")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "store_concurrency.json")
+    ap.add_argument("--backends", nargs="+", default=["duckdb", "postgres"], choices=["duckdb", "postgres"])
     args = ap.parse_args(argv)
     repo = args.repo.resolve()
     sys.path.insert(0, str(repo))
-    import threading
-
     import voc
     from voc.datasets import make_feedback
 
@@ -125,31 +166,26 @@ def main(argv: list[str] | None = None) -> int:
     new["id"] = [f"N{i:06d}" for i in range(len(new))]
     new[["id", "text", "date", "channel"]].to_csv(src, index=False)
 
-    score(repo, model, src, tmp / "warm.duckdb", args.chunksize)  # warm-up: one-time exports and caches
-    alone = score(repo, model, src, tmp / "alone.duckdb", args.chunksize)
-    store = tmp / "read.duckdb"
-    stop = tmp / "stop"
-    env = {**os.environ, "PYTHONPATH": str(repo)}
-    readers = {k: subprocess.Popen([sys.executable, "-c", READER, k, str(store), str(stop)], stdout=subprocess.PIPE,
-                                   text=True, env=env) for k in ("store", "plain_duckdb")}
-    exports: dict = {}
-    t = threading.Thread(target=lambda: exports.update(export_loop(repo, store, tmp / "exports", stop)))
-    t.start()
-    with_readers = score(repo, model, src, store, args.chunksize)
-    stop.touch()
-    t.join()
-    reads = {k: json.loads(p.communicate()[0]) for k, p in readers.items()}
-    reads["voc_export"] = exports
-    res = {
+    res: dict[str, Any] = {
         "command": "python benchmarks/store_concurrency.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "voc_commit": commit, "documents": args.docs, "chunksize": args.chunksize,
-        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
-        "writer_seconds_alone": round(alone, 1), "writer_seconds_with_readers": round(with_readers, 1),
-        "writer_slowdown": round(with_readers / alone, 3),
-        "docs_per_second_alone": round(args.docs / alone, 1),
-        "reads": reads,
-        "failed_reads_voc": reads["store"]["failed"] + reads["voc_export"]["failed"],
-    }
+        "machine": {"platform": platform.platform(), "cpus": os.cpu_count()}}
+    if "duckdb" in args.backends:
+        res["duckdb"] = measure(repo, model, src, lambda name: str(tmp / f"{name}.duckdb"), args, tmp)
+        print(json.dumps(res["duckdb"]), flush=True)
+    if "postgres" in args.backends:
+        sys.path.insert(0, str(REPO))
+        from tests.store.pgserver import Server
+
+        server = Server(fsync=True).start()
+        try:
+            res["postgres"] = measure(repo, model, src, lambda name: f"{server.url}&schema={name}", args, tmp)
+        finally:
+            server.stop()
+        print(json.dumps(res["postgres"]), flush=True)
+    if "duckdb" in res and "postgres" in res:
+        res["postgres_over_duckdb_store_seconds"] = round(
+            res["postgres"]["writer_alone"]["store_and_io_s"] / res["duckdb"]["writer_alone"]["store_and_io_s"], 3)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(res, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(res, indent=2))

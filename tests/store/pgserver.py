@@ -24,7 +24,8 @@ def binaries() -> Path | None:
 class Server:
     """``Server().start()`` → a running cluster; :attr:`url` connects as ``postgres``."""
 
-    def __init__(self) -> None:
+    def __init__(self, fsync: bool = False) -> None:
+        self.fsync = fsync  # off for tests (the server is never killed); on for benchmarks
         self.bin = binaries()
         self.root = Path(tempfile.mkdtemp(prefix="voc-pg-"))
         self.data = self.root / "data"
@@ -42,8 +43,9 @@ class Server:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres")
         self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        fsync = "on" if self.fsync else "off"
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-o",
-                  f"-k {self.root} -c listen_addresses='' -c fsync=off", "start")
+                  f"-k {self.root} -c listen_addresses='' -c fsync={fsync}", "start")
         self.url = f"postgresql://postgres@/postgres?host={self.root}"
         return self
 

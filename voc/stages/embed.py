@@ -103,9 +103,9 @@ class EmbedStage(Stage):
             result = encoder.encode([texts[i] for i in english], heads=heads, progress=tick, rows=english,
                                     n_rows=len(texts))
             result = self._with_multilingual(corpus, texts, english, other, result, keys)
+            tick(len(other))
         else:
             result = encoder.encode(texts, heads=heads, progress=tick)
-            tick(len(other))
         elapsed = time.perf_counter() - t0
         n_doc_truncated = 0
         if len(whole):
