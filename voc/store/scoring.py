@@ -189,13 +189,13 @@ def score(input: str | Path | pd.DataFrame, model: Any, store: str | Path | Stor
           sheet: str | int | None = None, overrides: list[str] | tuple[str, ...] = (),
           preset: str | None = None) -> ScoreSummary:
     """Score ``input`` (a file or a DataFrame) with ``model`` (a saved model directory or a
-    fitted Analyzer) into ``store`` (a path or a :class:`Store`), chunk by chunk; see the
-    module docstring.
+    fitted Analyzer) into ``store`` (a DuckDB file, a ``postgresql://`` URL, or a
+    :class:`Store`), chunk by chunk; see the module docstring.
 
     ``progress`` is called after every chunk with the running counts; ``embed_progress``
     is the Analyzer's per-stage progress inside a chunk. ``preset`` reads ``input`` in a
-    tool's export layout (voc.io.presets), rejects keeping their export lines. Raises :class:`~voc.errors.VocError`
-    for unreadable input, an unloadable model or a locked store; the run is then recorded
+    tool's export layout (voc.io.presets), rejects keeping their export lines. Raises
+    :class:`~voc.errors.VocError` for unreadable input, an unloadable model or a locked store; the run is then recorded
     as failed (or, if the process is killed, as aborted when the store is next opened)."""
     read_preset = None
     if preset is not None:  # an export read whole in its tool's layout (voc.io.presets), then scored in chunks
