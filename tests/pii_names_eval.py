@@ -1,9 +1,13 @@
 """Hand-labelled people's names in real tweets, and how a name finder is scored on them.
 
-tests/data/pii_names_gold.jsonl holds 500 tweets (250 customer-support tweets, 250
+tests/data/pii_names_gold.jsonl labels 500 tweets (250 customer-support tweets, 250
 airline tweets; drawn by benchmarks/pii_names_sample.py from the half of the shared data
-sets that voc's name rules were not written on), as the name pass sees them: other PII
-already replaced. Each ``names`` entry is ``[start, end, label]``:
+sets that voc's name rules were not written on) as the name pass sees them: other PII
+already replaced. The file holds each tweet's id, source, the SHA-256 of that text and
+its labels, not the text: :func:`load_gold` reads the tweet from ../shared/data by id,
+replaces the other PII kinds as the sampler did and checks the hash (the labelled data
+stay in ../shared; the tests that need them skip when it is absent). Each ``names`` entry
+is ``[start, end, label]``:
 
 * ``person``: a private person's name (customer, agent, staff, friend), one entry per
   name, first name and surname together;
@@ -20,6 +24,7 @@ counts); a name-free tweet is "touched" when anything in it was predicted as a n
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -37,8 +42,62 @@ BRANDS_AND_PLACES = (
 )
 
 
-def load_gold(path: Path = GOLD) -> list[dict]:  # type: ignore[type-arg]
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+#: where each source's tweets are in ../shared/data, their id column and the label ids' prefix
+SOURCES = {"support": ("customer_support_twitter/twcs_subset.csv", "tweet_id", "s"),
+           "airline": ("twitter_us_airline_sentiment/Tweets.csv", "tweet_id", "a")}
+OTHER_KINDS = ("url", "email", "iban", "card", "phone", "address")
+
+
+def text_sha256(text: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@functools.lru_cache(maxsize=2)
+def _texts(data_dir: Path) -> dict[str, str]:
+    """Every labelled id's text from the shared data sets, other PII kinds replaced."""
+    import pandas as pd
+
+    from voc.pii import Redactor
+
+    wanted = {json.loads(line)["id"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()}
+    red = Redactor(OTHER_KINDS)
+    out = {}
+    for path, id_col, prefix in SOURCES.values():
+        frame = pd.read_csv(data_dir / path, dtype=str)
+        for tid, text in zip(frame[id_col], frame["text"], strict=True):
+            key = f"{prefix}{tid}"
+            if key in wanted and isinstance(text, str) and key not in out:
+                out[key] = red.redact(text)
+    return out
+
+
+def load_gold(path: Path = GOLD, data_dir: Path | None = None) -> list[dict]:  # type: ignore[type-arg]
+    """The labelled tweets with their text (read from ``data_dir``, default ../shared/data;
+    under pytest a missing data set skips the test). A text whose hash differs from the
+    labelled one (the other kinds' redaction changed) is an error: the spans would point
+    elsewhere."""
+    if data_dir is None:
+        try:
+            from tests.conftest import shared_path
+        except ImportError:  # tests/ on sys.path itself
+            from conftest import shared_path  # type: ignore[no-redef]
+
+        data_dir = shared_path(SOURCES["support"][0]).parents[1]
+        shared_path(SOURCES["airline"][0])
+    texts = _texts(Path(data_dir))
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        it = json.loads(line)
+        text = texts.get(it["id"])
+        if text is None or text_sha256(text) != it["sha256"]:
+            raise ValueError(f"labelled tweet {it['id']}: its text in {data_dir} is missing or differs from the one "
+                             "labelled (did the other PII kinds' redaction change?)")
+        items.append({**it, "text": text})
+    return items
 
 
 Spans = Sequence[tuple[int, int]]
