@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -165,6 +166,20 @@ def test_the_labelled_set_is_what_the_scorer_expects() -> None:
     for it in items:  # spans point at words
         for s, e, _ in it["names"]:
             assert it["text"][s:e].strip() == it["text"][s:e] and it["text"][s].isalnum()
+
+
+def test_the_second_pass_labels_the_same_texts() -> None:
+    """tests/data/pii_names_pass2.jsonl (a second annotator, benchmarks/pii_names_agreement.py)
+    labels the very texts of the first pass: same ids, same hashes, spans on words."""
+    from tests.pii_names_eval import load_gold as load
+
+    first = load_gold()
+    second = load(Path(__file__).parent / "data" / "pii_names_pass2.jsonl")
+    assert [i["id"] for i in second] == [i["id"] for i in first]
+    assert [i["sha256"] for i in second] == [i["sha256"] for i in first]
+    for it in second:
+        for s, e, label in it["names"]:
+            assert label in ("person", "initials", "public") and it["text"][s:e].strip() == it["text"][s:e] != ""
 
 
 def test_the_scorer_can_fail() -> None:
