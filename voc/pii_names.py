@@ -328,7 +328,24 @@ def _find(text: str) -> list[tuple[int, int]]:
             spans.append((m.start(1), m.start(1) + len(word)))
     spans.extend(_signature(text))
     spans.extend(_vocative(text))
+    spans.extend(_full_names(text))
     return _merge(spans)
+
+
+_PAIR = re.compile(rf"(?<![\w@#'\u2019])(?P<first>{_WORD}){_SP}+(?P<last>{_WORD})")
+
+
+def _full_names(text: str) -> Iterator[tuple[int, int]]:
+    """A full name no cue introduces ("Derrick Bussey.", "my friend - Phillip Heller"): a
+    listed first name that is no ordinary word, brand or place, then a capitalised word
+    that is no English word (or a listed surname that is none), and up to one more."""
+    for m in _PAIR.finditer(text):
+        first, last = m.group("first"), _possessive(m.group("last"))
+        if not (_cased(first) and _cased(last)) or word_kind(first) != NAME:
+            continue
+        kind = word_kind(last)
+        if kind == UNKNOWN or (kind == NAME and last.lower() in surnames()):
+            yield m.start("first"), _surname_end(text, m.start("last") + len(last))
 
 
 _VOC_END = re.compile(rf",{_SP}*(?P<who>{_WORD})(?={_SP}*(?:[.!?\u2026]|\Z|\n|[^\w\s,'\u2019@#]))")
