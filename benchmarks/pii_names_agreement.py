@@ -10,7 +10,8 @@ guideline (tests/pii_names_eval.py). Both files hold ids, text hashes and spans;
 are read from ../shared/data. Reported: for ``person`` and ``initials`` spans, the number
 each pass marked, agreement as F1 of one pass against the other with spans matched when
 they overlap and when they are identical, Cohen's kappa over texts (has a private name or
-not), the label confusion on overlapping spans, every disagreement as an excerpt; then
+not), the label confusion on overlapping spans, every disagreement (tweet id and span: no shared
+text is written); then
 voc's recall per label, precision and name-free texts touched against each pass (the
 scorer of tests/pii_names_eval.py). Results: ``benchmarks/results/pii_names_agreement.json``.
 """
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -52,12 +54,12 @@ def agreement(a: list[dict], b: list[dict]) -> dict:  # type: ignore[type-arg]
             if hit:
                 labels[f"{lab}/{hit[0]}"] = labels.get(f"{lab}/{hit[0]}", 0) + 1
             else:
-                disagreements.append(f"pass 1 only: {lab} {x['text'][s:e]!r} in {x['text'][max(0, s - 40):e + 20]!r}")
+                disagreements.append({"only_in": "pass 1", "id": x["id"], "span": [s, e], "label": lab})
         for s, e, lab in sb:
             hit = any(s < e2 and s2 < e for s2, e2, _ in sa)
             overlap_b += hit
             if not hit:
-                disagreements.append(f"pass 2 only: {lab} {y['text'][s:e]!r} in {y['text'][max(0, s - 40):e + 20]!r}")
+                disagreements.append({"only_in": "pass 2", "id": y["id"], "span": [s, e], "label": lab})
         has_a, has_b = bool(sa), bool(sb)
         both += has_a and has_b
         only_a += has_a and not has_b
@@ -86,6 +88,8 @@ def main() -> int:
     one = load_gold(GOLD, data_dir=args.data_dir)
     two = load_gold(PASS2, data_dir=args.data_dir)
     res = {"command": "python benchmarks/pii_names_agreement.py", "texts": len(one),
+           "voc_commit": subprocess.run(["git", "-C", str(REPO), "rev-parse", "HEAD"], capture_output=True,
+                                        text=True).stdout.strip(),
            "agreement": agreement(one, two),
            "voc_vs_pass1": score(find_names, one), "voc_vs_pass2": score(find_names, two)}
     for src in ("support", "airline"):
