@@ -175,6 +175,20 @@ def test_a_full_name_needs_no_cue_but_brands_and_places_stay(text: str, expected
     assert redact(text) == (text if expected is None else expected)
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("@SouthwestAir Kelsey at the gate was wonderful", "@SouthwestAir [NAME] at the gate was wonderful"),
+    ("@united Marisol P. did a great job on flight 88", "@united [NAME] did a great job on flight 88"),
+    ("@united Delta is better than you", None),
+    ("@JetBlue Will you refund me?", None),
+    ("@AmericanAir Austin is freezing today", None),
+    ("@Apple Siri is useless in the car", None),
+])
+def test_a_first_name_opening_a_post_as_its_subject(text: str, expected: str | None) -> None:
+    """"@airline Karen with customer service was great": a listed first name opening a post,
+    then what a person did or where they were, is a person (35 more across all shared tweets)."""
+    assert redact(text) == (text if expected is None else expected)
+
+
 # ----------------------------------------------------------------------------- labelled tweets
 def test_the_labelled_set_is_what_the_scorer_expects() -> None:
     items = load_gold()

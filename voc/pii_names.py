@@ -329,6 +329,7 @@ def _find(text: str) -> list[tuple[int, int]]:
     spans.extend(_signature(text))
     spans.extend(_vocative(text))
     spans.extend(_full_names(text))
+    spans.extend(_opening_subject(text))
     return _merge(spans)
 
 
@@ -346,6 +347,19 @@ def _full_names(text: str) -> Iterator[tuple[int, int]]:
         kind = word_kind(last)
         if kind == UNKNOWN or (kind == NAME and last.lower() in surnames()):
             yield m.start("first"), _surname_end(text, m.start("last") + len(last))
+
+
+#: a listed first name opening a post (after the handles it answers) as the subject of
+#: what a person did: "@SouthwestAir Karen with customer service was great", "@united
+#: Joni did a great job" (read on the half of the shared tweets the labelled sample is not from)
+_OPENS = re.compile(rf"\A(?:\s*(?:@\w+|[.\u201c\"]))*\s*(?P<who>{_WORD})(?={_SP}+(?:[A-Z]\.?{_SP}+)?"
+                    r"(?:did|was|is|has|had|helped|went|made|rocks|rocked|deserves|with|from|at|on|in|who|and)\b)")
+
+
+def _opening_subject(text: str) -> Iterator[tuple[int, int]]:
+    m = _OPENS.match(text)
+    if m and _cased(m.group("who")) and word_kind(m.group("who")) == NAME:
+        yield m.start("who"), _surname_end(text, m.end("who"))
 
 
 _VOC_END = re.compile(rf",{_SP}*(?P<who>{_WORD})(?={_SP}*(?:[.!?\u2026]|\Z|\n|[^\w\s,'\u2019@#]))")
