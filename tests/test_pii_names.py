@@ -160,6 +160,8 @@ def test_clean_stage_without_the_name_kind_keeps_names() -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("The gate was chaos. Kelvin Ostrowski fixed it in minutes.", "The gate was chaos. [NAME] fixed it in minutes."),
     ("Ask for Marisol Pimentel at the desk", "Ask for [NAME] at the desk"),
+    ("Thanks so much Kelvin Ostrowski for the help", "Thanks so much [NAME] for the help"),
+    ("So it was Marisol Pimentel again", "So it was [NAME] again"),
     ("Flew Virgin America to Austin Texas last week", None),
     ("Chase Sapphire card declined again", None),
     ("Grace Period ends tomorrow", None),
@@ -168,10 +170,11 @@ def test_clean_stage_without_the_name_kind_keeps_names() -> None:
     ("Ordered the Victoria Plum set", None),
     ("Jordan Brand shoes arrived late", None),
     ("Santa Monica store was closed", None),
+    ("Flying to Santo Domingo next week", None),
 ])
 def test_a_full_name_needs_no_cue_but_brands_and_places_stay(text: str, expected: str | None) -> None:
     """A listed first name followed by a surname-like word is a person without any cue
-    (measured over all shared tweets: 52 full names taken, no brand or place)."""
+    (measured over all shared tweets: 91 full names taken, no brand or place)."""
     assert redact(text) == (text if expected is None else expected)
 
 

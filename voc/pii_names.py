@@ -333,7 +333,7 @@ def _find(text: str) -> list[tuple[int, int]]:
     return _merge(spans)
 
 
-_PAIR = re.compile(rf"(?<![\w@#'\u2019])(?P<first>{_WORD}){_SP}+(?P<last>{_WORD})")
+_PAIR = re.compile(rf"(?<![\w@#'\u2019])(?P<first>{_WORD})(?={_SP}+(?P<last>{_WORD}))")  # pairs overlap
 
 
 def _full_names(text: str) -> Iterator[tuple[int, int]]:
