@@ -13,7 +13,10 @@ they overlap and when they are identical, Cohen's kappa over texts (has a privat
 not), the label confusion on overlapping spans, every disagreement (tweet id and span: no shared
 text is written); then
 voc's recall per label, precision and name-free texts touched against each pass (the
-scorer of tests/pii_names_eval.py). Results: ``benchmarks/results/pii_names_agreement.json``.
+scorer of tests/pii_names_eval.py). The same for a fresh sample when its two passes are
+there (tests/data/pii_names_fresh_{a,b}.jsonl: 500 other held-out tweets, drawn with
+``pii_names_sample.py --seed 25 --exclude tests/data/pii_names_gold.jsonl`` and labelled
+twice before any rule was looked at on them): the held-out figure. Results: ``benchmarks/results/pii_names_agreement.json``.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ sys.path.insert(0, str(REPO))
 from tests.pii_names_eval import GOLD, load_gold, score  # noqa: E402
 
 PASS2 = REPO / "tests" / "data" / "pii_names_pass2.jsonl"
+FRESH = (REPO / "tests" / "data" / "pii_names_fresh_a.jsonl", REPO / "tests" / "data" / "pii_names_fresh_b.jsonl")
 PRIVATE = ("person", "initials")
 
 
@@ -94,11 +98,23 @@ def main() -> int:
            "voc_vs_pass1": score(find_names, one), "voc_vs_pass2": score(find_names, two)}
     for src in ("support", "airline"):
         res[f"voc_vs_pass2_{src}"] = score(find_names, [i for i in two if i["source"] == src])
+    if FRESH[0].exists() and FRESH[1].exists():  # a second sample no rule was written after (held out)
+        a, b = (load_gold(f, data_dir=args.data_dir) for f in FRESH)
+        res["fresh"] = {"about": "500 other tweets of the held-out half (pii_names_sample.py --seed 25 --exclude the "
+                                 "first sample), labelled twice independently before any rule was looked at on them",
+                        "agreement": agreement(a, b), "voc_vs_pass_a": score(find_names, a),
+                        "voc_vs_pass_b": score(find_names, b)}
+        for src in ("support", "airline"):
+            res["fresh"][f"voc_vs_pass_a_{src}"] = score(find_names, [i for i in a if i["source"] == src])
     args.out.write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(json.dumps({k: v for k, v in res["agreement"].items() if k != "disagreements"}, indent=2))
+    keys = ("recall_person", "recall_initials", "recall_all", "precision", "name_free_touched_share")
     for k in ("voc_vs_pass1", "voc_vs_pass2"):
-        print(k, {m: res[k][m] for m in ("recall_person", "recall_initials", "recall_all", "precision",
-                                          "name_free_touched_share")})
+        print(k, {m: res[k][m] for m in keys})
+    if "fresh" in res:
+        print("fresh", {k: v for k, v in res["fresh"]["agreement"].items() if k != "disagreements"})
+        for k in ("voc_vs_pass_a", "voc_vs_pass_b"):
+            print("fresh", k, {m: res["fresh"][k][m] for m in keys})
     return 0
 
 

@@ -1,6 +1,7 @@
 """Draw the tweets that tests/data/pii_names_gold.jsonl labels (how the sample was made).
 
     python benchmarks/pii_names_sample.py > sample.jsonl     # then label the names by hand
+    python benchmarks/pii_names_sample.py --seed 25 --exclude tests/data/pii_names_gold.jsonl > fresh.jsonl
 
 From the shared customer-support tweets and airline tweets: texts deduplicated after the
 other PII kinds are redacted (the text the name pass sees), split in two halves by a hash
@@ -79,8 +80,12 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--per-source", type=int, nargs=2, default=(150, 100), metavar=("CANDIDATES", "RANDOM"))
     ap.add_argument("--seed", type=int, default=24)
+    ap.add_argument("--exclude", type=Path, action="append", default=[],
+                    help="a labels file whose ids are left out (draw a fresh sample beside it)")
     args = ap.parse_args()
-    rows = load(args.data_dir)
+    taken = {json.loads(line)["id"] for f in args.exclude for line in f.read_text(encoding="utf-8").splitlines()
+             if line.strip()}
+    rows = [r for r in load(args.data_dir) if r[1] not in taken]
     cand = candidates(rows)
     rng = random.Random(args.seed)
     picked: dict[str, tuple[str, str, str]] = {}

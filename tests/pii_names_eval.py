@@ -54,14 +54,14 @@ def text_sha256(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@functools.lru_cache(maxsize=2)
-def _texts(data_dir: Path) -> dict[str, str]:
-    """Every labelled id's text from the shared data sets, other PII kinds replaced."""
+@functools.lru_cache(maxsize=4)
+def _texts(data_dir: Path, path: Path = GOLD) -> dict[str, str]:
+    """Every id labelled in ``path``: its text from the shared data sets, other PII kinds replaced."""
     import pandas as pd
 
     from voc.pii import Redactor
 
-    wanted = {json.loads(line)["id"] for line in GOLD.read_text(encoding="utf-8").splitlines() if line.strip()}
+    wanted = {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     red = Redactor(OTHER_KINDS)
     out = {}
     for path, id_col, prefix in SOURCES.values():
@@ -86,7 +86,7 @@ def load_gold(path: Path = GOLD, data_dir: Path | None = None) -> list[dict]:  #
 
         data_dir = shared_path(SOURCES["support"][0]).parents[1]
         shared_path(SOURCES["airline"][0])
-    texts = _texts(Path(data_dir))
+    texts = _texts(Path(data_dir), Path(path))
     items = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
