@@ -203,6 +203,19 @@ def test_the_labelled_set_is_what_the_scorer_expects() -> None:
             assert it["text"][s:e].strip() == it["text"][s:e] and it["text"][s].isalnum()
 
 
+def test_the_fresh_sample_is_labelled_twice_on_the_same_texts() -> None:
+    """tests/data/pii_names_fresh_{a,b}.jsonl: 500 other held-out tweets, two independent
+    passes (benchmarks/pii_names_agreement.py), none of them in the first sample."""
+    from tests.pii_names_eval import load_gold as load
+
+    data = Path(__file__).parent / "data"
+    a, b = load(data / "pii_names_fresh_a.jsonl"), load(data / "pii_names_fresh_b.jsonl")
+    assert len(a) == 500 and [i["id"] for i in a] == [i["id"] for i in b]
+    assert [i["sha256"] for i in a] == [i["sha256"] for i in b]
+    assert not {i["id"] for i in a} & {i["id"] for i in load_gold()}
+    assert {i["source"] for i in a} == {"support", "airline"}
+
+
 def test_the_second_pass_labels_the_same_texts() -> None:
     """tests/data/pii_names_pass2.jsonl (a second annotator, benchmarks/pii_names_agreement.py)
     labels the very texts of the first pass: same ids, same hashes, spans on words."""
