@@ -185,6 +185,10 @@ def test_a_full_name_needs_no_cue_but_brands_and_places_stay(text: str, expected
     ("@JetBlue Will you refund me?", None),
     ("@AmericanAir Austin is freezing today", None),
     ("@Apple Siri is useless in the car", None),
+    ("Very disappointed in Alex the supervisor today", "Very disappointed in [NAME] the supervisor today"),
+    ("Got great help from Jim today", "Got great help from [NAME] today"),
+    ("@Delta John Wayne gate agents need training", None),
+    ("The gate agent was rude", None),
 ])
 def test_a_first_name_opening_a_post_as_its_subject(text: str, expected: str | None) -> None:
     """"@airline Karen with customer service was great": a listed first name opening a post,
