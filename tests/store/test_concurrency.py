@@ -6,46 +6,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import time
 from pathlib import Path
 
-from tests.store.test_crash import check_consistent, scored_tables  # noqa: F401  (fixture)
+from tests.store.test_crash import REPLAY, check_consistent, scored_tables  # noqa: F401  (fixture)
 from voc.store import Store, export_store
-
-WRITER = textwrap.dedent("""
-    import random, sys, time
-    import pandas as pd
-    from voc.store import Store
-
-    store, docs_path, sents_path, batches = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    docs, sents = pd.read_parquet(docs_path), pd.read_parquet(sents_path)
-    rng = random.Random(0)
-    with Store(store) as st:
-        run = st.begin_run(command="replay", input=None, model_path=None, fingerprint="fp", chunksize=None)
-        print("ready", flush=True)
-        for _ in range(batches):
-            time.sleep(0.05)  # scoring the next chunk, with the file closed
-            batch = docs.sample(n=25, random_state=rng.randrange(10**6)).reset_index(drop=True)
-            batch["content_hash"] = [f"{rng.random():.17f}" for _ in range(len(batch))]
-            plan = st.plan(batch, "fp")
-            batch["version"] = plan["version"].to_numpy().astype("int32")
-            batch["run_id"], batch["model_fingerprint"] = run, "fp"
-            s = sents[sents["doc_id"].isin(batch["doc_id"])].drop(columns=["version"])
-            s = s.merge(batch[["doc_id", "version"]], on="doc_id")
-            st.write_batch(run, batch, s, None, {"new": int((plan["status"] == "new").sum()),
-                                                 "rescored": int((plan["status"] == "rescored").sum()),
-                                                 "sentences": len(s), "chunks": 1})
-        st.finish_run(run)
-    print("done", flush=True)
-""")
 
 
 def test_readers_never_fail_and_never_see_half_a_batch_while_the_writer_writes(scored_tables, store_target,  # noqa: F811
                                                                               tmp_path):
     store = store_target  # the embedded file and PostgreSQL alike
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(scored_tables[0]),
-                               str(scored_tables[1]), "40"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, "-c", REPLAY, str(store), str(scored_tables[0]),
+                               str(scored_tables[1]), "0", "40", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
     reads, seen, failures = 0, set(), []
@@ -72,8 +44,8 @@ def test_a_reader_holding_the_store_makes_the_writer_wait_not_fail(scored_tables
     with Store(store):  # create it
         pass
     reader = Store(store, read_only=True).open()  # holds the file open
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(store), str(scored_tables[0]),
-                               str(scored_tables[1]), "3"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    writer = subprocess.Popen([sys.executable, "-c", REPLAY, str(store), str(scored_tables[0]),
+                               str(scored_tables[1]), "0", "3", "0.05"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)
     try:
         time.sleep(3.0)

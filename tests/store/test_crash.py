@@ -24,17 +24,21 @@ import voc
 from voc.store import Store, export_store
 
 REPLAY = textwrap.dedent("""
-    import random, sys
+    import random, sys, time
     import pandas as pd
     from voc.store import Store
 
     store, docs_path, sents_path, seed = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    batches = int(sys.argv[5]) if len(sys.argv) > 5 else 0  # 0: until killed
+    pause = float(sys.argv[6]) if len(sys.argv) > 6 else 0.0  # seconds "scoring" each chunk, the file closed
     docs, sents = pd.read_parquet(docs_path), pd.read_parquet(sents_path)
     rng = random.Random(seed)
     with Store(store) as st:
         run = st.begin_run(command="replay", input=None, model_path=None, fingerprint="fp", chunksize=None)
         print("ready", flush=True)
-        while True:
+        done = 0
+        while not batches or done < batches:
+            time.sleep(pause)
             batch = docs.sample(n=25, random_state=rng.randrange(10**6)).reset_index(drop=True)
             batch["content_hash"] = [f"{rng.random():.17f}" for _ in range(len(batch))]  # always a new version
             plan = st.plan(batch, "fp")
@@ -45,6 +49,9 @@ REPLAY = textwrap.dedent("""
             st.write_batch(run, batch, s, None, {"new": int((plan["status"] == "new").sum()),
                                                  "rescored": int((plan["status"] == "rescored").sum()),
                                                  "sentences": len(s), "chunks": 1})
+            done += 1
+        st.finish_run(run)
+    print("done", flush=True)
 """)
 
 

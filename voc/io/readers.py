@@ -651,8 +651,8 @@ def read_columns(path: str | Path, *, format: str | None = None, encoding: str |
     raise EmptyInput(f"{src.name} has no rows (header only or blank): nothing to analyse")
 
 
-def read_records(path: str | Path, *, encoding: str | None = None,
-                 delimiter: str | None = None) -> tuple[list[list[str]], list[int]]:
+def read_records(path: str | Path, *, encoding: str | None = None, delimiter: str | None = None,
+                 limit: int | None = None) -> tuple[list[list[str]], list[int]]:
     """Every CSV record of ``path`` with the line it starts on, header rows included, read
     with voc's encoding and delimiter detection: for exports whose layout has several
     header rows (``voc.io.presets``). A quoted answer spanning lines keeps the next
@@ -676,6 +676,8 @@ def read_records(path: str | Path, *, encoding: str | None = None,
             if row and any(f.strip() for f in row):
                 rows.append([f.lstrip("\ufeff") if not rows and i == 0 else f for i, f in enumerate(row)])
                 starts.append(prev + 1)
+                if limit is not None and len(rows) >= limit:
+                    break
             prev = reader.line_num
     return rows, starts
 
@@ -684,11 +686,7 @@ def head_records(path: str | Path, n: int = 3) -> list[list[str]]:
     """The first ``n`` CSV records of ``path`` (encoding and delimiter detected), for telling
     an export's layout from its header rows; empty when the file is not readable as CSV."""
     try:
-        src = _open_source(path, "csv", None, None, None)
-        delim = src.delimiter or _sniff_delimiter(src)
-        with src.open_text() as fh:
-            reader = csv.reader(fh, delimiter=delim, quotechar='"', doublequote=True, strict=False)
-            return [[f.lstrip("\ufeff") for f in row] for _, row in zip(range(n), reader)]
+        return read_records(path, limit=n)[0]
     except (VocError, OSError, UnicodeError, csv.Error):
         return []
 

@@ -429,11 +429,15 @@ class Store:
         if themes is not None and len(themes):
             t = themes[[c for c in THEME_COLUMNS if c in themes.columns]].copy()
             t.insert(0, "model_fingerprint", fingerprint)
-            con.register("_voc_themes", to_arrow(t))
-            try:
-                con.execute("INSERT INTO themes BY NAME SELECT * FROM _voc_themes")
-            finally:
-                con.unregister("_voc_themes")
+            self._append("themes", t)
+
+    def _append(self, table: str, frame: pd.DataFrame) -> None:
+        """Insert ``frame``'s rows into ``table`` by column name (the PostgreSQL store COPYs)."""
+        self.con.register("_voc_append", to_arrow(frame))
+        try:
+            self.con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _voc_append")
+        finally:
+            self.con.unregister("_voc_append")
 
     @_briefly
     def begin_run(self, *, command: str, input: str | Path | None, model_path: str | Path | None,
@@ -589,9 +593,7 @@ class Store:
         fp = fingerprint or self.current_model()
         if fp is None:
             return pd.DataFrame(columns=THEME_COLUMNS)
-        have = {r[0] for r in self.con.execute("SELECT column_name FROM information_schema.columns "
-                                               "WHERE table_name = 'themes'").fetchall()}
-        cols = [c for c in THEME_COLUMNS if c in have]  # a store opened read-only may predate a column
+        cols = [c for c in THEME_COLUMNS if c in self.columns("themes")]  # a read-only store may predate a column
         t = self.query(f"SELECT {', '.join(cols)} FROM themes WHERE model_fingerprint = ? ORDER BY theme_id", [fp])
         for c in ("keywords", "examples"):
             t[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in t[c]]

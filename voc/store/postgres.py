@@ -24,7 +24,6 @@ store wherever voc takes a store: ``voc score/report/export --store``, ``voc.sco
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import re
 from collections.abc import Iterator
@@ -37,7 +36,7 @@ import pandas as pd
 import pyarrow as pa
 
 from voc.errors import ConfigError, StoreError, StoreLocked, StoreNotFound
-from voc.store.duckdb import _DDL, _THEME_ADDED, RUN_COUNTS, SCHEMA_VERSION, THEME_COLUMNS, Store, _now, to_arrow
+from voc.store.duckdb import _DDL, _THEME_ADDED, RUN_COUNTS, SCHEMA_VERSION, Store, _now, to_arrow
 
 log = logging.getLogger("voc")
 
@@ -222,7 +221,7 @@ class PostgresStore(Store):
         names = [d.name for d in cur.description] if cur.description else []
         return pd.DataFrame(cur.fetchall(), columns=names)
 
-    def _copy(self, table: str, frame: pd.DataFrame) -> None:
+    def _append(self, table: str, frame: pd.DataFrame) -> None:
         """Bulk-load ``frame`` into ``table`` with COPY (its columns by name)."""
         from psycopg import sql
 
@@ -280,25 +279,6 @@ class PostgresStore(Store):
                 "FROM documents d CROSS JOIN LATERAL unnest(d.touchpoints) AS tp(touchpoint) GROUP BY 1, 2")
 
     # --- writing --------------------------------------------------------------------------
-    def register_model(self, fingerprint: str, model_path: str | Path, analyzer: Any, run_id: int) -> None:
-        if self.con.execute("SELECT count(*) FROM models WHERE model_fingerprint = ?", [fingerprint]).fetchall()[0][0]:
-            return
-        meta_file = Path(model_path) / "meta.json"
-        created = json.loads(meta_file.read_text(encoding="utf-8")).get("created") if meta_file.is_file() else None
-        from voc.pipeline import versions
-
-        self.con.execute("INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
-            fingerprint, str(model_path), created, _now(), run_id, json.dumps(analyzer.config_, default=str),
-            json.dumps(analyzer.mapping.to_dict() if analyzer.mapping else None), json.dumps(versions())])
-        themes = getattr(analyzer.stages_["themes"], "themes_", None)
-        if themes is not None and len(themes):
-            t = themes[[c for c in THEME_COLUMNS if c in themes.columns]].copy()
-            t.insert(0, "model_fingerprint", fingerprint)
-            self._copy("themes", t)
-
-    def begin_run(self, **kwargs: Any) -> int:
-        return Store.begin_run.__wrapped__(self, **kwargs)  # type: ignore[attr-defined]  (its own transaction)
-
     def plan(self, keys: pd.DataFrame, fingerprint: str) -> pd.DataFrame:
         out = keys[["doc_id", "content_hash"]].copy()
         if not self.has_table("documents"):
@@ -335,15 +315,15 @@ class PostgresStore(Store):
                             sql.Identifier(f"{table}_history"), cols, cols, sql.Identifier(table)), [now, run_id, ids])
                         self.con.execute(sql.SQL("DELETE FROM {} WHERE doc_id = ANY(%s)").format(
                             sql.Identifier(table)), [ids])
-                    self._copy("documents", documents)
+                    self._append("documents", documents)
                     if len(sentences):
-                        self._copy("sentences", sentences)
+                        self._append("sentences", sentences)
                     if changed:
                         self._views()
                 if rejects is not None and len(rejects):
                     r = rejects[["source", "line", "column", "reason", "record"]].copy()
                     r.insert(0, "run_id", run_id)
-                    self._copy("rejects", r)
+                    self._append("rejects", r)
                 sets = ", ".join(f"{c} = {c} + ?" for c in RUN_COUNTS)
                 self.con.execute(f"UPDATE runs SET {sets} WHERE run_id = ?",
                                  [int(counts.get(c, 0)) for c in RUN_COUNTS] + [run_id])
@@ -352,16 +332,6 @@ class PostgresStore(Store):
                              f"{self._clean(exc)}") from exc
 
     # --- reading ----------------------------------------------------------------------
-    def themes(self, fingerprint: str | None = None) -> pd.DataFrame:
-        fp = fingerprint or self.current_model()
-        if fp is None:
-            return pd.DataFrame(columns=THEME_COLUMNS)
-        cols = [c for c in THEME_COLUMNS if c in self.columns("themes")]
-        t = self.query(f"SELECT {', '.join(cols)} FROM themes WHERE model_fingerprint = ? ORDER BY theme_id", [fp])
-        for c in ("keywords", "examples"):
-            t[c] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in t[c]]
-        return t
-
     def export_query(self, sql_text: str, params: list[Any], target: Path, fmt: str) -> None:
         """Stream a query's rows to ``target`` (Parquet or CSV) in blocks through a
         server-side cursor: memory stays bounded however large the table."""

@@ -28,7 +28,7 @@ from typing import Any
 from voc.errors import ConfigError, InputFileNotFound
 from voc.io.mapping import ColumnMapping
 from voc.io.presets import helpdesk, reviews, surveys
-from voc.io.presets.base import PresetResult, head_rows
+from voc.io.presets.base import PresetResult
 
 __all__ = ["PRESETS", "Preset", "PresetResult", "detect", "ingest", "read"]
 
@@ -75,7 +75,9 @@ def detect(path: str | Path) -> str | None:
         return "app-store" if reviews.is_app_store_file(p) else None
     if suffix not in (".csv", ".tsv", ".txt"):
         return None
-    rows = head_rows(p)
+    from voc.io.readers import head_records
+
+    rows = head_records(p)
     checks: list[tuple[str, Callable[[list[list[str]]], bool]]] = [
         ("qualtrics", surveys.looks_like_qualtrics), ("surveymonkey", surveys.looks_like_surveymonkey),
         ("google-play", reviews.looks_like_google_play), ("reviews", reviews.looks_like_review_site),

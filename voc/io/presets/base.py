@@ -26,11 +26,15 @@ class PresetResult:
     rejects: list[dict[str, Any]] = field(default_factory=list)  # records voc could not read, with their line
 
 
-def head_rows(path: Path, n: int = 3) -> list[list[str]]:
-    """The first ``n`` CSV records of ``path`` (for detection), in its own encoding."""
-    from voc.io.readers import head_records
-
-    return head_records(path, n)
+def json_head(path: Path, size: int = 65536) -> bytes:
+    """The first bytes of a JSON export, for detection (empty when it is not one or unreadable)."""
+    if path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
+        return b""
+    try:
+        with open(path, "rb") as f:
+            return f.read(size)
+    except OSError:
+        return b""
 
 
 def records(path: Path) -> tuple[pd.DataFrame, np.ndarray, list[dict[str, Any]]]:

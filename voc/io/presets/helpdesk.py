@@ -20,7 +20,7 @@ import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput
 from voc.io.mapping import ColumnMapping, ScoreSpec
-from voc.io.presets.base import PresetResult, json_records, override
+from voc.io.presets.base import PresetResult, json_head, json_records, override
 
 #: Zendesk's CSV export header (it has ticket fields, no comments): refused, with the way out
 _CSV_MARK = {"Requester id", "Via", "Satisfaction Score"}
@@ -129,11 +129,5 @@ def zendesk(path: Path, user: ColumnMapping | None) -> PresetResult:
 
 def is_zendesk_json(path: Path) -> bool:
     """Cheap check for detection: a JSON file whose start looks like Zendesk tickets."""
-    if path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError:
-        return False
+    head = json_head(path)
     return b'"requester_id"' in head and (b'"comments"' in head or b'"description"' in head) and b'"via"' in head

@@ -19,7 +19,7 @@ import pandas as pd
 
 from voc.errors import ConfigError, EmptyInput
 from voc.io.mapping import ColumnMapping, ScoreSpec
-from voc.io.presets.base import PresetResult, header_table, json_records, override
+from voc.io.presets.base import PresetResult, header_table, json_head, json_records, override
 
 #: Google Play Console's review reports (monthly CSV, UTF-16): the columns voc reads
 _PLAY = {"Package Name", "Star Rating", "Review Text"}
@@ -214,12 +214,5 @@ def app_store(path: Path, user: ColumnMapping | None) -> PresetResult:
 
 def is_app_store_file(path: Path) -> bool:
     """Cheap check for detection: a JSON file whose text names customerReviews."""
-    if path.suffix.lower() not in (".json", ".jsonl", ".ndjson"):
-        return False
-    try:
-        with open(path, "rb") as f:
-            head = f.read(65536)
-    except OSError:
-        return False
+    head = json_head(path)
     return b'"customerReviews"' in head or '"customerReviews"'.encode("utf-16-le") in head
-
