@@ -2,6 +2,8 @@
 
     python benchmarks/pii_names_sample.py > sample.jsonl     # then label the names by hand
     python benchmarks/pii_names_sample.py --seed 25 --exclude tests/data/pii_names_gold.jsonl > fresh.jsonl
+    python benchmarks/pii_names_sample.py --half 0 --per-source 400 150 --seed 26 > train.jsonl  # to train on
+
 
 From the shared customer-support tweets and airline tweets: texts deduplicated after the
 other PII kinds are redacted (the text the name pass sees), split in two halves by a hash
@@ -9,7 +11,8 @@ of the tweet id. voc's name rules were written while reading the first half only
 sample comes from the second. Per source, 150 "candidate" texts (a capitalised listed
 first name that does not open a sentence, a sign-off mark before a capital letter, or a
 spaCy PERSON entity: not voc's own cues, so the sample does not favour them) and 100
-texts drawn at random.
+texts drawn at random. ``--half 0`` draws from the rules' half instead, without the
+texts the benchmark deny-list names (a sample to train the name tagger on: voc/pii_names.py).
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ def half(key: str) -> int:
     return int(hashlib.sha256(key.encode()).hexdigest(), 16) % 2
 
 
-def load(data_dir: Path) -> list[tuple[str, str, str]]:
-    """(source, id, text) of the second half, deduplicated, other PII kinds redacted."""
+def load(data_dir: Path, which: int = 1, deny: object = None) -> list[tuple[str, str, str]]:
+    """(source, id, text) of half ``which``, deduplicated, other PII kinds redacted; with
+    ``deny`` (a voc.denylist.DenyList) without the tweets it denies."""
     import pandas as pd
 
     red = Redactor(OTHER_KINDS)
@@ -50,8 +54,10 @@ def load(data_dir: Path) -> list[tuple[str, str, str]]:
             if not isinstance(text, str):
                 continue
             key = f"{prefix}{tid}"
+            if half(key) != which or (deny is not None and deny.denied(text)):
+                continue
             text = red.redact(text)
-            if text in seen or half(key) != 1:
+            if text in seen:
                 continue
             seen.add(text)
             out.append((src, key, text))
@@ -80,12 +86,20 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--per-source", type=int, nargs=2, default=(150, 100), metavar=("CANDIDATES", "RANDOM"))
     ap.add_argument("--seed", type=int, default=24)
+    ap.add_argument("--half", type=int, choices=(0, 1), default=1,
+                    help="1: the held-out half (evaluation samples); 0: the rules' half, deny-listed texts left out")
+    ap.add_argument("--denylist", type=Path, default=None, help="deny-list directory (default ../shared's)")
     ap.add_argument("--exclude", type=Path, action="append", default=[],
                     help="a labels file whose ids are left out (draw a fresh sample beside it)")
     args = ap.parse_args()
     taken = {json.loads(line)["id"] for f in args.exclude for line in f.read_text(encoding="utf-8").splitlines()
              if line.strip()}
-    rows = [r for r in load(args.data_dir) if r[1] not in taken]
+    deny = None
+    if args.half == 0:
+        from voc.denylist import DEFAULT_DIR, DenyList
+
+        deny = DenyList(args.denylist or DEFAULT_DIR)
+    rows = [r for r in load(args.data_dir, args.half, deny) if r[1] not in taken]
     cand = candidates(rows)
     rng = random.Random(args.seed)
     picked: dict[str, tuple[str, str, str]] = {}
