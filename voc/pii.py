@@ -267,10 +267,10 @@ def _has_scheme_or_www(text: str) -> bool:
     return "://" in text or "www" in text or "WWW" in text
 
 
-def _redact_names(text: str, keep: frozenset[str] = frozenset()) -> str:
+def _redact_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = True) -> str:
     from voc.pii_names import redact_names
 
-    return redact_names(text, keep)
+    return redact_names(text, keep, learned=learned)
 
 
 _Gate = Callable[[str], bool]
@@ -301,9 +301,11 @@ class Redactor:
     """Replace PII with ``[EMAIL]``, ``[URL]``, ``[CARD]``, ``[IBAN]``, ``[PHONE]``,
     ``[ADDRESS]``, ``[NAME]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
 
-    def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS, keep_words: Sequence[str] = ()) -> None:
+    def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS, keep_words: Sequence[str] = (),
+                 name_tagger: bool = True) -> None:
         self.kinds = kinds
         self.keep_words = keep_words
+        self.name_tagger = name_tagger  # names no cue introduces, by voc.pii_tagger (False: the cue rules only)
         self._passes: list[tuple[str, tuple[_Step, ...]]] | None = None
 
     def _keep(self) -> frozenset[str]:
@@ -351,7 +353,7 @@ class Redactor:
                 if repl is not None:
                     new = rx.sub(repl, text)  # type: ignore[union-attr]
                 else:
-                    new = rx(text, self._keep())  # type: ignore[operator,call-arg]
+                    new = rx(text, self._keep(), self.name_tagger)  # type: ignore[operator,call-arg]
                 if counts is not None and new != text:
                     ph = PLACEHOLDERS[kind]
                     counts[kind] += new.count(ph) - text.count(ph)
@@ -397,7 +399,7 @@ class Redactor:
         for v in values:
             if isinstance(v, str) and v not in first:
                 text, counts = others.redact_with_counts(v)
-                first[v] = (text, counts, find_names(text, keep))
+                first[v] = (text, counts, find_names(text, keep, learned=self.name_tagger))
         guard = corpus_keep([(t, sp) for t, _, sp in first.values()])
         done: dict[str, tuple[str, int]] = {}
         for v, (text, _, spans) in first.items():

@@ -295,13 +295,23 @@ def _surname_end(text: str, end: int) -> int:
     return end
 
 
-def find_names(text: str, keep: frozenset[str] = frozenset()) -> list[tuple[int, int]]:
+def find_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = True) -> list[tuple[int, int]]:
     """Character spans of the people's names in ``text``, sorted, not overlapping; a
-    span whose first word (lower-cased) is in ``keep`` is left out."""
+    span whose first word (lower-cased) is in ``keep`` is left out. ``learned``: add the
+    words the shipped tagger takes (voc.pii_tagger: names no cue introduces)."""
     spans = _find(text)
+    tagger = _tagger() if learned else None
+    if tagger is not None:
+        spans = _merge(spans + tagger.spans(text, spans))
     if keep:
         spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
     return spans
+
+
+def _tagger():  # type: ignore[no-untyped-def]
+    from voc.pii_tagger import shipped
+
+    return shipped()
 
 
 def _first_word(text: str, start: int) -> str:
@@ -547,9 +557,10 @@ def replace_spans(text: str, spans: list[tuple[int, int]], placeholder: str = PL
     return "".join(parts)
 
 
-def redact_names(text: str, keep: frozenset[str] = frozenset(), placeholder: str = PLACEHOLDER) -> str:
+def redact_names(text: str, keep: frozenset[str] = frozenset(), placeholder: str = PLACEHOLDER,
+                 learned: bool = True) -> str:
     """``text`` with every name :func:`find_names` finds replaced by ``placeholder``."""
-    spans = find_names(text, keep)
+    spans = find_names(text, keep, learned)
     return replace_spans(text, spans, placeholder) if spans else text
 
 

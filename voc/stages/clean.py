@@ -52,10 +52,12 @@ class CleanStage(Stage):
     assigns: ClassVar[tuple[str, ...]] = ("docs.text", "docs.text_original")
 
     def __init__(self, redact_pii: bool = True, pii_kinds: tuple[str, ...] | list[str] | None = None,
-                 max_chars: int = 5000, pii_keep: tuple[str, ...] | list[str] | None = None) -> None:
+                 max_chars: int = 5000, pii_keep: tuple[str, ...] | list[str] | None = None,
+                 pii_name_tagger: bool = True) -> None:
         self.redact_pii = redact_pii
         self.pii_kinds = pii_kinds
         self.pii_keep = pii_keep
+        self.pii_name_tagger = pii_name_tagger
         self.max_chars = max_chars
 
     def _limit(self) -> int | None:
@@ -71,7 +73,10 @@ class CleanStage(Stage):
         from voc.pii import Redactor
 
         keep = tuple(self.pii_keep or ())
-        return Redactor(kinds=tuple(self.pii_kinds), keep_words=keep) if self.pii_kinds else Redactor(keep_words=keep)
+        tagger = bool(self.pii_name_tagger)
+        if self.pii_kinds:
+            return Redactor(kinds=tuple(self.pii_kinds), keep_words=keep, name_tagger=tagger)
+        return Redactor(keep_words=keep, name_tagger=tagger)
 
     def protect_fields(self, docs: pd.DataFrame, segments: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
         """With ``redact_pii``: ids holding personal data pseudonymised, channel and
