@@ -56,9 +56,12 @@ NAMED = [
     ("We're sorry for the delay with your delivery, Olivander. Please DM us your order number. ^Davina", "Olivander"),
     ("The refund arrived after I spoke with Wendell Holton in the billing team", "Wendell Holton"),
     ("Thanks for your patience, we replied in DM. -Tanujan", "Tanujan"),
+    # no cue: the learned tagger's (voc/pii_tagger.py)
+    ("Big thanks to the crew today, especially Marcus who found my bag", "Marcus"),
+    ("The lady at the counter (Tamika) was wonderful", "Tamika"),
 ]
 NAME_WORDS = {"Olivander", "Clarita", "Jaramillo", "Sukhdeep", "Wendolyn", "Eulalie", "Davina", "Wendell", "Holton",
-              "Tanujan"}
+              "Tanujan", "Marcus", "Tamika"}
 
 
 def _select(items):  # type: ignore[no-untyped-def]
