@@ -58,7 +58,7 @@ NAMED = [
     ("Thanks for your patience, we replied in DM. -Tanujan", "Tanujan"),
     # no cue: the learned tagger's (voc/pii_tagger.py)
     ("Big thanks to the crew today, especially Marcus who found my bag", "Marcus"),
-    ("The lady at the counter (Tamika) was wonderful", "Tamika"),
+    ("The lady at the counter, Tamika, was wonderful", "Tamika"),
 ]
 NAME_WORDS = {"Olivander", "Clarita", "Jaramillo", "Sukhdeep", "Wendolyn", "Eulalie", "Davina", "Wendell", "Holton",
               "Tanujan", "Marcus", "Tamika"}

@@ -92,34 +92,33 @@ def _classes() -> dict[str, str]:
 
 
 @lru_cache(maxsize=1)
-def places() -> frozenset[str]:
-    """Lower-cased words of the names and cities of the world's IATA airports (the pinned
-    ``airportsdata`` package, MIT): "Logan", "Reagan", "Preston", "Charlotte". A feature the
-    model weighs, not a block list: many are also first names."""
+def _airports() -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Lower-cased words of the names, cities and regions of the world's IATA airports (the
+    pinned ``airportsdata`` package, MIT), and consecutive word pairs of names and cities."""
     try:
         import airportsdata
     except ImportError:  # pragma: no cover - a pinned dependency
-        return frozenset()
+        return frozenset(), frozenset()
     words: set[str] = set()
-    for row in airportsdata.load("IATA").values():
-        for field in (row["city"], row["name"], row["subd"]):
-            words.update(w.lower() for w in re.findall(r"[^\W\d_]+", field))
-    return frozenset(words)
-
-
-@lru_cache(maxsize=1)
-def place_pairs() -> frozenset[tuple[str, str]]:
-    """Consecutive word pairs of airport names and cities ("john wayne", "st paul", "san jose")."""
-    try:
-        import airportsdata
-    except ImportError:  # pragma: no cover
-        return frozenset()
     pairs: set[tuple[str, str]] = set()
     for row in airportsdata.load("IATA").values():
-        for field in (row["city"], row["name"]):
-            words = [w.lower() for w in re.findall(r"[^\W\d_]+", field)]
-            pairs.update(zip(words, words[1:]))
-    return frozenset(pairs)
+        for field in (row["city"], row["name"], row["subd"]):
+            found = [w.lower() for w in re.findall(r"[^\W\d_]+", field)]
+            words.update(found)
+            if field is not row["subd"]:
+                pairs.update(zip(found, found[1:]))
+    return frozenset(words), frozenset(pairs)
+
+
+def places() -> frozenset[str]:
+    """Words of airports' and cities' names: "Logan", "Reagan", "Preston", "Charlotte". A
+    feature the model weighs, not a block list: many are also first names."""
+    return _airports()[0]
+
+
+def place_pairs() -> frozenset[tuple[str, str]]:
+    """Two running words of an airport's or city's name ("john wayne", "st paul", "san jose")."""
+    return _airports()[1]
 
 
 def _in_place_name(toks: Sequence[tuple[int, int, str]], i: int) -> bool:
@@ -129,10 +128,16 @@ def _in_place_name(toks: Sequence[tuple[int, int, str]], i: int) -> bool:
     k = words.index(i)
     low = _possessive(toks[i][2])[0].lower()
     pairs = place_pairs()
-    for j, pair in ((k - 1, lambda o: (o, low)), (k + 1, lambda o: (low, o))):
-        if 0 <= j < len(words) and abs(words[j] - i) <= 2 and (abs(words[j] - i) == 1 or toks[(words[j] + i) // 2][2] == "."):
-            if pair(_possessive(toks[words[j]][2])[0].lower()) in pairs and toks[words[j]][2][0].isupper():
-                return True
+    for j, before in ((k - 1, True), (k + 1, False)):
+        if not 0 <= j < len(words):
+            continue
+        gap = abs(words[j] - i)
+        if gap > 2 or (gap == 2 and toks[(words[j] + i) // 2][2] != "."):
+            continue
+        other = toks[words[j]][2]
+        o = _possessive(other)[0].lower()
+        if other[0].isupper() and ((o, low) if before else (low, o)) in pairs:
+            return True
     return False
 
 
