@@ -142,7 +142,7 @@ def test_urls_are_redacted_whole(url: str) -> None:
 
 def test_url_holding_an_email_counts_once_as_url() -> None:
     assert Redactor().redact_with_counts("see https://x.com/unsub?email=john@x.com now") == (
-        "see [URL] now", {"url": 1, "email": 0, "iban": 0, "card": 0, "phone": 0, "address": 0, "name": 0},
+        "see [URL] now", {"url": 1, "email": 0, "iban": 0, "card": 0, "phone": 0, "address": 0, "person": 0},
     )
 
 
@@ -180,7 +180,7 @@ def test_counts_and_kinds() -> None:
     text = "Mail a@b.com or c@d.org, call +44 20 7946 0958, card 4111111111111111."
     out, counts = Redactor().redact_with_counts(text)
     assert out == "Mail [EMAIL] or [EMAIL], call [PHONE], card [CARD]."
-    assert counts == {"url": 0, "email": 2, "iban": 0, "card": 1, "phone": 1, "address": 0, "name": 0}
+    assert counts == {"url": 0, "email": 2, "iban": 0, "card": 1, "phone": 1, "address": 0, "person": 0}
     assert Redactor(["email"]).redact(text) == "Mail [EMAIL] or [EMAIL], call +44 20 7946 0958, card 4111111111111111."
 
 

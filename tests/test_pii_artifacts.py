@@ -227,7 +227,7 @@ def test_no_raw_pii_in_any_output_file(pii_run) -> None:  # type: ignore[no-unty
     docs = pd.read_parquet(out / "documents.parquet")
     assert docs["text"].str.contains(r"\[(?:EMAIL|PHONE|CARD|IBAN|URL|ADDRESS|NAME)\]").mean() > 0.9
     named = docs[docs["doc_id"].str.fullmatch(r"n\d")]
-    assert len(named) == len(NAMED) and named["text"].str.contains(r"\[NAME\]").all()
+    assert len(named) == len(NAMED) and named["text"].str.contains(r"\[PERSON\]").all()
     assert named["text"].str.contains("Denver").any() and named["text"].str.contains("JetBlue").any()  # places stay
 
 
@@ -273,7 +273,7 @@ def test_the_store_keys_documents_by_the_pseudonym(fitted, tmp_path: Path) -> No
     name_alias = "id-" + hashlib.sha256(ID_NAME.encode()).hexdigest()[:16]
     assert sorted(docs["doc_id"]) == sorted([alias, "plain-1", name_alias])
     assert "[PHONE]" in set(docs["segment"])
-    assert "Hi [NAME], agent [NAME] never called back" in set(docs["text"])
+    assert "Hi [PERSON], agent [PERSON] never called back" in set(docs["text"])
     assert not leaks({"store": [docs.to_csv()]}, {ID_EMAIL: "id", SEGMENT_PHONE: "segment", "Clarita": "id",
                                                   "Jaramillo": "id", "Olivander": "name", "Sukhdeep": "name"})
 

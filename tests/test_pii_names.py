@@ -22,56 +22,62 @@ except ImportError:  # tests/ is not a package: pytest put tests/ itself on sys.
 
 pytestmark = pytest.mark.skipif(not first_names(), reason="faker (the first-name list) is not installed")
 
-NO_NAMES = Redactor([k for k in DEFAULT_KINDS if k != "name"])
+NO_NAMES = Redactor([k for k in DEFAULT_KINDS if k != "person"])
 
 
-def test_name_is_a_default_kind() -> None:
-    assert "name" in DEFAULT_KINDS
-    assert redact("Hi Olivia, your refund is on its way") == "Hi [NAME], your refund is on its way"
+def test_person_is_a_default_kind() -> None:
+    assert "person" in DEFAULT_KINDS
+    assert redact("Hi Olivia, your refund is on its way") == "Hi [PERSON], your refund is on its way"
     assert NO_NAMES.redact("Hi Olivia, your refund is on its way") == "Hi Olivia, your refund is on its way"
+
+
+def test_the_kind_s_earlier_name_is_still_accepted() -> None:
+    """Configs written before the kind was called ``person`` list it as ``name``."""
+    text, counts = Redactor(["email", "name"]).redact_with_counts("Hi Olivia, mail olivia@example.com")
+    assert text == "Hi [PERSON], mail [EMAIL]" and counts == {"email": 1, "person": 1}
 
 
 @pytest.mark.parametrize("text,expected", [
     # greetings and thank-yous
-    ("Hi Olivia, I have responded to your DM.", "Hi [NAME], I have responded to your DM."),
-    ("Hi Victor! Sure, we can help.", "Hi [NAME]! Sure, we can help."),
-    ("@820715 Hey, Yash. We're sorry you feel that way.", "@820715 Hey, [NAME]. We're sorry you feel that way."),
-    ("Thanks Mark, that worked", "Thanks [NAME], that worked"),
-    ("Good evening Luke! I would like to help.", "Good evening [NAME]! I would like to help."),
-    ("Hi Tanuj, try resetting the preferences", "Hi [NAME], try resetting the preferences"),  # not a listed name
+    ("Hi Olivia, I have responded to your DM.", "Hi [PERSON], I have responded to your DM."),
+    ("Hi Victor! Sure, we can help.", "Hi [PERSON]! Sure, we can help."),
+    ("@820715 Hey, Yash. We're sorry you feel that way.", "@820715 Hey, [PERSON]. We're sorry you feel that way."),
+    ("Thanks Mark, that worked", "Thanks [PERSON], that worked"),
+    ("Good evening Luke! I would like to help.", "Good evening [PERSON]! I would like to help."),
+    ("Hi Tanuj, try resetting the preferences", "Hi [PERSON], try resetting the preferences"),  # not a listed name
     # introductions
-    ("my name is Clarita Jaramillo and I need help", "my name is [NAME] and I need help"),
-    ("hi my name is Kevin Hollie in ABQ", "hi my name is [NAME] in ABQ"),
-    ("I'm Kevin from Kenya, would you help", "I'm [NAME] from Kenya, would you help"),
+    ("my name is Clarita Jaramillo and I need help", "my name is [PERSON] and I need help"),
+    ("hi my name is Kevin Hollie in ABQ", "hi my name is [PERSON] in ABQ"),
+    ("I'm Kevin from Kenya, would you help", "I'm [PERSON] from Kenya, would you help"),
     # role words
-    ("Slow agent Sukhdeep caused us to miss our flt.", "Slow agent [NAME] caused us to miss our flt."),
-    ("flight attendant April was #amazing!", "flight attendant [NAME] was #amazing!"),
-    ("our flight attendant Dallas who was amazing", "our flight attendant [NAME] who was amazing"),
-    ("@united OKC ticket agent Roger McLarren LESS than helpful", "@united OKC ticket agent [NAME] LESS than helpful"),
-    ("agents Rachel Wong and Marisol Pimentel were great", "agents [NAME] and [NAME] were great"),
-    ("Big thanks to Ms. Winston for assisting me", "Big thanks to Ms. [NAME] for assisting me"),
-    ("a lady named Gabrielle (if I remember correctly)", "a lady named [NAME] (if I remember correctly)"),
-    ("my wife Sarah called too", "my wife [NAME] called too"),
+    ("Slow agent Sukhdeep caused us to miss our flt.", "Slow agent [PERSON] caused us to miss our flt."),
+    ("flight attendant April was #amazing!", "flight attendant [PERSON] was #amazing!"),
+    ("our flight attendant Dallas who was amazing", "our flight attendant [PERSON] who was amazing"),
+    ("@united OKC ticket agent Roger McLarren LESS than helpful", "@united OKC ticket agent [PERSON] LESS than helpful"),
+    ("agents Rachel Wong and Marisol Pimentel were great", "agents [PERSON] and [PERSON] were great"),
+    ("Big thanks to Ms. Winston for assisting me", "Big thanks to Ms. [PERSON] for assisting me"),
+    ("a lady named Gabrielle (if I remember correctly)", "a lady named [PERSON] (if I remember correctly)"),
+    ("my wife Sarah called too", "my wife [PERSON] called too"),
     # thank-you and contact phrases
-    ("@united thanks to Lea in the Chicago office", "@united thanks to [NAME] in the Chicago office"),
-    ("speak with Wendell Holton in the Dallas office", "speak with [NAME] in the Dallas office"),
-    ("Props to Parizad at checkin in Sacramento", "Props to [NAME] at checkin in Sacramento"),
-    ("Shavon at customer service desk in Charlotte was fantastic", "[NAME] at customer service desk in Charlotte was fantastic"),
+    ("@united thanks to Lea in the Chicago office", "@united thanks to [PERSON] in the Chicago office"),
+    ("speak with Wendell Holton in the Dallas office", "speak with [PERSON] in the Dallas office"),
+    ("Props to Parizad at checkin in Sacramento", "Props to [PERSON] at checkin in Sacramento"),
+    ("Shavon at customer service desk in Charlotte was fantastic", "[PERSON] at customer service desk in Charlotte was fantastic"),
     # agent signatures
-    ("Thanks for your patience. ^Davina", "Thanks for your patience. ^[NAME]"),
-    ("Please DM us. ^Tanuj [URL]", "Please DM us. ^[NAME] [URL]"),
-    ("You're so welcome. -Sarah", "You're so welcome. -[NAME]"),
-    ("See you onboard ~Tom", "See you onboard ~[NAME]"),
-    ("Send us a DM. *JS", "Send us a DM. *[NAME]"),
-    ("Send us a DM. *AlissaFast", "Send us a DM. *[NAME]"),
-    ("Thanks ^AB", "Thanks ^[NAME]"),
-    ("give us a shout /GN", "give us a shout /[NAME]"),
-    ("Thanks - Craig 2/2", "Thanks - [NAME] 2/2"),
-    ("Regards,\nNeha L", "Regards,\n[NAME]"),
-    ("any discomfort on board. Phil.", "any discomfort on board. [NAME]."),
+    ("Thanks for your patience. ^Davina", "Thanks for your patience. ^[PERSON]"),
+    ("Please DM us. ^Tanuj [URL]", "Please DM us. ^[PERSON] [URL]"),
+    ("You're so welcome. -Sarah", "You're so welcome. -[PERSON]"),
+    ("See you onboard ~Tom", "See you onboard ~[PERSON]"),
+    ("Send us a DM. *JS", "Send us a DM. *[PERSON]"),
+    ("Send us a DM. *AlissaFast", "Send us a DM. *[PERSON]"),
+    ("Thanks ^AB", "Thanks ^[PERSON]"),
+    ("give us a shout /GN", "give us a shout /[PERSON]"),
+    ("Thanks - Craig 2/2", "Thanks - [PERSON] 2/2"),
+    ("Regards,\nNeha L", "Regards,\n[PERSON]"),
+    ("any discomfort on board. Phil.", "any discomfort on board. [PERSON]."),
     # addressed by name
-    ("So sorry for the delays, Denise. We will help.", "So sorry for the delays, [NAME]. We will help."),
-    ("Denise, we're glad we could help", "[NAME], we're glad we could help"),
+    ("So sorry for the delays, Denise. We will help.", "So sorry for the delays, [PERSON]. We will help."),
+    ("Denise, we're glad we could help", "[PERSON], we're glad we could help"),
 ])
 def test_names_in_context_are_redacted(text: str, expected: str) -> None:
     assert redact(text) == expected
@@ -115,15 +121,15 @@ def test_brands_places_months_and_words_survive(text: str) -> None:
 
 
 def test_a_name_is_one_placeholder_and_possessives_stay() -> None:
-    assert redact("thanks to Karen Salisbury's help") .count("[NAME]") == 1
-    assert redact("thanks to Lea's help") == "thanks to [NAME]'s help"
+    assert redact("thanks to Karen Salisbury's help") .count("[PERSON]") == 1
+    assert redact("thanks to Lea's help") == "thanks to [PERSON]'s help"
     assert redact(redact("Hi Olivia, ^AB")) == redact("Hi Olivia, ^AB")  # idempotent
 
 
 def test_counts() -> None:
     out, counts = Redactor().redact_with_counts("Hi Olivia, agent Sukhdeep will call. ^AB")
-    assert out == "Hi [NAME], agent [NAME] will call. ^[NAME]"
-    assert counts["name"] == 3
+    assert out == "Hi [PERSON], agent [PERSON] will call. ^[PERSON]"
+    assert counts["person"] == 3
 
 
 def test_ids_that_are_names_are_pseudonymised_and_labels_redacted() -> None:
@@ -132,7 +138,7 @@ def test_ids_that_are_names_are_pseudonymised_and_labels_redacted() -> None:
                           "segment": ["Olivia Smith", "Premium", "Jordan", "Hi Victor!"]})
     out, counts = redact_fields(frame, ["segment"])
     assert out["doc_id"].tolist() == [pseudonym("Olivia Smith"), pseudonym("clarita.jaramillo"), "FB-000042", "agent-7"]
-    assert out["segment"].tolist() == ["[NAME]", "Premium", "Jordan", "Hi [NAME]!"]
+    assert out["segment"].tolist() == ["[PERSON]", "Premium", "Jordan", "Hi [PERSON]!"]
     assert counts == {"ids": 2, "labels": 2}
     kept, _ = redact_fields(frame, ["segment"], NO_NAMES)
     assert kept["doc_id"].tolist()[:2] == ["Olivia Smith", "clarita.jaramillo"]
@@ -152,16 +158,16 @@ def test_clean_stage_without_the_name_kind_keeps_names() -> None:
 
     docs = pd.DataFrame({"doc_id": ["1"], "text": ["Hi Olivia, agent Sukhdeep was great"]})
     on = CleanStage().transform(Corpus(docs=docs.copy())).docs["text"].iloc[0]
-    off = CleanStage(pii_kinds=[k for k in DEFAULT_KINDS if k != "name"]).transform(Corpus(docs=docs.copy()))
-    assert on == "Hi [NAME], agent [NAME] was great"
+    off = CleanStage(pii_kinds=[k for k in DEFAULT_KINDS if k != "person"]).transform(Corpus(docs=docs.copy()))
+    assert on == "Hi [PERSON], agent [PERSON] was great"
     assert off.docs["text"].iloc[0] == "Hi Olivia, agent Sukhdeep was great"
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("The gate was chaos. Kelvin Ostrowski fixed it in minutes.", "The gate was chaos. [NAME] fixed it in minutes."),
-    ("Ask for Marisol Pimentel at the desk", "Ask for [NAME] at the desk"),
-    ("Thanks so much Kelvin Ostrowski for the help", "Thanks so much [NAME] for the help"),
-    ("So it was Marisol Pimentel again", "So it was [NAME] again"),
+    ("The gate was chaos. Kelvin Ostrowski fixed it in minutes.", "The gate was chaos. [PERSON] fixed it in minutes."),
+    ("Ask for Marisol Pimentel at the desk", "Ask for [PERSON] at the desk"),
+    ("Thanks so much Kelvin Ostrowski for the help", "Thanks so much [PERSON] for the help"),
+    ("So it was Marisol Pimentel again", "So it was [PERSON] again"),
     ("Flew Virgin America to Austin Texas last week", None),
     ("Chase Sapphire card declined again", None),
     ("Grace Period ends tomorrow", None),
@@ -179,14 +185,14 @@ def test_a_full_name_needs_no_cue_but_brands_and_places_stay(text: str, expected
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("@SouthwestAir Kelsey at the gate was wonderful", "@SouthwestAir [NAME] at the gate was wonderful"),
-    ("@united Marisol P. did a great job on flight 88", "@united [NAME] did a great job on flight 88"),
+    ("@SouthwestAir Kelsey at the gate was wonderful", "@SouthwestAir [PERSON] at the gate was wonderful"),
+    ("@united Marisol P. did a great job on flight 88", "@united [PERSON] did a great job on flight 88"),
     ("@united Delta is better than you", None),
     ("@JetBlue Will you refund me?", None),
     ("@AmericanAir Austin is freezing today", None),
     ("@Apple Siri is useless in the car", None),
-    ("Very disappointed in Alex the supervisor today", "Very disappointed in [NAME] the supervisor today"),
-    ("Got great help from Jim today", "Got great help from [NAME] today"),
+    ("Very disappointed in Alex the supervisor today", "Very disappointed in [PERSON] the supervisor today"),
+    ("Got great help from Jim today", "Got great help from [PERSON] today"),
     ("@Delta John Wayne gate agents need training", None),
     ("The gate agent was rude", None),
 ])
@@ -315,11 +321,11 @@ def test_a_brand_greeted_like_a_person_is_kept_when_the_batch_shows_it_is_a_bran
     texts = pd.Series(["Hi Fernbrook, my parcel is late. Thanks, Priya", "I ordered from Fernbrook twice",
                        "Fernbrook delivery was quick", "@fernbrook where is my order", "Hi Tanuj, thanks for the help"])
     out, counts = Redactor().redact_series(texts)
-    assert out.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [NAME]", "I ordered from Fernbrook twice",
-                            "Fernbrook delivery was quick", "@fernbrook where is my order", "Hi [NAME], thanks for the help"]
-    assert counts["name"] == 2
+    assert out.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [PERSON]", "I ordered from Fernbrook twice",
+                            "Fernbrook delivery was quick", "@fernbrook where is my order", "Hi [PERSON], thanks for the help"]
+    assert counts["person"] == 2
     alone, _ = Redactor().redact_series(texts[:1])  # one text shows nothing: the greeting wins
-    assert alone.tolist() == ["Hi [NAME], my parcel is late. Thanks, [NAME]"]
+    assert alone.tolist() == ["Hi [PERSON], my parcel is late. Thanks, [PERSON]"]
     kept, _ = Redactor(keep_words=["Fernbrook"]).redact_series(texts[:1])  # clean.pii_keep
-    assert kept.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [NAME]"]
-    assert Redactor(keep_words=["fernbrook"]).redact("Hi Fernbrook, hi Olivia!") == "Hi Fernbrook, hi [NAME]!"
+    assert kept.tolist() == ["Hi Fernbrook, my parcel is late. Thanks, [PERSON]"]
+    assert Redactor(keep_words=["fernbrook"]).redact("Hi Fernbrook, hi Olivia!") == "Hi Fernbrook, hi [PERSON]!"

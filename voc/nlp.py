@@ -25,7 +25,7 @@ SENTER_EXCLUDE = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer"
 
 
 #: what voc.pii writes in place of personal data; one token each, never a sentence break
-PLACEHOLDERS = ("[EMAIL]", "[URL]", "[IBAN]", "[CARD]", "[PHONE]", "[ADDRESS]", "[NAME]")
+PLACEHOLDERS = ("[EMAIL]", "[URL]", "[IBAN]", "[CARD]", "[PHONE]", "[ADDRESS]", "[PERSON]", "[NAME]")  # [NAME]: older stores
 
 
 def _keep_placeholders(nlp):  # type: ignore[no-untyped-def]

@@ -30,20 +30,22 @@ PLACEHOLDERS: dict[str, str] = {
     "card": "[CARD]",
     "phone": "[PHONE]",
     "address": "[ADDRESS]",
-    "name": "[NAME]",
+    "person": "[PERSON]",
 }
 #: Order in which kinds are applied, whatever order the caller lists them in: URLs
 #: before emails (a URL may hold an address), IBANs before cards and phones (an IBAN's
 #: digit groups would otherwise be half-eaten as a card or a phone number). Names last:
 #: an e-mail address or URL that holds a name is already one placeholder.
-KINDS: tuple[str, ...] = ("url", "email", "iban", "card", "phone", "address", "name")
+KINDS: tuple[str, ...] = ("url", "email", "iban", "card", "phone", "address", "person")
 #: Addresses are on by default: on ~56k real reviews, tweets and banking queries every
 #: [ADDRESS] hit was a street address. Their weak spot is title-case phrases shaped like
 #: one ("Top 10 Best Street Food"); benchmarks/pii_redaction.py measures both.
 #: Names (voc/pii_names.py) are found by the context that introduces them ("Hi Olivia,",
 #: "agent Sukhdeep", "^Davina"); benchmarks/pii_redaction.py measures them on hand-labelled
 #: support and airline tweets.
-DEFAULT_KINDS: tuple[str, ...] = ("email", "url", "card", "iban", "phone", "address", "name")
+DEFAULT_KINDS: tuple[str, ...] = ("email", "url", "card", "iban", "phone", "address", "person")
+#: earlier names of kinds, still accepted in configs and ``--set clean.pii_kinds=[...]``
+ALIASES: dict[str, str] = {"name": "person"}
 
 _SP = r"[ \u00a0\u202f]"  # space, no-break space, narrow no-break space (French typography)
 _SEP = r"[ \u00a0\u202f.\-\u2010-\u2013]"  # ... dot, hyphen, typographic hyphens/dashes
@@ -292,14 +294,14 @@ _PASSES: dict[str, tuple[_Step, ...]] = {
     "phone": ((_has_digit_cluster, _PHONE, _phone_repl), (_has_digit_cluster, _BARE_RUN, _phone_kw_repl)),
     "address": ((_has_digit, _ADDRESS_EN, _const("[ADDRESS]")), (_has_digit, _ADDRESS_FR, _const("[ADDRESS]")),
                 (_has_digit, _ADDRESS_DE, _const("[ADDRESS]"))),
-    "name": ((_always, _redact_names, None),),
+    "person": ((_always, _redact_names, None),),
 }
 
 
 # --------------------------------------------------------------------------- API
 class Redactor:
     """Replace PII with ``[EMAIL]``, ``[URL]``, ``[CARD]``, ``[IBAN]``, ``[PHONE]``,
-    ``[ADDRESS]``, ``[NAME]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
+    ``[ADDRESS]``, ``[PERSON]``. Kinds always run in :data:`KINDS` order, whatever order is given."""
 
     def __init__(self, kinds: Sequence[str] = DEFAULT_KINDS, keep_words: Sequence[str] = (),
                  name_tagger: bool = True) -> None:
@@ -316,6 +318,7 @@ class Redactor:
     def _get_passes(self) -> list[tuple[str, tuple[_Step, ...]]]:
         if self._passes is None:
             kinds = [self.kinds] if isinstance(self.kinds, str) else list(self.kinds)
+            kinds = [ALIASES.get(k, k) for k in kinds]
             unknown = [k for k in kinds if k not in _PASSES]
             if unknown:
                 raise ConfigError(f"unknown PII kind(s) {unknown}; known kinds: {', '.join(KINDS)}")
@@ -325,7 +328,7 @@ class Redactor:
     def holds_name(self, value: str) -> bool:
         """With the ``name`` kind on: is the whole of ``value`` a person's name ("Olivia
         Smith", "olivia.smith")? For ids and labels, where no greeting or role word says so."""
-        if not any(k == "name" for k, _ in self._get_passes()):
+        if not any(k == "person" for k, _ in self._get_passes()):
             return False
         from voc.pii_names import is_name_value
 
@@ -367,7 +370,7 @@ class Redactor:
         import pandas as pd
 
         totals = {p[0]: 0 for p in self._get_passes()}
-        if "name" in totals:
+        if "person" in totals:
             return self._redact_series_with_names(s, totals)
         cache: dict[str, tuple[str, dict[str, int]]] = {}
         out: list[object] = []
@@ -392,7 +395,7 @@ class Redactor:
 
         from voc.pii_names import corpus_keep, find_names, replace_spans
 
-        others = Redactor([k for k, _ in self._get_passes() if k != "name"])
+        others = Redactor([k for k, _ in self._get_passes() if k != "person"])
         keep = self._keep()
         values = s.tolist()
         first: dict[str, tuple[str, dict[str, int], list[tuple[int, int]]]] = {}
@@ -417,7 +420,7 @@ class Redactor:
             out.append(text)
             for k, n in first[v][1].items():
                 totals[k] += n
-            totals["name"] += n_names
+            totals["person"] += n_names
         return pd.Series(out, index=s.index, name=s.name, dtype=s.dtype), totals
 
 
@@ -454,7 +457,7 @@ def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redact
     """``frame`` with each id (:data:`ID_COLUMNS`) holding personal data replaced by its
     :func:`pseudonym` (ids without any kept as they are) and the ``labels`` columns
     (channel, segments) redacted like text, and a label that is a whole person's name
-    replaced by ``[NAME]``. Idempotent, so ingest and the clean stage
+    replaced by ``[PERSON]``. Idempotent, so ingest and the clean stage
     can both apply it: a pseudonym is never pseudonymised again."""
     import pandas as pd
 
@@ -481,6 +484,6 @@ def redact_fields(frame: "pd.DataFrame", labels: Sequence[str], redactor: Redact
             whole = redacted.map(lambda v: isinstance(v, str) and red.holds_name(v)).astype(bool)
             if whole.any():  # a segment that is a person's name ("agent: Olivia Smith")
                 counts["labels"] += int(whole.sum())
-                redacted = redacted.where(~whole, PLACEHOLDERS["name"])
+                redacted = redacted.where(~whole, PLACEHOLDERS["person"])
             out[c] = redacted
     return out, counts

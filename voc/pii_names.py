@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
-PLACEHOLDER = "[NAME]"
+PLACEHOLDER = "[PERSON]"
 _DATA = Path(__file__).parent / "data" / "pii_names.yaml"
 
 # Kinds of word (what a candidate is, before its context is weighed)
@@ -186,7 +186,7 @@ _CUES = re.compile(
 )
 _SIGN_ANYWHERE = re.compile(r"(?<![\w^])\^ ?([A-Z][A-Za-z]{0,15}\.?)(?![\w^])")  # "^AB", "^Davina" wherever it stands
 # what may follow a signature at the end of a text: placeholders, thread counters, emoji
-_TAIL = r"(?:\[(?:URL|EMAIL|PHONE|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"  # alternatives disjoint: no backtracking blow-up
+_TAIL = r"(?:\[(?:URL|EMAIL|PHONE|PERSON|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"  # alternatives disjoint: no backtracking blow-up
 _SIGN_END = re.compile(rf"(?P<mark>[-\u2013\u2014~*/])[ ]?(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})")
 # a bare first name closing the text after a sentence or a line break: "... on board. Phil."
 _SIGN_BARE = re.compile(rf"(?:(?<=[.!?)]\s)|(?<=\n))(?P<who>{_WORD}(?:[ ]{_WORD})?)(?=\.?{_TAIL})")
