@@ -2,7 +2,7 @@
 seeded synthetic corpus of tests/pii_corpus.py, throughput, and -- when the shared
 data sets are present -- what redaction does to ~56k real reviews, tweets and queries.
 
-People's names (the ``name`` kind) are measured on 500 held-out hand-labelled support and
+People's names (the ``person`` kind) are measured on 500 held-out hand-labelled support and
 airline tweets (tests/data/pii_names_fresh_a.jsonl: never trained on, their misses never
 read; see tests/pii_names_eval.py), voc with and without its learned tagger, beside spaCy's
 PERSON entities (en_core_web_sm) in the same run: recall, precision, name-free tweets
@@ -158,7 +158,7 @@ def clean_stage_speed(data_dir: Path, n: int = 2000, repeats: int = 5) -> dict[s
     frame = pd.read_csv(data_dir / "customer_support_twitter/twcs_subset.csv", dtype=str).dropna(subset=["text"]).head(n)
     docs = pd.DataFrame({"doc_id": frame["tweet_id"].astype(str), "text": frame["text"]})
     res: dict[str, object] = {"docs": len(docs)}
-    for label, kinds in (("without_name", [k for k in DEFAULT_KINDS if k != "name"]), ("with_name", list(DEFAULT_KINDS))):
+    for label, kinds in (("without_name", [k for k in DEFAULT_KINDS if k != "person"]), ("with_name", list(DEFAULT_KINDS))):
         stage = CleanStage(pii_kinds=kinds)
         stage.transform(Corpus(docs=docs.copy()))  # warm-up: word lists, regex caches
         best = float("inf")

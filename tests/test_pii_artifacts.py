@@ -47,7 +47,7 @@ PLANTED = {
 ID_EMAIL = "pat.doe@example.net"
 SEGMENT_PHONE = "+44 20 7946 0321"
 ID_NAME = "Clarita Jaramillo"  # a customer's name as the id
-# People's names as customers and agents write them (the `name` kind); each name is
+# People's names as customers and agents write them (the `person` kind); each name is
 # searched for in every artifact, and each of its words on its own.
 NAMED = [
     ("Hi Olivander, my name is Clarita Jaramillo and my parcel never came", "Clarita Jaramillo"),

@@ -1,4 +1,4 @@
-"""The `name` PII kind: people's names found by the context that introduces them, and
+"""The `person` PII kind: people's names found by the context that introduces them, and
 brands, places, months and ordinary words left alone (voc/pii_names.py)."""
 
 from __future__ import annotations

@@ -326,7 +326,7 @@ class Redactor:
         return self._passes
 
     def holds_name(self, value: str) -> bool:
-        """With the ``name`` kind on: is the whole of ``value`` a person's name ("Olivia
+        """With the ``person`` kind on: is the whole of ``value`` a person's name ("Olivia
         Smith", "olivia.smith")? For ids and labels, where no greeting or role word says so."""
         if not any(k == "person" for k, _ in self._get_passes()):
             return False
