@@ -134,6 +134,27 @@ def names(data_dir: Path) -> dict[str, object]:
         out["brands_and_places"] = {"texts": len(texts), "words_tested": list(BRANDS_AND_PLACES),
                                     "voc": brand_hits(find_names, texts), "spacy_person": brand_hits(spacy_person, texts)}
         out["clean_stage"] = clean_stage_speed(data_dir)
+    out["other_languages"] = other_languages(data_dir)
+    return out
+
+
+def other_languages(data_dir: Path) -> dict[str, object]:
+    """Tweets of the shared multilingual validation sets that lose a word to the name kind,
+    with the cue rules only and with the tagger (which runs on texts not identified as
+    another language): counts only. Most of these tweets name public figures."""
+    import pandas as pd
+
+    from voc.pii_names import find_names
+
+    out: dict[str, object] = {}
+    for lang in ("german", "french", "spanish", "italian", "portuguese"):
+        path = data_dir / "multilingual_sentiment_tweets" / f"{lang}_val.csv"
+        if not path.exists():
+            continue
+        texts = pd.read_csv(path, dtype=str)["text"].dropna().tolist()
+        rules = [bool(find_names(t, learned=False)) for t in texts]
+        both = [bool(find_names(t)) for t in texts]
+        out[lang] = {"texts": len(texts), "touched_rules_only": sum(rules), "touched_with_tagger": sum(both)}
     return out
 
 

@@ -61,6 +61,21 @@ def test_brands_places_and_marks_are_never_the_taggers(text: str) -> None:
     assert _taken(text) == []
 
 
+@pytest.mark.parametrize("text, taken_if_english", [
+    ("@zalando Sie haben meine Bestellung nicht geliefert!", "Sie"),
+    ("Guten Morgen! Die Lieferung war wieder zu spät, Sie sollten das ändern.", "Sie"),
+    ("@amazon_es Pero nadie contesta. Lo siento pero no vuelvo a comprar.", "Pero"),
+    ("@ikea_es Esa mesa llegó rota. Lo peor es que nadie responde.", "Lo"),
+])
+def test_the_english_tagger_leaves_other_languages_alone(text: str, taken_if_english: str) -> None:
+    """It learned English: on German or Spanish it takes capitalised function words.
+    Texts the language identifier calls another language get the cue rules only."""
+    tagger = shipped()
+    assert tagger is not None
+    assert taken_if_english in [text[s:e] for s, e in tagger.spans(text)]  # what the gate prevents
+    assert find_names(text) == find_names(text, learned=False) == []
+
+
 def test_a_tagger_fits_saves_and_loads(tmp_path: Path) -> None:
     items = [("Hi there, Maria was great at the desk", [], [(10, 15, "person")]),
              ("The Desk was great", [], []),

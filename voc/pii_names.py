@@ -301,7 +301,7 @@ def find_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = Tr
     words the shipped tagger takes (voc.pii_tagger: names no cue introduces)."""
     spans = _find(text)
     tagger = _tagger() if learned else None
-    if tagger is not None:
+    if tagger is not None and not _other_language(text):
         spans = _merge(spans + tagger.spans(text, spans))
     if keep:
         spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
@@ -312,6 +312,25 @@ def _tagger():  # type: ignore[no-untyped-def]
     from voc.pii_tagger import shipped
 
     return shipped()
+
+
+@lru_cache(maxsize=1)
+def _identifier():  # type: ignore[no-untyped-def]
+    from voc.language.identify import LanguageIdentifier
+
+    return LanguageIdentifier()
+
+
+def _other_language(text: str) -> bool:
+    """Whether ``text`` is surely not English (voc.language's identifier, before the
+    language stage runs): the tagger learned English, and in German, Spanish or French
+    it took capitalised function words and nouns ("Sie", "Pero", "Les", "Lieferung").
+    Short or unsure texts ("und") are English enough: most short feedback is."""
+    try:
+        lang = _identifier().identify_one(text)[0]
+    except Exception:  # pragma: no cover - the language model is a pinned dependency
+        return False
+    return lang not in ("en", "und")
 
 
 def _first_word(text: str, start: int) -> str:
