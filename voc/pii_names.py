@@ -301,8 +301,10 @@ def find_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = Tr
     words the shipped tagger takes (voc.pii_tagger: names no cue introduces)."""
     spans = _find(text)
     tagger = _tagger() if learned else None
-    if tagger is not None and not _other_language(text):
-        spans = _merge(spans + tagger.spans(text, spans))
+    if tagger is not None:
+        more = tagger.spans(text, spans)
+        if more and not _other_language(text):  # identify only the few texts the tagger adds to
+            spans = _merge(spans + more)
     if keep:
         spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
     return spans
