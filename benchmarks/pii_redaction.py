@@ -116,7 +116,8 @@ def names(data_dir: Path) -> dict[str, object]:
     systems = {"voc": find_names, "voc_rules_only": lambda t: find_names(t, learned=False),
                "spacy_person": spacy_person, "spacy_person_listed_first_name": spacy_listed}
     out: dict[str, object] = {
-        "labelled": {"file": str(HELD_OUT.relative_to(REPO)), "texts": len(items), "by_source": {s: sum(i["source"] == s for i in items) for s in ("support", "airline")},
+        "labelled": {"file": str(HELD_OUT.relative_to(REPO)), "texts": len(items),
+                     "by_source": {s: sum(i["source"] == s for i in items) for s in ("support", "airline")},
                      "names": {lab: sum(1 for i in items for n in i["names"] if n[2] == lab)
                                for lab in ("person", "initials", "public")}},
         "first_contact_voc": NAMES_FIRST_CONTACT,

@@ -39,6 +39,7 @@ FOLDS = 5
 
 
 MIN_PRECISION, MAX_TOUCHED = 0.95, 0.03
+SHOWN = ("recall_person", "recall_initials", "recall_all", "precision", "name_free_touched_share")
 
 
 def main() -> None:
@@ -91,8 +92,7 @@ def main() -> None:
         "threshold_rule": f"lowest with cross-validated precision >= {MIN_PRECISION} and name-free touched <= "
                           f"{MAX_TOUCHED} (rules + tagger)",
         "cv_rules_only": rules_only,
-        "cv": {t: {s: {k: r[k] for k in ("recall_person", "recall_initials", "recall_all", "precision",
-                                          "name_free_touched_share")} for s, r in row.items()} for t, row in cv.items()},
+        "cv": {t: {s: {k: r[k] for k in SHOWN} for s, r in row.items()} for t, row in cv.items()},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tagger.save(args.out)

@@ -41,8 +41,8 @@ KINDS: tuple[str, ...] = ("url", "email", "iban", "card", "phone", "address", "p
 #: [ADDRESS] hit was a street address. Their weak spot is title-case phrases shaped like
 #: one ("Top 10 Best Street Food"); benchmarks/pii_redaction.py measures both.
 #: Names (voc/pii_names.py) are found by the context that introduces them ("Hi Olivia,",
-#: "agent Sukhdeep", "^Davina"); benchmarks/pii_redaction.py measures them on hand-labelled
-#: support and airline tweets.
+#: "agent Sukhdeep", "^Davina") and by a learned tagger (voc/pii_tagger.py);
+#: benchmarks/pii_redaction.py measures them on held-out hand-labelled support and airline tweets.
 DEFAULT_KINDS: tuple[str, ...] = ("email", "url", "card", "iban", "phone", "address", "person")
 #: earlier names of kinds, still accepted in configs and ``--set clean.pii_kinds=[...]``
 ALIASES: dict[str, str] = {"name": "person"}

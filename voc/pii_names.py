@@ -22,6 +22,9 @@ Brands, products, places, days and months are never taken on their own
 "Austin", "JFK", "United", "WiFi" and a sentence's first word survive. spaCy's NER is not
 used: on support tweets it found a third of the names and flagged brands and airports
 (benchmarks/pii_redaction.py measures both).
+
+Names no cue introduces ("Had a great flight with Clarence and Frank!") are the learned
+tagger's (voc/pii_tagger.py), which :func:`find_names` adds unless ``learned=False``.
 """
 
 from __future__ import annotations
@@ -186,7 +189,8 @@ _CUES = re.compile(
 )
 _SIGN_ANYWHERE = re.compile(r"(?<![\w^])\^ ?([A-Z][A-Za-z]{0,15}\.?)(?![\w^])")  # "^AB", "^Davina" wherever it stands
 # what may follow a signature at the end of a text: placeholders, thread counters, emoji
-_TAIL = r"(?:\[(?:URL|EMAIL|PHONE|PERSON|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"  # alternatives disjoint: no backtracking blow-up
+# (alternatives disjoint: no backtracking blow-up)
+_TAIL = r"(?:\[(?:URL|EMAIL|PHONE|PERSON|NAME)\]|\d{1,2}/\d{1,2}|[^\w])*\Z"
 _SIGN_END = re.compile(rf"(?P<mark>[-\u2013\u2014~*/])[ ]?(?P<who>{_WORD}(?:[ ]{_WORD})?)(?={_TAIL})")
 # a bare first name closing the text after a sentence or a line break: "... on board. Phil."
 _SIGN_BARE = re.compile(rf"(?:(?<=[.!?)]\s)|(?<=\n))(?P<who>{_WORD}(?:[ ]{_WORD})?)(?=\.?{_TAIL})")
@@ -328,11 +332,7 @@ def _other_language(text: str) -> bool:
     language stage runs): the tagger learned English, and in German, Spanish or French
     it took capitalised function words and nouns ("Sie", "Pero", "Les", "Lieferung").
     Short or unsure texts ("und") are English enough: most short feedback is."""
-    try:
-        lang = _identifier().identify_one(text)[0]
-    except Exception:  # pragma: no cover - the language model is a pinned dependency
-        return False
-    return lang not in ("en", "und")
+    return _identifier().identify_one(text)[0] not in ("en", "und")
 
 
 def _first_word(text: str, start: int) -> str:

@@ -221,8 +221,8 @@ class NameTagger:
 
     # ------------------------------------------------------------------ training
     @staticmethod
-    def examples(text: str, rule_spans: Sequence[tuple[int, int]],
-                 gold: Sequence[tuple[int, int, str]] | None = None) -> Iterable[tuple[list[str], int | None, int, int]]:
+    def examples(text: str, rule_spans: Sequence[tuple[int, int]], gold: Sequence[tuple[int, int, str]] | None = None
+                 ) -> Iterable[tuple[list[str], int | None, int, int]]:
         """(features, label, start, end) per candidate; label 1 inside a ``person`` or
         ``initials`` span, 0 outside any, None on a ``public`` one (left out of training)."""
         from voc.pii_names import NO, PLACE, word_kind
@@ -233,7 +233,7 @@ class NameTagger:
             word = _possessive(tok)[0]
             if word_kind(word) in (NO, PLACE) and toks[i - 1][2] != "^" or _in_place_name(toks, i) \
                     or text[max(0, s - 2):s] in (":-", ";-"):
-                continue  # brands, places and function words are the rules' to take (after a strong cue), never the tagger's
+                continue  # brands, places, function words: the rules' to take after a strong cue, never the tagger's
             e = s + len(word)
             label: int | None = None
             if gold is not None:
