@@ -165,6 +165,19 @@ def test_phrases_name_waits_repeats_and_what_happened_to_it() -> None:
                                                                                                  {"too big"}]
 
 
+def test_a_judged_object_is_the_issue_not_who_shows_it() -> None:
+    """"my bank shows a duplicate charge" is a duplicate charge (the demo's issue read "bank
+    shows charge"); an infinitive's passive ("waiting for one to be reversed") names nothing
+    on its own, while "got billed twice" still does."""
+    got = [p.opinions for p in parse_phrases(["Hi, my bank shows a duplicate charge from you.",
+                                              "The app shows the wrong price at checkout",
+                                              "I got billed twice and I'm still waiting for one to be reversed.",
+                                              "They lost my luggage"])]
+    assert got[0] == {"duplicate charge"} and got[1] == {"wrong price"}
+    assert got[2] == {"get bill twice"}
+    assert got[3] == {"lose luggage"}  # an object nothing judges keeps its verb
+
+
 def test_a_salutation_names_nothing() -> None:
     assert check_labels(["dear sir"])[0] and check_labels(["dear madam"])[0]
 

@@ -219,11 +219,14 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
         # how it happened, when the adverb judges ("arrived late", "billed twice", "broke easily")
         adv = [c for c in tok.children if c.dep_ == "advmod" and c.pos_ == "ADV" and c.i > tok.i
                and c.lower_ in _JUDGING_ADVERBS]
-        if noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
+        judged = [c for c in obj.children if c.dep_ == "amod" and c.pos_ == "ADJ"
+                  and c.lower_ not in _NOT_OPINION] if obj is not None else []
+        if noun_subj and judged and not neg:
+            pass  # "my bank shows a duplicate charge": the judged object ("duplicate charge", above) is the issue
+        elif noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
             tail = [obj] if obj is not None else ([pobj.head, pobj] if pobj is not None else adv[:1])
             _add(res.opinions, surfaces, _noun_group(subj) + neg + [tok] + prt + tail)
         elif obj is not None:  # "they lost my luggage" -> "lost luggage"; "expect better quality"
-            judged = [c for c in obj.children if c.dep_ == "amod" and c.pos_ == "ADJ" and c.lower_ not in _NOT_OPINION]
             _add(res.opinions, surfaces, neg + [tok] + prt + (_no(obj) or judged[:1]) + _noun_group(obj))
         elif tok.lemma_ not in _LIGHT:  # a pronoun (or no) subject: what happened to "it" or to "me"
             _pronoun_phrase(tok, neg, prt, adv, res, surfaces)
@@ -250,7 +253,9 @@ def _pronoun_phrase(tok, neg: list, prt: list, adv: list, res: SentencePhrases, 
     if not tail:
         pobj = _prep_object(tok, _PRONOUN_PREPS)
         tail = [pobj.head, pobj] if pobj is not None else []
-    if tail or (passive and tok.tag_ == "VBN"):
+    # "waiting for one to be reversed": an infinitive's passive names no one and nothing
+    infinitive = any(c.dep_ == "aux" and c.lower_ == "to" for c in tok.children)
+    if tail or (passive and tok.tag_ == "VBN" and not infinitive):
         _add(res.opinions, surfaces, passive[:1] + neg + [tok] + tail)
 
 
