@@ -308,7 +308,8 @@ def find_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = Tr
     if tagger is not None:
         more = tagger.spans(text, spans)
         if more and not _other_language(text):  # identify only the few texts the tagger adds to
-            spans = _merge(spans + more)
+            # a surname or initial after the name, as the rules take it: "Miguel Herrera", "Tara G"
+            spans = _merge(spans + [(s, _surname_end(text, e)) for s, e in more])
     if keep:
         spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
     return spans
