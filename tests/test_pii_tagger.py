@@ -48,6 +48,14 @@ def test_names_no_cue_introduces_are_taken(text: str, name: str) -> None:
     assert name in _taken(text)
 
 
+def test_a_name_the_tagger_takes_keeps_its_surname() -> None:
+    text = "The lady at the counter, Tamika Rowe, was wonderful"
+    tagger = shipped()
+    assert tagger is not None and find_names(text, learned=False) == []  # no rule takes it
+    assert [text[s:e] for s, e in tagger.spans(text)] == ["Tamika"]  # the tagger alone: the first name only
+    assert _taken(text) == ["Tamika Rowe"]
+
+
 @pytest.mark.parametrize("text", [
     "Thanks Alexa, thanks Siri",
     "I live at [ADDRESS], London. 5 stars otherwise!",
