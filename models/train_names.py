@@ -3,10 +3,10 @@
     .venv/bin/python models/train_names.py          # ~1 min
 
 Training labels (ids, text hashes and spans; the texts are read from ../shared/data):
-- tests/data/pii_names_train.jsonl: 3,600 tweets of the half of the shared support and
+- tests/data/pii_names_train.jsonl: 4,200 tweets of the half of the shared support and
   airline tweets the rules were written on (benchmarks/pii_names_sample.py --half 0,
-  seeds 26, 27 and 28), each labelled once by one of nine annotators who saw only the
-  texts and tests/data/pii_names_guide.md;
+  seeds 26, 27, 28, and 29 with --full-names), each labelled once by one of twelve
+  annotators who saw only the texts and tests/data/pii_names_guide.md;
 - tests/data/pii_names_gold.jsonl: the first 500-tweet sample (pass 1). It no longer
   counts as held out: the rules were mended on its misses.
 Never trained on: tests/data/pii_names_fresh_{a,b}.jsonl, the held-out sample

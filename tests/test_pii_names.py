@@ -249,8 +249,8 @@ def test_the_scorer_can_fail() -> None:
 
 def test_recall_and_precision_on_the_held_out_tweets() -> None:
     """The fresh held-out sample (tests/data/pii_names_fresh_a.jsonl; never trained on, its
-    misses never read): rules + tagger measured person recall 0.936, initials 1.00,
-    precision 0.951, 2.3% of name-free tweets touched (benchmarks/results/pii_names_agreement.json).
+    misses never read): rules + tagger measured person recall 0.926, initials 1.00,
+    precision 0.950, 2.3% of name-free tweets touched (benchmarks/results/pii_names_agreement.json).
     The bounds are voc's targets."""
     res = score(find_names, load_gold(GOLD.parent / "pii_names_fresh_a.jsonl"))
     assert res["recall_person"] >= 0.90

@@ -31,7 +31,7 @@ def test_the_tagger_ships_small_with_its_card() -> None:
     assert (REPO / "models" / "names" / "MODEL_CARD.md").exists()
     tagger = shipped()
     assert tagger is not None and 0 < tagger.threshold < 1 and len(tagger.weights) > 1000
-    assert tagger.meta["denied_by_denylist"] == 0 and tagger.meta["texts"] >= 4100
+    assert tagger.meta["denied_by_denylist"] == 0 and tagger.meta["texts"] >= 4700
     assert places(), "airportsdata (the place feature) is a pinned dependency"
 
 
@@ -70,7 +70,6 @@ def test_brands_places_and_marks_are_never_the_taggers(text: str) -> None:
 
 
 @pytest.mark.parametrize("text, taken_if_english", [
-    ("@zalando Sie haben meine Bestellung nicht geliefert!", "Sie"),
     ("Guten Morgen! Die Lieferung war wieder zu spät, Sie sollten das ändern.", "Sie"),
     ("@amazon_es Pero nadie contesta. Lo siento pero no vuelvo a comprar.", "Pero"),
     ("@ikea_es Esa mesa llegó rota. Lo peor es que nadie responde.", "Lo"),
