@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.pii_names_eval import SOURCES, load_gold  # noqa: E402
+from tests.pii_names_eval import load_gold, raw_texts  # noqa: E402
 
 
 def _present(name: str, text: str) -> bool:
@@ -40,13 +40,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "pii_names_end_to_end.json")
     args = ap.parse_args()
     items = load_gold(args.labels, args.data_dir)
-    raw: dict[str, str] = {}
-    for rel, id_col, prefix in SOURCES.values():
-        frame = pd.read_csv(args.data_dir / rel, dtype=str)
-        raw.update({f"{prefix}{i}": t for i, t in zip(frame[id_col], frame["text"])})
+    raw = raw_texts(args.data_dir, {it["id"] for it in items})
     with tempfile.TemporaryDirectory() as tmp:
         csv, out = Path(tmp) / "tweets.csv", Path(tmp) / "out"
-        pd.DataFrame({"id": [it["id"] for it in items], "text": [raw[it["id"]] for it in items]}).to_csv(csv, index=False)
+        ids = [it["id"] for it in items]
+        pd.DataFrame({"id": ids, "text": [raw[i] for i in ids]}).to_csv(csv, index=False)
         subprocess.run([sys.executable, "-m", "voc", "analyze", str(csv), "--text-col", "text", "--id-col", "id",
                         "--out", str(out), "-q"], check=True, cwd=REPO, capture_output=True)
         docs = pd.read_parquet(out / "documents.parquet").set_index("doc_id")["text"].astype(str)

